@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+# XDP sample and benchmark suite, classic samples/bpf layout:
+#   <tool>_kern.c  -> build/<tool>_kern.o -> build/<tool>.skel.h (bpftool)
+#   <tool>_user.c  + common_user.c + skeleton -> ./<tool>
+# make [all] | check | bench | demo | clean | install   V=1 shows commands; SAN=address|undefined
+
+TOOLS_ALL := xdp_rxq_info xdp_monitor xdp_fwd xdpsock xdp_sample_pkts cpustat
+TOOLS     := $(foreach t,$(TOOLS_ALL),$(if $(wildcard $(t)_user.c),$(t)))
+
+# Sanitizer builds keep their objects and binaries apart, so switching never mixes objects.
+O        ?= build$(if $(SAN),/san-$(SAN))
+BINDIR   := $(if $(SAN),$(O),.)
+CLANG    ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+PREFIX   ?= /usr/local
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+
+ifeq ($(V),1)
+  Q :=
+  msg :=
+else
+  Q := @
+  msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS     := libbpf libelf zlib
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -MMD -MP -I$(O) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
+ifneq ($(SAN),)
+  CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=$(SAN)
+endif
+
+# Host include dirs so uapi headers resolve under -target bpf on multiarch Debian.
+SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n \
+	'/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	      -MMD -MP -I$(O) -I. $(SYS_INC)
+
+BINS     := $(TOOLS:%=$(BINDIR)/%)
+SKELS    := $(TOOLS:%=$(O)/%.skel.h)
+PROG_TESTS := $(filter-out tests/prog_run.c,$(wildcard tests/prog_*.c))
+TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen
+
+all: $(BINS)
+
+$(O) $(O)/tests:
+	$(Q)mkdir -p $@
+
+# vmlinux.h for tracing programs (CO-RE), from the running kernel's BTF; rewritten only on change.
+$(O)/vmlinux.h: | $(O)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp
+	$(Q)cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(O)/%_kern.o: %_kern.c | $(O) $(O)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(O)/%.skel.h: $(O)/%_kern.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_kern > $@.tmp && mv $@.tmp $@
+
+$(O)/%_user.o: %_user.c $(O)/%.skel.h | $(O)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/common_user.o: common_user.c | $(O)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Per-tool libraries.
+$(BINDIR)/xdpsock: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
+$(BINDIR)/xdp_sample_pkts: LDLIBS += $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+$(BINDIR)/xdpsock: LDLIBS += -lpthread
+
+$(BINS): $(BINDIR)/%: $(O)/%_user.o $(O)/common_user.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- tests
+$(O)/tests/%.o: tests/%.c | $(O)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
+
+$(PROG_TESTS:tests/%.c=$(O)/tests/%.o) $(O)/tests/prog_run.o: $(SKELS)
+
+$(O)/tests/unit_common: $(O)/tests/unit_common.o $(O)/tests/harness.o $(O)/common_user.o
+$(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o) \
+		     $(O)/tests/harness.o $(O)/common_user.o
+$(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
+$(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
+$(TEST_BINS):
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+tests: $(BINS) $(TEST_BINS)
+
+# The README's two commands. Each installs what is missing first, then builds.
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)O=$(abspath $(O)) BINDIR=$(abspath $(BINDIR)) tests/run.sh $(TESTS)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)O=$(abspath $(O)) BINDIR=$(abspath $(BINDIR)) tests/bench.sh $(BENCH)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)O=$(abspath $(O)) BINDIR=$(abspath $(BINDIR)) tests/demo.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build $(TOOLS_ALL:%=./%)
+
+help:
+	@echo "targets: all check bench demo install clean deps   vars: V=1 SAN=address|undefined O=dir"
+	@echo "         TESTS='unit prog e2e_xdp_rxq_info' limits make check; PREFIX/DESTDIR for install"
+
+.PHONY: all check bench demo install clean deps tests help
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+-include $(wildcard $(O)/*.d $(O)/tests/*.d)

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp_rxq_info: run one XDP action on a device and report packets per second per CPU and per
+ * RX queue, optionally touching the payload (--read, --read-bytes) or swapping MACs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common_user.h"
+#include "xdp_rxq_info.h"
+#include "xdp_rxq_info.skel.h"
+
+struct rxq_opts {
+	struct iface dev;
+	int action;
+	int mode;
+	bool skb_mode;
+	bool swapmac;
+	bool read;
+	__u32 read_bytes;
+	double interval;
+	double duration;
+	bool force;
+	bool no_sep;
+	bool json;
+	int verbose;
+};
+
+static const struct rxq_opts rxq_defaults = {
+	.action = XDP_PASS,
+	.mode = XDP_MODE_AUTO,
+	.interval = 2.0,
+};
+
+static const struct opt_enum rxq_actions[] = {
+	{ "XDP_PASS", XDP_PASS },
+	{ "XDP_DROP", XDP_DROP },
+	{ "XDP_TX", XDP_TX },
+	{ "XDP_ABORTED", XDP_ABORTED },
+	{ NULL, 0 },
+};
+
+#define O(...) OPTION(struct rxq_opts, __VA_ARGS__)
+static const struct opt_def rxq_opt_defs[] = {
+	O("dev", 'd', OPT_IFACE, dev, "IFACE", "device to attach to (name or index)",
+	  .required = true),
+	O("action", 'a', OPT_ENUM, action, "ACTION", "XDP verdict for every packet",
+	  .values = rxq_actions),
+	O("swapmac", 'm', OPT_BOOL, swapmac, NULL,
+	  "swap Ethernet source and destination (on with XDP_TX)"),
+	O("read", 'r', OPT_BOOL, read, NULL, "read the first cache line of every packet"),
+	O("read-bytes", 0, OPT_U32, read_bytes, "N",
+	  "read one byte of every 64-byte line up to N bytes (implies --read)", .min = 1,
+	  .max = RXQ_READ_MAX),
+	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports",
+	  .min = 0.01, .max = 3600),
+	O("sec", 's', OPT_SECONDS, interval, "SEC", "same as --interval", .min = 0.01,
+	  .max = 3600),
+	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
+	  .min = 0, .max = 31536000),
+	O("mode", 0, OPT_ENUM, mode, "MODE",
+	  "XDP mode; auto tries native, then generic", .values = xdp_mode_names),
+	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
+	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
+	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
+	O("json", 'j', OPT_BOOL, json, NULL, "print one JSON object per interval and a summary"),
+	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_END,
+};
+#undef O
+
+static const struct opt_tool rxq_tool = {
+	.name = "xdp_rxq_info",
+	.summary = "Run an XDP action on a device; report pps per CPU and per RX queue.",
+	.usage = "--dev IFACE [--action XDP_PASS|XDP_DROP|XDP_TX|XDP_ABORTED] [options]",
+	.defs = rxq_opt_defs,
+	.defaults = &rxq_defaults,
+	.doc = "Columns: pps = packets per second over the measured period; issue = packets seen\n"
+	       "with a wrong ingress ifindex or an RX queue index >= 64 (the overflow row).\n"
+	       "Ctrl-\\ (SIGQUIT) toggles the RXQ table. Exit codes: see README.\n",
+};
+
+/* One reading of every slot: (RXQ_MAX + 1) slots x ncpus x RXQ_REC_N counters. */
+struct snap {
+	__u64 t;
+	__u64 *v;
+};
+
+struct run {
+	const struct rxq_opts *opt;
+	int map_fd;
+	int ncpus;
+	struct snap cur, prev, first;
+	bool show_rxq;
+};
+
+#define SLOTS (RXQ_MAX + 1)
+
+static __u64 *at(const struct run *r, const struct snap *s, int slot, int cpu)
+{
+	return &s->v[((size_t)slot * r->ncpus + cpu) * RXQ_REC_N];
+}
+
+static int collect(struct run *r, struct snap *s)
+{
+	__u64 total[RXQ_REC_N];
+	int err;
+
+	for (int slot = 0; slot < SLOTS; slot++) {
+		err = percpu_sum(r->map_fd, slot, RXQ_REC_N, r->ncpus, at(r, s, slot, 0), total);
+		if (err)
+			return err;
+	}
+	s->t = now_ns();
+	return 0;
+}
+
+/* Counters of one CPU (cpu >= 0) or all CPUs (cpu < 0), of one slot (slot >= 0) or all. */
+struct figures {
+	__u64 processed, issue, bad_ifindex, overflow, short_frame;
+};
+
+static struct figures sum(const struct run *r, const struct snap *s, int slot, int cpu)
+{
+	struct figures f = {};
+
+	for (int q = 0; q < SLOTS; q++) {
+		if (slot >= 0 && q != slot)
+			continue;
+		for (int c = 0; c < r->ncpus; c++) {
+			const __u64 *v;
+
+			if (cpu >= 0 && c != cpu)
+				continue;
+			v = at(r, s, q, c);
+			f.processed += v[0];
+			f.bad_ifindex += v[1];
+			f.short_frame += v[2];
+			if (q == RXQ_MAX)
+				f.overflow += v[0];
+		}
+	}
+	f.issue = f.bad_ifindex + f.overflow;
+	return f;
+}
+
+static const char *issue_tags(char *buf, size_t len, const struct figures *now,
+			      const struct figures *then)
+{
+	snprintf(buf, len, "%s%s", now->bad_ifindex > then->bad_ifindex ? " invalid-ifindex" : "",
+		 now->overflow > then->overflow ? " rxq-overflow" : "");
+	return buf;
+}
+
+static void print_row(const struct run *r, const char *label, const char *col,
+		      const struct figures *now, const struct figures *then, __u64 dt, bool issue)
+{
+	char a[32], b[32], tags[64];
+
+	printf("%-16s %-8s %14s", label, col,
+	       fmt_rate(a, rate_per_sec(now->processed, then->processed, dt), !r->opt->no_sep));
+	if (issue)
+		printf(" %14s%s",
+		       fmt_rate(b, rate_per_sec(now->issue, then->issue, dt), !r->opt->no_sep),
+		       issue_tags(tags, sizeof(tags), now, then));
+	putchar('\n');
+}
+
+static void print_tables(const struct run *r)
+{
+	__u64 dt = r->cur.t - r->prev.t;
+	struct figures now, then;
+	char col[16];
+
+	printf("\nPeriod %.3f s\n", (double)dt / 1e9);
+	printf("%-16s %-8s %14s %14s\n", "XDP stats", "CPU", "pps (pkt/s)", "issue (pkt/s)");
+	for (int c = 0; c < r->ncpus; c++) {
+		now = sum(r, &r->cur, -1, c);
+		then = sum(r, &r->prev, -1, c);
+		if (now.processed == then.processed)
+			continue;
+		snprintf(col, sizeof(col), "%d", c);
+		print_row(r, "XDP-RX CPU", col, &now, &then, dt, true);
+	}
+	now = sum(r, &r->cur, -1, -1);
+	then = sum(r, &r->prev, -1, -1);
+	print_row(r, "XDP-RX CPU", "total", &now, &then, dt, true);
+	if (!r->show_rxq)
+		return;
+
+	printf("\n%-16s %-8s %14s %14s\n", "RXQ stats", "RXQ:CPU", "pps (pkt/s)", "issue (pkt/s)");
+	for (int q = 0; q < SLOTS; q++) {
+		now = sum(r, &r->cur, q, -1);
+		then = sum(r, &r->prev, q, -1);
+		if (now.processed == then.processed)
+			continue;
+		for (int c = 0; c < r->ncpus; c++) {
+			struct figures n = sum(r, &r->cur, q, c), t = sum(r, &r->prev, q, c);
+
+			if (n.processed == t.processed)
+				continue;
+			if (q == RXQ_MAX)
+				snprintf(col, sizeof(col), ">=%d:%d", RXQ_MAX, c);
+			else
+				snprintf(col, sizeof(col), "%3d:%d", q, c);
+			print_row(r, "rx_queue_index", col, &n, &t, dt, true);
+		}
+		if (q == RXQ_MAX)
+			snprintf(col, sizeof(col), ">=%d:sum", RXQ_MAX);
+		else
+			snprintf(col, sizeof(col), "%3d:sum", q);
+		print_row(r, "rx_queue_index", col, &now, &then, dt, false);
+	}
+	fflush(stdout);
+}
+
+static void json_figures(struct jw *w, const struct figures *now, const struct figures *then,
+			 __u64 dt)
+{
+	jw_u64(w, "processed", now->processed);
+	jw_u64(w, "issue", now->issue);
+	jw_u64(w, "bad_ifindex", now->bad_ifindex);
+	jw_u64(w, "rxq_overflow", now->overflow);
+	jw_u64(w, "short_frame", now->short_frame);
+	jw_u64(w, "delta", now->processed - then->processed);
+	jw_double(w, "pps", rate_per_sec(now->processed, then->processed, dt));
+	jw_double(w, "issue_pps", rate_per_sec(now->issue, then->issue, dt));
+}
+
+static void print_json(const struct run *r)
+{
+	__u64 dt = r->cur.t - r->prev.t;
+	struct figures now, then;
+	struct jw w;
+
+	jw_begin(&w, stdout);
+	jw_str(&w, "type", "interval");
+	jw_u64(&w, "period_ns", dt);
+	now = sum(r, &r->cur, -1, -1);
+	then = sum(r, &r->prev, -1, -1);
+	jw_obj(&w, "total");
+	json_figures(&w, &now, &then, dt);
+	jw_obj_end(&w);
+	jw_arr(&w, "cpus");
+	for (int c = 0; c < r->ncpus; c++) {
+		now = sum(r, &r->cur, -1, c);
+		then = sum(r, &r->prev, -1, c);
+		if (!now.processed)
+			continue;
+		jw_obj(&w, NULL);
+		jw_i64(&w, "cpu", c);
+		json_figures(&w, &now, &then, dt);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_arr(&w, "rxqs");
+	for (int q = 0; q < SLOTS; q++) {
+		now = sum(r, &r->cur, q, -1);
+		then = sum(r, &r->prev, q, -1);
+		if (!now.processed)
+			continue;
+		jw_obj(&w, NULL);
+		if (q == RXQ_MAX)
+			jw_str(&w, "rxq", "overflow");
+		else
+			jw_i64(&w, "rxq", q);
+		json_figures(&w, &now, &then, dt);
+		jw_arr(&w, "cpus");
+		for (int c = 0; c < r->ncpus; c++) {
+			struct figures n = sum(r, &r->cur, q, c), t = sum(r, &r->prev, q, c);
+
+			if (!n.processed)
+				continue;
+			jw_obj(&w, NULL);
+			jw_i64(&w, "cpu", c);
+			json_figures(&w, &n, &t, dt);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_end(&w);
+}
+
+static void print_summary(const struct run *r, const struct loop *lp)
+{
+	struct figures tot = sum(r, &r->cur, -1, -1), zero = {};
+	__u64 dt = r->cur.t - r->first.t;
+	char a[32], b[32], c[32];
+	bool sep = !r->opt->no_sep;
+	struct jw w;
+
+	if (r->opt->json) {
+		jw_begin(&w, stdout);
+		jw_str(&w, "type", "summary");
+		jw_u64(&w, "duration_ns", dt);
+		json_figures(&w, &tot, &zero, dt);
+		jw_i64(&w, "signal", lp->last_signal);
+		jw_end(&w);
+		return;
+	}
+	printf("\nSummary: %.3f s, %s packets, %s pkt/s average, %s issues\n", (double)dt / 1e9,
+	       fmt_u64(a, tot.processed, sep), fmt_rate(b, rate_per_sec(tot.processed, 0, dt), sep),
+	       fmt_u64(c, tot.issue, sep));
+	if (tot.short_frame)
+		printf("  %s frames were too short to read or swap fully\n",
+		       fmt_u64(a, tot.short_frame, sep));
+}
+
+static int snaps_alloc(struct run *r)
+{
+	size_t n = (size_t)SLOTS * r->ncpus * RXQ_REC_N;
+
+	r->cur.v = calloc(n, sizeof(__u64));
+	r->prev.v = calloc(n, sizeof(__u64));
+	r->first.v = calloc(n, sizeof(__u64));
+	return r->cur.v && r->prev.v && r->first.v ? 0 : -ENOMEM;
+}
+
+static void snaps_free(struct run *r)
+{
+	free(r->cur.v);
+	free(r->prev.v);
+	free(r->first.v);
+}
+
+static void snap_copy(const struct run *r, struct snap *dst, const struct snap *src)
+{
+	dst->t = src->t;
+	memcpy(dst->v, src->v, (size_t)SLOTS * r->ncpus * RXQ_REC_N * sizeof(__u64));
+}
+
+/* The poll loop: collect, print, until a signal, the duration, or the device going away. */
+static int rxq_poll(struct run *r, struct loop *lp)
+{
+	int ev, err;
+
+	err = collect(r, &r->first);
+	if (err)
+		return err;
+	snap_copy(r, &r->prev, &r->first);
+	snap_copy(r, &r->cur, &r->first);
+	while ((ev = loop_wait(lp)) > 0) {
+		if (ev == LOOP_TOGGLE) {
+			r->show_rxq = !r->show_rxq;
+			continue;
+		}
+		err = collect(r, &r->cur);
+		if (err)
+			return err;
+		if (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10) {
+			if (r->opt->json)
+				print_json(r);
+			else
+				print_tables(r);
+		}
+		snap_copy(r, &r->prev, &r->cur);
+		if (ev == LOOP_STOP)
+			return 0;
+		if (!iface_exists(&r->opt->dev))
+			return -ENODEV;
+	}
+	return ev;
+}
+
+static void print_banner(const struct rxq_opts *opt, const struct xdp_attach *xa)
+{
+	char drv[64] = "?", what[96];
+
+	iface_driver(opt->dev.name, drv, sizeof(drv));
+	snprintf(what, sizeof(what), "%s%s%s", opt->read ? "read " : "",
+		 opt->swapmac ? "swapmac " : "", !opt->read && !opt->swapmac ? "no_touch " : "");
+	if (opt->json) {
+		struct jw w;
+
+		jw_begin(&w, stdout);
+		jw_str(&w, "type", "start");
+		jw_str(&w, "dev", opt->dev.name);
+		jw_i64(&w, "ifindex", opt->dev.ifindex);
+		jw_str(&w, "driver", drv);
+		jw_str(&w, "mode", xa->mode == XDP_MODE_SKB ? "skb" : "native");
+		jw_str(&w, "action", opt_enum_name(rxq_actions, opt->action));
+		jw_bool(&w, "swapmac", opt->swapmac);
+		jw_u64(&w, "read_bytes", opt->read ? opt->read_bytes : 0);
+		jw_u64(&w, "prog_id", xa->prog_id);
+		jw_end(&w);
+		return;
+	}
+	printf("Running XDP on dev %s (ifindex %d, driver %s) mode %s action %s options %s",
+	       opt->dev.name, opt->dev.ifindex, drv, xdp_mode_str(xa->mode),
+	       opt_enum_name(rxq_actions, opt->action), what);
+	if (opt->read)
+		printf("(%u bytes)", opt->read_bytes);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int opts_finish(struct rxq_opts *opt)
+{
+	if (opt->skb_mode) {
+		if (opt->mode == XDP_MODE_NATIVE)
+			return report(0, EXIT_FAIL_OPTION, "--skb-mode conflicts with --mode native");
+		opt->mode = XDP_MODE_SKB;
+	}
+	if (opt->action == XDP_TX)
+		opt->swapmac = true;
+	if (opt->read_bytes)
+		opt->read = true;
+	else if (opt->read)
+		opt->read_bytes = RXQ_LINE;
+	return 0;
+}
+
+static int attach(struct xdp_rxq_info_kern *skel, const struct rxq_opts *opt,
+		  struct xdp_attach *xa)
+{
+	char name[64] = "?";
+	__u32 busy = 0;
+	int err;
+
+	err = xdp_attach_prog(xa, skel->progs.xdp_rxq_info_prog, &opt->dev, opt->mode, opt->force,
+			      &busy);
+	if (err == -EEXIST) {
+		xdp_prog_name(busy, name, sizeof(name));
+		return report(0, EXIT_FAIL_XDP,
+			      "device %s already runs XDP program %u (%s); use --force to replace it",
+			      opt->dev.name, busy, name);
+	}
+	if (err == -EBUSY)
+		return report(0, EXIT_FAIL_XDP,
+			      "device %s runs XDP program %u held by another process's link; "
+			      "stop that process first", opt->dev.name, busy);
+	if (err)
+		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", opt->dev.name,
+			      xdp_mode_str(opt->mode));
+	if (xa->fell_back)
+		fprintf(stderr, "xdp_rxq_info: native XDP refused on %s (%s); using generic (skb) mode\n",
+			opt->dev.name, strerror(xa->native_err));
+	if (xa->replaced_id)
+		fprintf(stderr, "xdp_rxq_info: replaced XDP program %u on %s (--force)\n",
+			xa->replaced_id, opt->dev.name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rxq_opts opt = rxq_defaults;
+	struct xdp_rxq_info_kern *skel = NULL;
+	struct xdp_attach xa = XDP_ATTACH_INIT;
+	struct loop lp = LOOP_INIT;
+	struct run run = { .opt = &opt, .show_rxq = true };
+	char caps[64];
+	int err, ret;
+
+	err = opts_parse(argc, argv, &rxq_tool, &opt);
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = opts_finish(&opt);
+	if (ret)
+		return ret;
+	if (priv_check(caps, sizeof(caps)))
+		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	log_setup(opt.verbose);
+
+	run.ncpus = ncpus_possible();
+	if (run.ncpus <= 0)
+		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
+	if (snaps_alloc(&run)) {
+		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
+		goto out;
+	}
+
+	skel = xdp_rxq_info_kern__open();
+	if (!skel) {
+		ret = report(-errno, EXIT_FAIL_BPF, "open BPF object");
+		goto out;
+	}
+	skel->rodata->cfg.action = (__u32)opt.action;
+	skel->rodata->cfg.ifindex = (__u32)opt.dev.ifindex;
+	skel->rodata->cfg.flags = (opt.read ? RXQ_F_READ : 0) | (opt.swapmac ? RXQ_F_SWAPMAC : 0);
+	skel->rodata->cfg.read_bytes = opt.read_bytes;
+	err = xdp_rxq_info_kern__load(skel);
+	if (err) {
+		ret = report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");
+		goto out;
+	}
+	run.map_fd = bpf_map__fd(skel->maps.rxq_stats);
+
+	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
+	err = loop_init(&lp, opt.interval, opt.duration);
+	if (err) {
+		ret = report(err, EXIT_FAIL, "set up timer and signals");
+		goto out;
+	}
+	ret = attach(skel, &opt, &xa);
+	if (ret)
+		goto out;
+	print_banner(&opt, &xa);
+
+	err = rxq_poll(&run, &lp);
+	if (err == -ENODEV)
+		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
+	else if (err)
+		ret = report(err, EXIT_FAIL, "read statistics");
+	print_summary(&run, &lp);
+out:
+	xdp_attach_release(&xa);
+	loop_close(&lp);
+	xdp_rxq_info_kern__destroy(skel);
+	snaps_free(&run);
+	return ret;
+}

@@ -14,6 +14,7 @@ NEEDS=(
 	"cmd:gcc:gcc"
 	"cmd:ip:iproute2"
 	"cmd:tcpdump:tcpdump"
+	"cmd:ping:iputils-ping"
 	"cmd:nstat:iproute2"
 	"cmd:ethtool:ethtool"
 	"cmd:python3:python3"

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pktgen: the test suite's frame source. Sends exactly --count UDP frames (IPv4 or IPv6, valid
+ * checksums, a magic and a sequence number in the payload) out of a device through an AF_PACKET
+ * socket, or, with --live, injects them with BPF_PROG_RUN in live-frames mode (an XDP program
+ * that redirects every frame into the device: the fastest source this machine has).
+ * With --expect-back SEC it then counts the frames that come back (XDP_TX, l2fwd) and how many
+ * of them have their MAC addresses swapped. Prints one JSON object.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_insn.h"
+#include "common_user.h"
+
+#define PKTGEN_MAGIC 0x58445053u /* "XDPS" */
+#define FRAME_MAX 9018
+
+struct gen_opts {
+	struct iface dev;
+	__u32 count;
+	__u32 size;
+	__u32 flows;
+	__u32 ttl;
+	__u32 vlan;
+	__u32 batch;
+	const char *src_mac, *dst_mac, *src_ip, *dst_ip;
+	double duration;
+	double expect_back;
+	bool live;
+	int verbose;
+};
+
+static const struct gen_opts gen_defaults = {
+	.count = 1,
+	.size = 64,
+	.flows = 1,
+	.ttl = 64,
+	.batch = 64,
+	.dst_mac = "ff:ff:ff:ff:ff:ff",
+	.src_ip = "10.200.0.1",
+	.dst_ip = "10.200.0.2",
+};
+
+#define O(...) OPTION(struct gen_opts, __VA_ARGS__)
+static const struct opt_def gen_defs[] = {
+	O("dev", 'd', OPT_IFACE, dev, "IFACE", "device to send on", .required = true),
+	O("count", 'n', OPT_U32, count, "N", "frames to send (0 with --duration: unlimited)"),
+	O("size", 's', OPT_U32, size, "BYTES",
+	  "frame length without FCS; below the header length the frame is truncated", .min = 1,
+	  .max = FRAME_MAX),
+	O("flows", 'f', OPT_U32, flows, "K", "vary the UDP source port over K values", .min = 1,
+	  .max = 65535),
+	O("ttl", 't', OPT_U32, ttl, "N", "IPv4 TTL / IPv6 hop limit", .max = 255),
+	O("vlan", 0, OPT_U32, vlan, "ID", "add an 802.1Q tag (1..4094)", .min = 1, .max = 4094),
+	O("src-mac", 0, OPT_STR, src_mac, "MAC", "source MAC (default: the device's)"),
+	O("dst-mac", 0, OPT_STR, dst_mac, "MAC", "destination MAC"),
+	O("src-ip", 0, OPT_STR, src_ip, "ADDR", "source address (IPv4 or IPv6)"),
+	O("dst-ip", 0, OPT_STR, dst_ip, "ADDR", "destination address (IPv4 or IPv6)"),
+	O("live", 'l', OPT_BOOL, live, NULL, "inject with BPF_PROG_RUN live frames (XDP redirect)"),
+	O("batch", 'b', OPT_U32, batch, "N", "live-frames batch size", .min = 1, .max = 256),
+	O("duration", 'D', OPT_SECONDS, duration, "SEC", "send for SEC seconds", .max = 3600),
+	O("expect-back", 'e', OPT_SECONDS, expect_back, "SEC",
+	  "then count frames coming back for up to SEC seconds", .max = 600),
+	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages"),
+	OPT_END,
+};
+#undef O
+
+static const struct opt_tool gen_tool = {
+	.name = "pktgen",
+	.summary = "Send exactly N UDP test frames on a device; print a JSON result.",
+	.usage = "--dev IFACE [--count N] [options]",
+	.defs = gen_defs,
+	.defaults = &gen_defaults,
+};
+
+struct frame {
+	__u8 buf[FRAME_MAX];
+	__u32 len;		/* bytes sent */
+	__u32 l4_off;		/* UDP header offset */
+	__u32 seq_off;		/* sequence number offset in the payload */
+	bool v6;
+	__u8 src[ETH_ALEN], dst[ETH_ALEN];
+};
+
+static int parse_mac(const char *s, __u8 *mac)
+{
+	unsigned int b[6];
+	char c;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &c) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -EINVAL;
+		mac[i] = (__u8)b[i];
+	}
+	return 0;
+}
+
+static int dev_mac(const char *ifname, __u8 *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	close(fd);
+	return err;
+}
+
+static __u32 csum_add(__u32 sum, const void *data, size_t len)
+{
+	const __u8 *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (__u32)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (__u32)(p[len - 1] << 8);
+	return sum;
+}
+
+static __u16 csum_fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Recompute the UDP checksum after the source port or sequence number changed. */
+static void udp_csum(struct frame *f, __u32 full_len)
+{
+	struct udphdr *udp = (struct udphdr *)(f->buf + f->l4_off);
+	__u32 ulen = full_len - f->l4_off, sum = 0;
+	__u16 c;
+
+	udp->check = 0;
+	if (f->v6) {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)(f->buf + f->l4_off - sizeof(*ip6));
+
+		sum = csum_add(sum, &ip6->saddr, 32);
+	} else {
+		struct iphdr *ip = (struct iphdr *)(f->buf + f->l4_off - sizeof(*ip));
+
+		sum = csum_add(sum, &ip->saddr, 8);
+	}
+	sum += IPPROTO_UDP + ulen;
+	sum = csum_add(sum, udp, ulen);
+	c = csum_fold(sum);
+	udp->check = htons(c ? c : 0xffff);
+}
+
+static int frame_build(struct frame *f, const struct gen_opts *o)
+{
+	struct in6_addr s6, d6;
+	struct in_addr s4, d4;
+	__u32 off = 0, full, hdr;
+	struct udphdr *udp;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	err = o->src_mac ? parse_mac(o->src_mac, f->src) : dev_mac(o->dev.name, f->src);
+	if (err || parse_mac(o->dst_mac, f->dst))
+		return -EINVAL;
+	if (inet_pton(AF_INET, o->src_ip, &s4) == 1 && inet_pton(AF_INET, o->dst_ip, &d4) == 1)
+		f->v6 = false;
+	else if (inet_pton(AF_INET6, o->src_ip, &s6) == 1 && inet_pton(AF_INET6, o->dst_ip, &d6) == 1)
+		f->v6 = true;
+	else
+		return -EAFNOSUPPORT;
+
+	memcpy(f->buf, f->dst, ETH_ALEN);
+	memcpy(f->buf + ETH_ALEN, f->src, ETH_ALEN);
+	off = 2 * ETH_ALEN;
+	if (o->vlan) {
+		*(__u16 *)(f->buf + off) = htons(ETH_P_8021Q);
+		*(__u16 *)(f->buf + off + 2) = htons((__u16)o->vlan);
+		off += 4;
+	}
+	*(__u16 *)(f->buf + off) = htons(f->v6 ? ETH_P_IPV6 : ETH_P_IP);
+	off += 2;
+	hdr = off + (f->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(*udp) + 8;
+	full = o->size > hdr ? o->size : hdr;	/* the checksums cover the untruncated frame */
+
+	if (f->v6) {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)(f->buf + off);
+
+		ip6->version = 6;
+		ip6->payload_len = htons((__u16)(full - off - sizeof(*ip6)));
+		ip6->nexthdr = IPPROTO_UDP;
+		ip6->hop_limit = (__u8)o->ttl;
+		ip6->saddr = s6;
+		ip6->daddr = d6;
+		off += sizeof(*ip6);
+	} else {
+		struct iphdr *ip = (struct iphdr *)(f->buf + off);
+
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons((__u16)(full - off));
+		ip->id = htons(1);
+		ip->frag_off = htons(0x4000);	/* DF */
+		ip->ttl = (__u8)o->ttl;
+		ip->protocol = IPPROTO_UDP;
+		ip->saddr = s4.s_addr;
+		ip->daddr = d4.s_addr;
+		ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
+		off += sizeof(*ip);
+	}
+	f->l4_off = off;
+	udp = (struct udphdr *)(f->buf + off);
+	udp->source = htons(9000);
+	udp->dest = htons(9);
+	udp->len = htons((__u16)(full - off));
+	*(__u32 *)(f->buf + off + sizeof(*udp)) = htonl(PKTGEN_MAGIC);
+	f->seq_off = off + sizeof(*udp) + 4;
+	for (__u32 i = f->seq_off + 4; i < full; i++)
+		f->buf[i] = (__u8)i;	/* a known pattern for byte-exact checks */
+	udp_csum(f, full);
+	f->len = o->size;		/* may truncate the headers on purpose */
+	return 0;
+}
+
+/* Give frame number seq its own sequence number and flow (source port). */
+static void frame_seq(struct frame *f, const struct gen_opts *o, __u32 seq)
+{
+	__u32 full = f->l4_off + ntohs(((struct udphdr *)(f->buf + f->l4_off))->len);
+
+	if (f->len < full)
+		return;	/* truncated frames are sent as they are */
+	((struct udphdr *)(f->buf + f->l4_off))->source = htons((__u16)(9000 + seq % o->flows));
+	*(__u32 *)(f->buf + f->seq_off) = htonl(seq);
+	udp_csum(f, full);
+}
+
+static int packet_socket(const struct iface *dev)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = dev->ifindex,
+	};
+	int one = 1, fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct result {
+	__u64 sent, errors, received, swapped, elapsed_ns;
+};
+
+/* Stop conditions: count reached (count > 0), or the duration elapsed (duration > 0). */
+static bool done(const struct gen_opts *o, __u64 sent, __u64 start)
+{
+	if (o->count && sent >= o->count)
+		return true;
+	return o->duration > 0 && now_ns() - start >= (__u64)(o->duration * 1e9);
+}
+
+static int send_socket(int fd, struct frame *f, const struct gen_opts *o, struct result *res)
+{
+	__u64 start = now_ns();
+	int tries = 0;
+
+	while (!done(o, res->sent, start)) {
+		frame_seq(f, o, (__u32)res->sent);
+		if (send(fd, f->buf, f->len, 0) == (ssize_t)f->len) {
+			res->sent++;
+			tries = 0;
+			continue;
+		}
+		if ((errno == ENOBUFS || errno == EAGAIN) && ++tries < 100000) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+			poll(&p, 1, 1);
+			continue;
+		}
+		res->errors++;
+		if (res->errors > 1000)
+			return -errno;
+	}
+	res->elapsed_ns = now_ns() - start;
+	return 0;
+}
+
+/* XDP program for live frames: return bpf_redirect(ifindex, 0). */
+static int live_prog(int ifindex)
+{
+	struct bpf_insn insns[] = {
+		BPF_MOV64_IMM(BPF_REG_1, ifindex),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_EMIT_CALL(BPF_FUNC_redirect),
+		BPF_EXIT_INSN(),
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, lo);
+	int fd;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "pktgen_live", "GPL", insns, ARRAY_SIZE(insns), &lo);
+	return fd < 0 ? -errno : fd;
+}
+
+static int send_live(struct frame *f, const struct gen_opts *o, struct result *res)
+{
+	struct xdp_md ctx = { .data_end = f->len, .ingress_ifindex = (__u32)o->dev.ifindex };
+	__u64 start = now_ns();
+	int fd, err = 0;
+
+	fd = live_prog(o->dev.ifindex);
+	if (fd < 0)
+		return fd;
+	frame_seq(f, o, 0);
+	while (!done(o, res->sent, start)) {
+		__u64 left = o->count ? o->count - res->sent : 1u << 20;
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f->buf, .data_size_in = f->len,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o->batch);
+
+		t.repeat = (__u32)(left < (1u << 20) ? left : (1u << 20));
+		if (o->duration > 0 && t.repeat > 1u << 16)
+			t.repeat = 1u << 16;	/* check the clock often enough */
+		if (bpf_prog_test_run_opts(fd, &t)) {
+			err = -errno;
+			break;
+		}
+		res->sent += t.repeat;
+	}
+	res->elapsed_ns = now_ns() - start;
+	close(fd);
+	return err;
+}
+
+/* Count frames with our magic that come back, and those with source and destination swapped. */
+static void count_back(int fd, const struct frame *f, const struct gen_opts *o,
+		       struct result *res)
+{
+	__u64 deadline = now_ns() + (__u64)(o->expect_back * 1e9);
+	__u8 buf[FRAME_MAX];
+
+	while (res->received < (__u64)res->sent) {
+		__u64 now = now_ns();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (now >= deadline)
+			break;
+		if (poll(&p, 1, (int)((deadline - now) / 1000000 + 1)) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < (ssize_t)f->seq_off || *(__u32 *)(buf + f->seq_off - 4) != htonl(PKTGEN_MAGIC))
+			continue;
+		res->received++;
+		if (!memcmp(buf, f->src, ETH_ALEN) && !memcmp(buf + ETH_ALEN, f->dst, ETH_ALEN))
+			res->swapped++;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct gen_opts o = gen_defaults;
+	struct result res = {};
+	struct frame *f;
+	struct jw w;
+	int fd = -1, err;
+
+	err = opts_parse(argc, argv, &gen_tool, &o);
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	log_setup(o.verbose);
+	if (!o.count && !(o.duration > 0))
+		return report(0, EXIT_FAIL_OPTION, "--count 0 needs --duration");
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate frame");
+	err = frame_build(f, &o);
+	if (err) {
+		free(f);
+		return report(err, EXIT_FAIL_OPTION, "bad MAC or IP address");
+	}
+	if (!o.live || o.expect_back > 0) {
+		fd = packet_socket(&o.dev);
+		if (fd < 0) {
+			free(f);
+			return report(fd, EXIT_FAIL, "packet socket on %s", o.dev.name);
+		}
+	}
+	err = o.live ? send_live(f, &o, &res) : send_socket(fd, f, &o, &res);
+	if (!err && o.expect_back > 0)
+		count_back(fd, f, &o, &res);
+
+	jw_begin(&w, stdout);
+	jw_str(&w, "source", o.live ? "live_frames" : "af_packet");
+	jw_u64(&w, "sent", res.sent);
+	jw_u64(&w, "errors", res.errors);
+	jw_u64(&w, "received", res.received);
+	jw_u64(&w, "swapped", res.swapped);
+	jw_u64(&w, "elapsed_ns", res.elapsed_ns);
+	jw_double(&w, "pps", rate_per_sec(res.sent, 0, res.elapsed_ns));
+	jw_end(&w);
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	if (err)
+		return report(err, EXIT_FAIL, "send on %s", o.dev.name);
+	return EXIT_OK;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/* BPF_PROG_TEST_RUN tests of xdp_rxq_info_kern.c. */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "prog_run.h"
+#include "xdp_rxq_info.h"
+#include "xdp_rxq_info.skel.h"
+
+/* Open, configure and load; NULL (and errno) on failure. */
+static struct xdp_rxq_info_kern *rxq_load(__u32 action, __u32 flags, __u32 read_bytes,
+					  __u32 ifindex)
+{
+	struct xdp_rxq_info_kern *skel = xdp_rxq_info_kern__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->cfg.action = action;
+	skel->rodata->cfg.flags = flags;
+	skel->rodata->cfg.read_bytes = read_bytes;
+	skel->rodata->cfg.ifindex = ifindex;
+	err = xdp_rxq_info_kern__load(skel);
+	if (err) {
+		xdp_rxq_info_kern__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+#define PROG(s) bpf_program__fd((s)->progs.xdp_rxq_info_prog)
+#define STATS(s) bpf_map__fd((s)->maps.rxq_stats)
+
+static __u64 slot(struct xdp_rxq_info_kern *s, __u32 q, unsigned int field)
+{
+	return map_sum(STATS(s), q, RXQ_REC_N, field);
+}
+
+/* Loads, or marks the test skipped (EPERM) or failed; NULL when the test must end. */
+static struct xdp_rxq_info_kern *load_or_end(__u32 action, __u32 flags, __u32 rb, __u32 ifx)
+{
+	struct xdp_rxq_info_kern *s = rxq_load(action, flags, rb, ifx);
+
+	if (!s && !skip_if_eperm(-errno, "load xdp_rxq_info"))
+		ASSERT_OK_PTR(s, "load xdp_rxq_info_kern");
+	return s;
+}
+
+TEST(rxq_each_action_verdict_and_exact_count)
+{
+	static const __u32 actions[] = { XDP_PASS, XDP_DROP, XDP_TX, XDP_ABORTED };
+	__u8 pkt[64];
+
+	pkt_udp(pkt, sizeof(pkt), false);
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
+		struct xdp_rxq_info_kern *s = load_or_end(actions[i], 0, 0, 0);
+		struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 1000 };
+
+		if (!s)
+			return;
+		if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
+			ASSERT_EQ(r.retval, actions[i], "verdict");
+			ASSERT_EQ(slot(s, 0, 0), 1000, "processed counted exactly (queue 0)");
+			ASSERT_EQ(slot(s, 0, 1), 0, "no ifindex issue when not checked");
+			ASSERT_EQ(slot(s, RXQ_MAX, 0), 0, "nothing in the overflow slot");
+		}
+		xdp_rxq_info_kern__destroy(s);
+	}
+}
+
+TEST(rxq_hand_loaded_defaults_pass)
+{
+	struct xdp_rxq_info_kern *s = xdp_rxq_info_kern__open_and_load();
+	struct xdp_run r = { .len = 64, .repeat = 1 };
+	__u8 pkt[64];
+
+	if (!s) {
+		if (!skip_if_eperm(-errno, "load"))
+			ASSERT_OK_PTR(s, "open_and_load");
+		return;
+	}
+	r.data = pkt;
+	pkt_udp(pkt, sizeof(pkt), false);
+	if (ASSERT_OK(xdp_run(PROG(s), &r), "run"))
+		ASSERT_EQ(r.retval, XDP_PASS, "object defaults pass traffic");
+	xdp_rxq_info_kern__destroy(s);
+}
+
+TEST(rxq_swapmac_rewrites_exactly_the_macs)
+{
+	struct xdp_rxq_info_kern *s = load_or_end(XDP_TX, RXQ_F_SWAPMAC, 0, 0);
+	__u8 pkt[128], out[128], want[128];
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .out = out, .out_len = sizeof(out),
+			     .repeat = 1 };
+
+	if (!s)
+		return;
+	pkt_udp(pkt, sizeof(pkt), false);
+	memcpy(want, pkt, sizeof(pkt));
+	memcpy(want, pkt + 6, 6);
+	memcpy(want + 6, pkt, 6);
+	if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
+		ASSERT_EQ(r.retval, XDP_TX, "verdict");
+		ASSERT_EQ(r.out_len, sizeof(pkt), "length unchanged");
+		ASSERT_TRUE(!memcmp(out, want, sizeof(want)), "only the two MACs swapped");
+	}
+	xdp_rxq_info_kern__destroy(s);
+}
+
+TEST(rxq_read_paths)
+{
+	__u8 pkt[1500];
+	struct {
+		__u32 read_bytes, len;
+		__u64 short_frames;
+	} cases[] = {
+		{ 64, 64, 0 },		/* --read: first line */
+		{ 1500, 1500, 0 },	/* every line of a full frame */
+		{ 4096, 1500, 5 },	/* deeper than the frame: counted as short, still counted */
+		{ 256, 60, 5 },
+	};
+
+	pkt_udp(pkt, sizeof(pkt), false);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct xdp_rxq_info_kern *s = load_or_end(XDP_DROP, RXQ_F_READ, cases[i].read_bytes, 0);
+		struct xdp_run r = { .data = pkt, .len = cases[i].len, .repeat = 5 };
+
+		if (!s)
+			return;
+		if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
+			ASSERT_EQ(r.retval, XDP_DROP, "verdict");
+			ASSERT_EQ(slot(s, 0, 0), 5, "processed");
+			ASSERT_EQ(slot(s, 0, 2), cases[i].short_frames, "short frames");
+		}
+		xdp_rxq_info_kern__destroy(s);
+	}
+}
+
+/* Every length the kernel lets BPF_PROG_TEST_RUN take (it refuses frames below ETH_HLEN) up to
+ * 128, and a 3,500-byte frame, with every option on: never an unintended verdict. */
+TEST(rxq_every_length_no_aborted)
+{
+	static const __u32 actions[] = { XDP_PASS, XDP_DROP, XDP_TX };
+	__u8 pkt[3500] = {}, out[3500 + 64];
+
+	for (size_t a = 0; a < ARRAY_SIZE(actions); a++) {
+		struct xdp_rxq_info_kern *s =
+			load_or_end(actions[a], RXQ_F_READ | RXQ_F_SWAPMAC, RXQ_READ_MAX, 0);
+		__u64 runs = 0;
+
+		if (!s)
+			return;
+		for (__u32 len = 14; len <= 129; len++) {
+			struct xdp_run r = { .data = pkt, .len = len == 129 ? 3500 : len,
+					     .out = out, .out_len = sizeof(out), .repeat = 1 };
+
+			if (!ASSERT_OK(xdp_run(PROG(s), &r), "run") ||
+			    !ASSERT_EQ(r.retval, actions[a], "verdict for every length"))
+				break;
+			runs++;
+		}
+		ASSERT_EQ(slot(s, 0, 0), runs, "every run counted");
+		ASSERT_EQ(slot(s, 0, 2), runs, "all shorter than 4096 bytes");
+		xdp_rxq_info_kern__destroy(s);
+	}
+}
+
+TEST(rxq_short_frame_kernel_refuses)
+{
+	struct xdp_rxq_info_kern *s = load_or_end(XDP_DROP, RXQ_F_SWAPMAC, 0, 0);
+	__u8 pkt[13] = {};
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 1 };
+
+	if (!s)
+		return;
+	/* documents why the length sweep starts at 14: the kernel refuses shorter test input */
+	ASSERT_EQ(xdp_run(PROG(s), &r), -EINVAL, "13-byte frame refused by BPF_PROG_TEST_RUN");
+	xdp_rxq_info_kern__destroy(s);
+}
+
+TEST(rxq_per_queue_and_overflow)
+{
+	struct xdp_rxq_info_kern *s = NULL;
+	__u8 pkt[64];
+	int ifindex;
+
+	if (sh("ip link add rxq0 numrxqueues 70 numtxqueues 1 type veth peer name rxq1") ||
+	    sh("ip link set rxq0 up && ip link set rxq1 up")) {
+		ASSERT_TRUE(0, "create a 70-queue veth");
+		goto out;
+	}
+	ifindex = (int)if_nametoindex("rxq0");
+	s = load_or_end(XDP_DROP, 0, 0, (__u32)ifindex);
+	if (!s)
+		goto out;
+	pkt_udp(pkt, sizeof(pkt), false);
+	{
+		struct { __u32 rxq, repeat; } runs[] = { { 0, 10 }, { 3, 20 }, { 63, 30 },
+							 { 64, 40 }, { 69, 50 } };
+
+		for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
+			struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = runs[i].repeat,
+					     .ifindex = (__u32)ifindex, .rxq = runs[i].rxq };
+
+			if (!ASSERT_OK(xdp_run(PROG(s), &r), "run with rx_queue_index"))
+				goto out;
+		}
+	}
+	ASSERT_EQ(slot(s, 0, 0), 10, "queue 0");
+	ASSERT_EQ(slot(s, 3, 0), 20, "queue 3");
+	ASSERT_EQ(slot(s, 63, 0), 30, "queue 63");
+	ASSERT_EQ(slot(s, RXQ_MAX, 0), 90, "queues 64 and 69 in the overflow slot");
+	ASSERT_EQ(slot(s, 1, 0), 0, "queue 1 untouched");
+	for (__u32 q = 0; q <= RXQ_MAX; q++)
+		ASSERT_EQ(slot(s, q, 1), 0, "right ifindex: no issue");
+out:
+	xdp_rxq_info_kern__destroy(s);
+	sh("ip link del rxq0 2>/dev/null");
+}
+
+TEST(rxq_wrong_ifindex_is_an_issue)
+{
+	struct xdp_rxq_info_kern *s = load_or_end(XDP_DROP, 0, 0, 4242);
+	__u8 pkt[64];
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 7, .ifindex = 1 };
+
+	if (!s)
+		return;
+	pkt_udp(pkt, sizeof(pkt), false);
+	if (ASSERT_OK(xdp_run(PROG(s), &r), "run on lo")) {
+		ASSERT_EQ(r.retval, XDP_DROP, "configured verdict still applies");
+		ASSERT_EQ(slot(s, 0, 0), 7, "processed");
+		ASSERT_EQ(slot(s, 0, 1), 7, "bad ingress ifindex counted");
+	}
+	xdp_rxq_info_kern__destroy(s);
+}

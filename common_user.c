@@ -592,6 +592,12 @@ int loop_init(struct loop *l, double interval_s, double duration_s)
 	sigaddset(&set, SIGQUIT);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -EINVAL;
+	/* A shell starts background jobs with SIGINT and SIGQUIT ignored, and an ignored signal
+	 * is discarded even while blocked; restore the default so `kill -INT` still ends us
+	 * cleanly (blocked, the default action never runs: the signalfd reads the signal). */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	l->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (l->sig_fd < 0)
 		return -errno;

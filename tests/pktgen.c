@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,6 +41,7 @@ struct gen_opts {
 	__u32 ttl;
 	__u32 vlan;
 	__u32 batch;
+	__u32 rate;
 	const char *src_mac, *dst_mac, *src_ip, *dst_ip;
 	double duration;
 	double expect_back;
@@ -73,6 +75,7 @@ static const struct opt_def gen_defs[] = {
 	O("dst-mac", 0, OPT_STR, dst_mac, "MAC", "destination MAC"),
 	O("src-ip", 0, OPT_STR, src_ip, "ADDR", "source address (IPv4 or IPv6)"),
 	O("dst-ip", 0, OPT_STR, dst_ip, "ADDR", "destination address (IPv4 or IPv6)"),
+	O("rate", 'r', OPT_U32, rate, "PPS", "pace the socket sender to PPS frames per second"),
 	O("live", 'l', OPT_BOOL, live, NULL, "inject with BPF_PROG_RUN live frames (XDP redirect)"),
 	O("batch", 'b', OPT_U32, batch, "N", "live-frames batch size", .min = 1, .max = 256),
 	O("duration", 'D', OPT_SECONDS, duration, "SEC", "send for SEC seconds", .max = 3600),
@@ -267,7 +270,11 @@ static int packet_socket(const struct iface *dev)
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0)
 		return -errno;
+	int rcvbuf = 256 << 20;
+
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	/* frames coming back while we still send must not overflow the socket */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		int err = -errno;
 
@@ -289,13 +296,32 @@ static bool done(const struct gen_opts *o, __u64 sent, __u64 start)
 	return o->duration > 0 && now_ns() - start >= (__u64)(o->duration * 1e9);
 }
 
+/* Sleep until frame number sent is due at rate frames per second. */
+static void pace(__u64 start, __u64 sent, __u32 rate)
+{
+	__u64 due = start + sent * 1000000000ULL / rate, now = now_ns();
+	struct timespec ts;
+
+	if (due <= now)
+		return;
+	ts.tv_sec = (time_t)((due - now) / 1000000000ULL);
+	ts.tv_nsec = (long)((due - now) % 1000000000ULL);
+	nanosleep(&ts, NULL);
+}
+
+static void drain_back(int fd, const struct frame *f, struct result *res);
+
 static int send_socket(int fd, struct frame *f, const struct gen_opts *o, struct result *res)
 {
 	__u64 start = now_ns();
 	int tries = 0;
 
 	while (!done(o, res->sent, start)) {
+		if (o->rate && (res->sent % 16) == 0)
+			pace(start, res->sent, o->rate);
 		frame_seq(f, o, (__u32)res->sent);
+		if (o->expect_back > 0 && (res->sent % 32) == 0)
+			drain_back(fd, f, res);
 		if (send(fd, f->buf, f->len, 0) == (ssize_t)f->len) {
 			res->sent++;
 			tries = 0;
@@ -347,42 +373,56 @@ static int send_live(struct frame *f, const struct gen_opts *o, struct result *r
 			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o->batch);
 
-		t.repeat = (__u32)(left < (1u << 20) ? left : (1u << 20));
-		if (o->duration > 0 && t.repeat > 1u << 16)
-			t.repeat = 1u << 16;	/* check the clock often enough */
+		__u64 rep = left < (1u << 20) ? left : (1u << 20);
+
+		if (o->duration > 0 && rep > 1u << 16)
+			rep = 1u << 16;	/* check the clock often enough */
+		t.repeat = (int)rep;
 		if (bpf_prog_test_run_opts(fd, &t)) {
 			err = -errno;
 			break;
 		}
-		res->sent += t.repeat;
+		res->sent += rep;
 	}
 	res->elapsed_ns = now_ns() - start;
 	close(fd);
 	return err;
 }
 
-/* Count frames with our magic that come back, and those with source and destination swapped. */
+/* Count one frame if it is ours coming back; and whether its MACs are swapped. */
+static void back_frame(const __u8 *buf, ssize_t n, const struct frame *f, struct result *res)
+{
+	if (n < (ssize_t)f->seq_off || *(const __u32 *)(buf + f->seq_off - 4) != htonl(PKTGEN_MAGIC))
+		return;
+	res->received++;
+	if (!memcmp(buf, f->src, ETH_ALEN) && !memcmp(buf + ETH_ALEN, f->dst, ETH_ALEN))
+		res->swapped++;
+}
+
+/* Read what has come back so far, without waiting. */
+static void drain_back(int fd, const struct frame *f, struct result *res)
+{
+	__u8 buf[FRAME_MAX];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+		back_frame(buf, n, f, res);
+}
+
+/* Wait up to --expect-back seconds for the rest of the frames to come back. */
 static void count_back(int fd, const struct frame *f, const struct gen_opts *o,
 		       struct result *res)
 {
 	__u64 deadline = now_ns() + (__u64)(o->expect_back * 1e9);
-	__u8 buf[FRAME_MAX];
 
-	while (res->received < (__u64)res->sent) {
+	while (res->received < res->sent) {
 		__u64 now = now_ns();
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
 
 		if (now >= deadline)
 			break;
-		if (poll(&p, 1, (int)((deadline - now) / 1000000 + 1)) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < (ssize_t)f->seq_off || *(__u32 *)(buf + f->seq_off - 4) != htonl(PKTGEN_MAGIC))
-			continue;
-		res->received++;
-		if (!memcmp(buf, f->src, ETH_ALEN) && !memcmp(buf + ETH_ALEN, f->dst, ETH_ALEN))
-			res->swapped++;
+		if (poll(&p, 1, (int)((deadline - now) / 1000000 + 1)) > 0)
+			drain_back(fd, f, res);
 	}
 }
 

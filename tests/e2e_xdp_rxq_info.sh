@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end tests of xdp_rxq_info on the veth lab: exact counts, every action, modes, queues,
+# busy devices, signals, bad input.
+. "$(dirname "$0")/lib.sh"
+
+RXQ="$BINDIR/xdp_rxq_info"
+N=20000
+
+# rxq_start ARGS...: run xdp_rxq_info on NS_B's veth in the background, JSON to $OUT; waits
+# until it reports that it is attached.
+rxq_start() {
+	OUT="$(tmpdir)/rxq.json"
+	bg "$OUT" in_b "$RXQ" --dev "$VETH_B" --json --interval 0.2 "$@"
+	RXQ_PID=$BG_PID
+	wait_until 10 has_line "$OUT" start || fail "xdp_rxq_info did not start: $(cat "$OUT.err")"
+}
+
+# rxq_expect_total N: the running tool's counters reach N, it stops on SIGINT with exit 0,
+# its summary says exactly N, and the device is left without XDP.
+rxq_expect_total() {
+	wait_until 10 jeq "$OUT" interval "j['total']['processed']" "$1" ||
+		fail "counters never reached $1: $(tail -1 "$OUT" | cut -c1-200)"
+	stop "$RXQ_PID" INT
+	expect_eq "exit status after SIGINT" "$STOP_RC" 0
+	expect_eq "summary processed" "$(jget "$OUT" summary "j['processed']")" "$1"
+	expect_eq "summary issues" "$(jget "$OUT" summary "j['issue']")" 0
+	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
+}
+
+test_drop_native_counts_exactly() {
+	lab_up
+	rxq_start --action XDP_DROP --mode native
+	expect_eq "mode" "$(jget "$OUT" start "j['mode']")" native
+	send_a $N >/dev/null || fail "pktgen failed"
+	rxq_expect_total $N
+	# dropped: nothing reached NS_B's stack
+	expect_eq "rx on $VETH_B" "$(in_b cat /proc/net/snmp | awk '/^Udp:/{n++} n==2{print $2; exit}')" 0
+}
+
+test_drop_skb_counts_exactly() {
+	lab_up
+	rxq_start --action XDP_DROP -S
+	expect_eq "mode" "$(jget "$OUT" start "j['mode']")" skb
+	send_a $N >/dev/null || fail "pktgen failed"
+	rxq_expect_total $N
+}
+
+test_aborted_counted() {
+	lab_up
+	rxq_start -a XDP_ABORTED
+	send_a 1000 >/dev/null || fail "pktgen failed"
+	rxq_expect_total 1000
+}
+
+test_pass_lets_traffic_through() {
+	lab_up
+	rxq_start --action XDP_PASS
+	in_a ping -c 3 -i 0.2 -W 2 "$IP_B" >/dev/null || fail "ping through XDP_PASS failed"
+	# 3 echo requests; no ARP (static neighbours), no IPv6 in the lab
+	rxq_expect_total 3
+}
+
+test_tx_returns_frames_with_macs_swapped() {
+	lab_up
+	lab_pass_on_a || fail "attach the pass program on $VETH_A"
+	rxq_start --action XDP_TX
+	expect_eq "swapmac on with XDP_TX" "$(jget "$OUT" start "j['swapmac']")" 1
+	local res
+	res=$(send_a 5000 --rate 50000 --expect-back 10) || fail "pktgen failed"
+	expect_eq "frames back" "$(echo "$res" | python3 -c 'import json,sys; print(json.load(sys.stdin)["received"])')" 5000
+	expect_eq "frames back with MACs swapped" "$(echo "$res" | python3 -c 'import json,sys; print(json.load(sys.stdin)["swapped"])')" 5000
+	rxq_expect_total 5000
+}
+
+test_read_and_read_bytes_count_exactly() {
+	lab_up
+	rxq_start --action XDP_DROP --read-bytes 1500
+	expect_eq "read_bytes" "$(jget "$OUT" start "j['read_bytes']")" 1500
+	send_a 3000 --size 1500 >/dev/null || fail "pktgen failed"
+	rxq_expect_total 3000
+	expect_eq "no short frames" "$(jget "$OUT" summary "j['short_frame']")" 0
+}
+
+test_multiqueue_shows_several_rx_queues() {
+	lab_up 4
+	rxq_start --action XDP_DROP
+	send_a 8000 --flows 256 >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "j['total']['processed']" 8000 || fail "not all counted"
+	local queues
+	queues=$(jget "$OUT" interval "len([q for q in j['rxqs'] if q['processed'] > 0])")
+	[ "$queues" -gt 1 ] || fail "traffic on $queues RX queue(s), want more than one"
+	expect_eq "per-queue sums add up" \
+		"$(jget "$OUT" interval "sum(q['processed'] for q in j['rxqs'])")" 8000
+	rxq_expect_total 8000
+}
+
+test_table_output_has_rows_and_totals() {
+	lab_up
+	local out
+	out="$(tmpdir)/table.txt"
+	bg "$out" in_b "$RXQ" --dev "$VETH_B" -a XDP_DROP -i 0.3 --duration 2
+	local pid=$BG_PID
+	wait_until 5 grep -q "^Running XDP" "$out" || fail "no banner"
+	send_a 50000 >/dev/null
+	stop "$pid" INT
+	expect_eq "exit" "$STOP_RC" 0
+	grep -q "^XDP-RX CPU  *total" "$out" || fail "no total row"
+	grep -q "^rx_queue_index  *0:sum" "$out" || fail "no RXQ sum row"
+	grep -q "^Summary: .* 50,000 packets" "$out" || fail "summary lacks '50,000 packets': $(tail -2 "$out")"
+}
+
+test_refuses_busy_device_and_force_replaces() {
+	lab_up
+	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
+		fail "hand attach"
+	local before err rc
+	before=$(xdp_on "$NS_B" "$VETH_B")
+	err=$(in_b "$RXQ" --dev "$VETH_B" --duration 1 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code on a busy device" "$rc" 3
+	case $err in *"already runs XDP program"*"--force"*) ;; *) fail "message: $err" ;; esac
+	expect_eq "the other program is untouched" "$(xdp_on "$NS_B" "$VETH_B")" "$before"
+	rxq_start --force --action XDP_DROP
+	[ "$(xdp_on "$NS_B" "$VETH_B")" != "$before" ] || fail "--force did not replace"
+	send_a 100 >/dev/null
+	rxq_expect_total 100
+}
+
+test_second_instance_refused() {
+	lab_up
+	rxq_start --action XDP_DROP
+	local err rc
+	err=$(in_b "$RXQ" --dev "$VETH_B" --duration 1 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code of the second instance" "$rc" 3
+	err=$(in_b "$RXQ" --dev "$VETH_B" --force --duration 1 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code with --force against a live link" "$rc" 3
+	case $err in *"another process"*) ;; *) fail "message: $err" ;; esac
+	send_a 10 >/dev/null
+	rxq_expect_total 10
+}
+
+test_signals_leave_no_program() {
+	lab_up
+	local sig
+	for sig in INT TERM HUP KILL; do
+		rxq_start --action XDP_DROP
+		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] || fail "not attached before SIG$sig"
+		stop "$RXQ_PID" "$sig"
+		wait_until 5 test -z "$(xdp_on "$NS_B" "$VETH_B")" || fail "XDP left after SIG$sig"
+		if [ "$sig" != KILL ]; then
+			expect_eq "exit after SIG$sig" "$STOP_RC" 0
+			has_line "$OUT" summary || fail "no summary after SIG$sig"
+		fi
+	done
+}
+
+test_device_removed_while_running() {
+	lab_up
+	rxq_start --action XDP_DROP
+	ip -n "$NS_B" link del "$VETH_B"
+	wait_until 10 sh -c "! kill -0 $RXQ_PID 2>/dev/null" || fail "still running"
+	stop "$RXQ_PID"
+	[ "$STOP_RC" != 0 ] || fail "exit 0 after the device vanished"
+	grep -q "disappeared" "$OUT.err" || fail "message: $(cat "$OUT.err")"
+}
+
+test_bad_input_one_line_exit_2() {
+	lab_up
+	expect_bad_input in_b "$RXQ"
+	expect_bad_input in_b "$RXQ" --dev nosuchdev0
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --action XDP_FOO
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --interval 0
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --interval abc
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --interval -1
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --read-bytes 0
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --read-bytes 99999
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --mode turbo
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --mode native -S
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" --bogus
+	expect_bad_input in_b "$RXQ" --dev "$VETH_B" extra
+	expect_eq "device untouched" "$(xdp_on "$NS_B" "$VETH_B")" ""
+	in_b "$RXQ" --help >/dev/null || fail "--help exit status"
+}
+
+test_unprivileged_refused() {
+	lab_up
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	local err rc
+	err=$(in_b setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$RXQ" --dev "$VETH_B" 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code without privileges" "$rc" 6
+	case $err in *"missing privileges"*CAP_*) ;; *) fail "message: $err" ;; esac
+}
+
+run_tests "$@"

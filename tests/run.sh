@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/run.sh: the `make check` entry. Runs the three layers and ends with one line
+# "N passed, N failed, N skipped":
+#   unit   build/tests/unit_common   helper functions, no privileges
+#   prog   build/tests/prog_run      BPF_PROG_TEST_RUN of every *_kern.c (private netns)
+#   e2e_*  tests/e2e_<tool>.sh       real traffic on veth labs in network namespaces
+# Arguments select suites (unit, prog, e2e_xdp_rxq_info, ...); TESTS='...' does the same via make.
+# Per-suite logs (with assertion details) go to $O/tests/logs/.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export O=${O:-$here/../build}
+export BINDIR=${BINDIR:-$here/..}
+logs="$O/tests/logs"
+mkdir -p "$logs"
+
+suites=("$@")
+if [ ${#suites[@]} -eq 0 ]; then
+	suites=(unit prog)
+	for f in "$here"/e2e_*.sh; do
+		[ -e "$f" ] && suites+=("$(basename "$f" .sh)")
+	done
+fi
+
+pass=0 failn=0 skipn=0
+skips=() fails=()
+start=$(date +%s)
+for s in "${suites[@]}"; do
+	case $s in
+	unit) cmd=("$O/tests/unit_common") ;;
+	prog) cmd=("$O/tests/prog_run") ;;
+	e2e_*) cmd=(bash "$here/$s.sh") ;;
+	*) echo "run.sh: unknown suite '$s'" >&2; exit 2 ;;
+	esac
+	t0=$(date +%s)
+	"${cmd[@]}" >"$logs/$s.log" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) pass=$((pass + 1)); echo "$line" ;;
+		"FAIL "*) failn=$((failn + 1)); fails+=("${line#FAIL }"); echo "$line" ;;
+		"SKIP "*) skipn=$((skipn + 1)); skips+=("${line#SKIP }"); echo "$line" ;;
+		"  "*) echo "$line" ;;	# assertion details
+		esac
+	done <"$logs/$s.log"
+	echo "# $s: $(( $(date +%s) - t0 )) s, log $logs/$s.log"
+done
+
+echo
+if [ ${#skips[@]} -gt 0 ]; then
+	echo "Skipped:"
+	printf '  %s\n' "${skips[@]}"
+fi
+if [ ${#fails[@]} -gt 0 ]; then
+	echo "Failed:"
+	printf '  %s\n' "${fails[@]}"
+fi
+echo "# total time $(( $(date +%s) - start )) s"
+echo "$pass passed, $failn failed, $skipn skipped"
+[ "$failn" -eq 0 ] && [ "$pass" -gt 0 ]

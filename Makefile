@@ -44,7 +44,8 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 BINS     := $(TOOLS:%=$(BINDIR)/%)
 SKELS    := $(TOOLS:%=$(O)/%.skel.h)
 PROG_TESTS := $(filter-out tests/prog_run.c,$(wildcard tests/prog_*.c))
-TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen
+TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen $(O)/tests/progcost
+TEST_BPF   := $(patsubst tests/%.c,$(O)/tests/%.o,$(wildcard tests/*_kern.c))
 
 all: $(BINS)
 
@@ -84,6 +85,11 @@ $(BINS): $(BINDIR)/%: $(O)/%_user.o $(O)/common_user.o
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- tests
+# BPF objects of the test suite itself (baselines, helpers), loaded by file name
+$(O)/tests/%_kern.o: tests/%_kern.c | $(O)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(O)/tests/%.o: tests/%.c | $(O)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
@@ -95,6 +101,9 @@ $(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o
 		     $(O)/tests/harness.o $(O)/common_user.o
 $(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
+$(O)/tests/progcost.o: $(O)/xdp_rxq_info.skel.h
+$(O)/tests/progcost: $(O)/tests/progcost.o $(O)/tests/prog_lib.o $(O)/tests/harness.o \
+		     $(O)/common_user.o
 $(TEST_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -102,7 +111,7 @@ $(TEST_BINS):
 deps:
 	$(Q)scripts/install-deps.sh
 
-tests: $(BINS) $(TEST_BINS)
+tests: $(BINS) $(TEST_BINS) $(TEST_BPF)
 
 # The README's two commands. Each installs what is missing first, then builds.
 check: deps

@@ -375,8 +375,9 @@ static void print_banner(const struct rxq_opts *opt, const struct xdp_attach *xa
 	char drv[64] = "?", what[96];
 
 	iface_driver(opt->dev.name, drv, sizeof(drv));
-	snprintf(what, sizeof(what), "%s%s%s", opt->read ? "read " : "",
-		 opt->swapmac ? "swapmac " : "", !opt->read && !opt->swapmac ? "no_touch " : "");
+	snprintf(what, sizeof(what), "%s%s%s", opt->read ? "read" : "",
+		 opt->read && opt->swapmac ? "," : "",
+		 opt->swapmac ? "swapmac" : !opt->read ? "no_touch" : "");
 	if (opt->json) {
 		struct jw w;
 
@@ -397,7 +398,7 @@ static void print_banner(const struct rxq_opts *opt, const struct xdp_attach *xa
 	       opt->dev.name, opt->dev.ifindex, drv, xdp_mode_str(xa->mode),
 	       opt_enum_name(rxq_actions, opt->action), what);
 	if (opt->read)
-		printf("(%u bytes)", opt->read_bytes);
+		printf(" (%u bytes)", opt->read_bytes);
 	printf("\n");
 	fflush(stdout);
 }

@@ -95,6 +95,7 @@ static const struct opt_tool gen_tool = {
 };
 
 struct frame {
+	__u16 align;		/* puts buf + ETH_HLEN on a 4-byte boundary for the IP header */
 	__u8 buf[FRAME_MAX];
 	__u32 len;		/* bytes sent */
 	__u32 l4_off;		/* UDP header offset */
@@ -392,7 +393,12 @@ static int send_live(struct frame *f, const struct gen_opts *o, struct result *r
 /* Count one frame if it is ours coming back; and whether its MACs are swapped. */
 static void back_frame(const __u8 *buf, ssize_t n, const struct frame *f, struct result *res)
 {
-	if (n < (ssize_t)f->seq_off || *(const __u32 *)(buf + f->seq_off - 4) != htonl(PKTGEN_MAGIC))
+	__u32 magic;
+
+	if (n < (ssize_t)f->seq_off)
+		return;
+	memcpy(&magic, buf + f->seq_off - 4, sizeof(magic));
+	if (magic != htonl(PKTGEN_MAGIC))
 		return;
 	res->received++;
 	if (!memcmp(buf, f->src, ETH_ALEN) && !memcmp(buf + ETH_ALEN, f->dst, ETH_ALEN))

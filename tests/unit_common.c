@@ -64,11 +64,13 @@ static const struct opt_tool t_tool = { .name = "unit", .summary = "s", .usage =
 
 static int parse(struct t_opts *o, const char *line)
 {
-	char *argv[32], *copy = strdup(line), *save = NULL;
+	static char copy[512];	/* parsed strings point into it: keep it past the call */
+	char *argv[32], *save = NULL;
 	int argc = 0, err;
 	FILE *null = fopen("/dev/null", "w");
 	int saved = dup(2);
 
+	snprintf(copy, sizeof(copy), "%s", line);
 	argv[argc++] = "unit";
 	for (char *t = strtok_r(copy, " ", &save); t && argc < 31; t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
@@ -79,7 +81,6 @@ static int parse(struct t_opts *o, const char *line)
 	dup2(saved, 2);
 	close(saved);
 	fclose(null);
-	free(copy);
 	return err;
 }
 

@@ -7,7 +7,9 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <linux/in.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,45 +19,48 @@
 #include "common_user.h"
 #include "prog_run.h"
 
+/* Store a big-endian 16-bit value at any alignment. */
+static void put16(__u8 *p, __u16 v)
+{
+	__u16 n = htons(v);
+
+	memcpy(p, &n, sizeof(n));
+}
+
 __u32 pkt_udp(__u8 *buf, __u32 len, bool v6)
 {
 	static const __u8 dst[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
 	static const __u8 src[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
-	struct ethhdr *eth = (struct ethhdr *)buf;
-	__u32 off = sizeof(*eth);
-	struct udphdr *udp;
+	__u32 off = ETH_HLEN;
+	struct udphdr udp = {};
 
+	/* headers are built in aligned locals and copied: buf + 14 is not 4-byte aligned */
 	memset(buf, 0, len);
-	memcpy(eth->h_dest, dst, ETH_ALEN);
-	memcpy(eth->h_source, src, ETH_ALEN);
-	eth->h_proto = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+	memcpy(buf, dst, ETH_ALEN);
+	memcpy(buf + ETH_ALEN, src, ETH_ALEN);
+	put16(buf + 12, v6 ? ETH_P_IPV6 : ETH_P_IP);
 	if (v6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + off);
+		struct ipv6hdr ip6 = { .version = 6, .nexthdr = IPPROTO_UDP, .hop_limit = 64 };
 
-		ip6->version = 6;
-		ip6->payload_len = htons((__u16)(len - off - sizeof(*ip6)));
-		ip6->nexthdr = IPPROTO_UDP;
-		ip6->hop_limit = 64;
-		inet_pton(AF_INET6, "fd00::1", &ip6->saddr);
-		inet_pton(AF_INET6, "fd00::2", &ip6->daddr);
-		off += sizeof(*ip6);
+		ip6.payload_len = htons((__u16)(len - off - sizeof(ip6)));
+		inet_pton(AF_INET6, "fd00::1", &ip6.saddr);
+		inet_pton(AF_INET6, "fd00::2", &ip6.daddr);
+		memcpy(buf + off, &ip6, sizeof(ip6));
+		off += sizeof(ip6);
 	} else {
-		struct iphdr *ip = (struct iphdr *)(buf + off);
+		struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP };
 
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->tot_len = htons((__u16)(len - off));
-		ip->ttl = 64;
-		ip->protocol = IPPROTO_UDP;
-		ip->saddr = htonl(0x0ac80001);
-		ip->daddr = htonl(0x0ac80002);
-		off += sizeof(*ip);
+		ip.tot_len = htons((__u16)(len - off));
+		ip.saddr = htonl(0x0ac80001);
+		ip.daddr = htonl(0x0ac80002);
+		memcpy(buf + off, &ip, sizeof(ip));
+		off += sizeof(ip);
 	}
-	udp = (struct udphdr *)(buf + off);
-	udp->source = htons(9000);
-	udp->dest = htons(9);
-	udp->len = htons((__u16)(len - off));
-	for (__u32 i = off + sizeof(*udp); i < len; i++)
+	udp.source = htons(9000);
+	udp.dest = htons(9);
+	udp.len = htons((__u16)(len - off));
+	memcpy(buf + off, &udp, sizeof(udp));
+	for (__u32 i = off + sizeof(udp); i < len; i++)
 		buf[i] = (__u8)i;
 	return len;
 }
@@ -109,3 +114,119 @@ bool skip_if_eperm(int err, const char *what)
 	return true;
 }
 
+
+/* ---------------------------------------------------------------- fuzzing */
+
+__u64 fuzz_rand(__u64 *rng)
+{
+	__u64 x = *rng ? *rng : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*rng = x;
+	return x;
+}
+
+static __u32 rnd(__u64 *rng, __u32 lo, __u32 hi)	/* lo..hi inclusive */
+{
+	return lo + (__u32)(fuzz_rand(rng) % (hi - lo + 1));
+}
+
+/* Ethernet header with 0-2 VLAN tags; returns the offset after the EtherType. */
+static __u32 fuzz_eth(__u8 *buf, __u64 *rng, __u16 proto, int tags)
+{
+	__u32 off = 12;
+
+	for (int i = 0; i < 12; i++)
+		buf[i] = (__u8)fuzz_rand(rng);
+	for (int t = 0; t < tags; t++) {
+		put16(buf + off, t == 0 && tags == 2 ? 0x88a8 : 0x8100);
+		put16(buf + off + 2, (__u16)rnd(rng, 0, 4095));
+		off += 4;
+	}
+	put16(buf + off, proto);
+	return off + 2;
+}
+
+static __u32 fuzz_ipv4(__u8 *buf, __u32 off, __u32 max, __u64 *rng, bool bogus)
+{
+	struct iphdr ip = {};
+	__u32 ihl = bogus ? rnd(rng, 0, 15) : rnd(rng, 5, 15);	/* > 5: options */
+	__u32 len = rnd(rng, off + 20, max);
+
+	ip.version = bogus && (fuzz_rand(rng) & 1) ? (__u8)rnd(rng, 0, 15) : 4;
+	ip.ihl = (__u8)ihl;
+	ip.tot_len = htons(bogus ? (__u16)fuzz_rand(rng) : (__u16)(len - off));
+	ip.ttl = (__u8)rnd(rng, 0, 3);	/* 0 and 1 matter to routers */
+	ip.protocol = (__u8)(fuzz_rand(rng) & 1 ? IPPROTO_UDP : fuzz_rand(rng));
+	ip.frag_off = fuzz_rand(rng) & 3 ? 0 : (__u16)fuzz_rand(rng);
+	ip.saddr = (__u32)fuzz_rand(rng);
+	ip.daddr = (__u32)fuzz_rand(rng);
+	memcpy(buf + off, &ip, sizeof(ip));
+	for (__u32 i = off + 20; i < off + ihl * 4 && i < max; i++)
+		buf[i] = (__u8)(i == off + 20 ? rnd(rng, 0, 2) : fuzz_rand(rng));	/* EOL/NOP/... */
+	return len;
+}
+
+static __u32 fuzz_ipv6(__u8 *buf, __u32 off, __u32 max, __u64 *rng)
+{
+	static const __u8 ext[] = { 0, 43, 44, 60, 51, 135, IPPROTO_UDP, IPPROTO_TCP, 58, 59 };
+	struct ipv6hdr ip6 = { .version = 6 };
+	__u32 len = rnd(rng, off + 40, max), p = off + 40;
+	__u32 next = off + offsetof(struct ipv6hdr, nexthdr);
+
+	ip6.payload_len = htons(fuzz_rand(rng) & 1 ? (__u16)(len - p) : (__u16)fuzz_rand(rng));
+	ip6.hop_limit = (__u8)rnd(rng, 0, 3);
+	for (int i = 0; i < 16; i++) {
+		ip6.saddr.s6_addr[i] = (__u8)fuzz_rand(rng);
+		ip6.daddr.s6_addr[i] = (__u8)fuzz_rand(rng);
+	}
+	memcpy(buf + off, &ip6, sizeof(ip6));
+	/* a chain of extension headers, each with a random (possibly bogus) length */
+	for (int i = (int)rnd(rng, 0, 5); i > 0 && p + 8 <= max; i--) {
+		buf[next] = ext[rnd(rng, 0, sizeof(ext) - 1)];
+		next = p;
+		buf[p + 1] = (__u8)(fuzz_rand(rng) & 3 ? rnd(rng, 0, 3) : fuzz_rand(rng));
+		p += 8 + buf[p + 1] * 8u;
+	}
+	buf[next] = fuzz_rand(rng) & 1 ? IPPROTO_UDP : (__u8)fuzz_rand(rng);
+	return len;
+}
+
+__u32 fuzz_frame(__u8 *buf, __u32 max, __u64 *rng, int *kind)
+{
+	int k = (int)rnd(rng, 0, 6);
+	__u32 len, off;
+
+	if (max > 1514)
+		max = 1514;
+	for (__u32 i = 0; i < max; i++)
+		buf[i] = (__u8)fuzz_rand(rng);
+	if (kind)
+		*kind = k;
+	switch (k) {
+	case 0:		/* random bytes */
+		return rnd(rng, 14, max);
+	case 1:		/* valid frames, truncated anywhere */
+	case 2:
+		len = pkt_udp(buf, rnd(rng, 64, max), k == 2);
+		return rnd(rng, 14, len);
+	case 3:		/* VLAN tags, IPv4 with options */
+		off = fuzz_eth(buf, rng, ETH_P_IP, (int)rnd(rng, 0, 2));
+		len = fuzz_ipv4(buf, off, max, rng, false);
+		return fuzz_rand(rng) & 3 ? len : rnd(rng, 14, len);
+	case 4:		/* IPv4 with bogus version, IHL, total length */
+		off = fuzz_eth(buf, rng, ETH_P_IP, (int)rnd(rng, 0, 1));
+		return fuzz_ipv4(buf, off, max, rng, true);
+	case 5:		/* IPv6 extension header chains */
+		off = fuzz_eth(buf, rng, ETH_P_IPV6, (int)rnd(rng, 0, 2));
+		len = fuzz_ipv6(buf, off, max, rng);
+		return fuzz_rand(rng) & 3 ? len : rnd(rng, 14, len);
+	default:	/* valid frame with a few bytes flipped */
+		len = pkt_udp(buf, rnd(rng, 64, max), fuzz_rand(rng) & 1);
+		for (int i = (int)rnd(rng, 1, 4); i > 0; i--)
+			buf[rnd(rng, 0, len - 1)] ^= (__u8)rnd(rng, 1, 255);
+		return len;
+	}
+}

@@ -32,6 +32,16 @@ struct xdp_run {
 };
 
 int xdp_run(int prog_fd, struct xdp_run *r);	/* 0 or -errno */
+
+/*
+ * Fuzzing: one random or mutated frame into buf (at most max bytes, max >= 1514), from the
+ * xorshift state *rng; returns its length (14..max: the kernel refuses shorter test input).
+ * Kinds: random bytes; valid IPv4/IPv6 UDP truncated anywhere; one or two VLAN tags; IPv4
+ * options and bogus IHL/total length; IPv6 extension header chains with bogus lengths; valid
+ * frames with random bytes flipped. *kind receives which (for failure messages), may be NULL.
+ */
+__u32 fuzz_frame(__u8 *buf, __u32 max, __u64 *rng, int *kind);
+__u64 fuzz_rand(__u64 *rng);
 /* Sum field idx (of n_u64 counters) of key over all CPUs. */
 __u64 map_sum(int map_fd, __u32 key, unsigned int n_u64, unsigned int idx);
 /* Runs a shell command (for ip link ...); returns its exit status. */

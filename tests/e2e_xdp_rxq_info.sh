@@ -196,6 +196,22 @@ test_unprivileged_refused() {
 	case $err in *"missing privileges"*CAP_*) ;; *) fail "message: $err" ;; esac
 }
 
+test_short_options_all_work() {
+	lab_up
+	local out
+	out="$(tmpdir)/short.json"
+	# -d -a -m -r -s -S -F -z -j: every short form (the seed's getopt string lacked most)
+	in_b "$RXQ" -d "$VETH_B" -a XDP_DROP -m -r -s 0.25 -S -F -z -j --duration 0.6 >"$out" ||
+		fail "exit status $?"
+	expect_eq "action" "$(jget "$out" start "j['action']")" XDP_DROP
+	expect_eq "swapmac" "$(jget "$out" start "j['swapmac']")" 1
+	expect_eq "read" "$(jget "$out" start "j['read_bytes']")" 64
+	expect_eq "skb mode" "$(jget "$out" start "j['mode']")" skb
+	expect_eq "intervals of 0.25 s in 0.6 s" "$(grep -c '"type":"interval"' "$out")" 3
+	in_b "$RXQ" -d "$VETH_B" -i 0.2 -v --duration 0.3 >/dev/null 2>&1 || fail "-i/-v"
+	expect_eq "device left clean" "$(xdp_on "$NS_B" "$VETH_B")" ""
+}
+
 test_valgrind_clean_start_run_exit() {
 	command -v valgrind >/dev/null || skip "valgrind not installed"
 	ldd "$RXQ" | grep -q libasan && skip "binary built with AddressSanitizer; valgrind cannot run it"

@@ -89,7 +89,7 @@ static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *c
 								   v > UINT32_MAX)))
 			goto bad_number;
 		if ((d->min || d->max) && (v < d->min || v > d->max)) {
-			fprintf(stderr, "%s: bad --%s '%s' (want %g..%g)\n", tool->name, d->name,
+			fprintf(stderr, "%s: bad --%s '%s' (want %.15g..%.15g)\n", tool->name, d->name,
 				arg, d->min, d->max);
 			return -EINVAL;
 		}

@@ -68,7 +68,11 @@ static __always_inline void close_period(struct cs_rec *r, __u64 now)
 	__u32 st = r->state, ps = r->pslot;
 	__u64 d;
 
-	if (!prev || now <= prev)
+	if (!prev) {		/* first event about this CPU, no seed: nothing known before */
+		r->pslot = CS_PS_UNKNOWN;
+		return;
+	}
+	if (now <= prev)
 		return;
 	d = now - prev;
 	if (st == CS_ST_RUN) {

@@ -8,8 +8,9 @@
 #define CS_IDLE_EXIT 0xffffffffU	/* power:cpu_idle state of an idle exit (PWR_EVENT_EXIT) */
 
 /*
- * What a CPU is doing since cs_rec.ts. CS_ST_UNKNOWN until the first event about it: that time
- * is "untracked". CS_ST_RUN: not idle (its time goes to the frequency slot, or to run_nofreq when
+ * What a CPU is doing since cs_rec.ts. CS_ST_UNKNOWN until the first cpu_idle event about it,
+ * which tells what came before: an idle entry means it was running, an idle exit that it was idle
+ * in a state nobody named (idle_unknown_ns); before that the time is "untracked". CS_ST_RUN: not idle (its time goes to the frequency slot, or to run_nofreq when
  * no frequency is known). 0..CS_CSTATES: idle in that slot.
  */
 enum cs_state {
@@ -26,7 +27,8 @@ struct cs_rec {
 	__u64 cstate_ns[CS_CSTATES + 1];	/* closed time idle in each state */
 	__u64 pstate_ns[CS_PSTATES + 1];	/* closed time running at each frequency slot */
 	__u64 run_nofreq_ns;		/* closed time running before any known frequency */
-	__u64 untracked_ns;		/* closed time before the first event about the CPU */
+	__u64 idle_unknown_ns;		/* closed time idle before the first event (state unknown) */
+	__u64 untracked_ns;		/* closed time before the first event that tells the state */
 	__u64 idle_enter, idle_exit;	/* power:cpu_idle events about this CPU */
 	__u64 freq_events;		/* power:cpu_frequency events about this CPU */
 	__u64 bad_cpu;			/* events about a CPU >= the map size (counted on CPU 0) */

@@ -59,8 +59,9 @@ static const struct opt_tool cs_tool = {
 	.defaults = &cs_defaults,
 	.doc = "Columns: cstate-K = idle in cpuidle state K (names from cpuidle sysfs), pstate-K =\n"
 	       "running at frequency slot K (MHz listed at start; frequencies seen only in events get\n"
-	       "new slots), running = not idle at an unknown frequency, untracked = before the\n"
-	       "first event about that CPU. Times are in ms per interval, then in per cent of it;\n"
+	       "new slots), running = not idle at an unknown frequency, cstate-? = idle in a state\n"
+	       "not known (before the first event), untracked = not known whether idle (the first\n"
+	       "50 ms). Times are in ms per interval, then in per cent of it;\n"
 	       "the final table covers the whole run. Nothing in sysfs is written unless\n"
 	       "--kick-cpufreq is given. Exit codes: see README.\n",
 };
@@ -75,7 +76,7 @@ struct cs_sys {
 
 /* One CPU's times with its open period credited up to the read time. */
 struct view {
-	__u64 c[NC], p[NP], run, untracked;
+	__u64 c[NC], p[NP], run, idle_unk, untracked;
 	__u64 enter, exit, freq, bad_cpu;
 };
 
@@ -84,7 +85,7 @@ struct snap {
 	struct view *v;
 };
 
-enum col_kind { COL_C, COL_P, COL_RUN, COL_UNTRACKED };
+enum col_kind { COL_C, COL_P, COL_RUN, COL_IDLE_UNK, COL_UNTRACKED };
 
 struct col {
 	enum col_kind kind;
@@ -99,8 +100,11 @@ struct run {
 	int fd;
 	int ncpus;
 	struct snap first, prev, cur;
-	struct col cols[NC + NP + 2];
+	struct col cols[NC + NP + 3];
 	int ncols;
+	__u64 seed_t;			/* when the timelines started */
+	__u64 *seed_idle;		/* per CPU: /proc/stat idle time then (ns), ~0: unknown */
+	__u64 *idle_now;		/* scratch for the same at each read */
 };
 
 /* ------------------------------------------------------------------ sysfs */
@@ -184,6 +188,26 @@ static int slot_of(const struct cs_sys *s, __u32 khz)
 	return -1;
 }
 
+/* Idle time of every CPU from /proc/stat (USER_HZ ticks, in ns); ~0 for CPUs not listed. */
+static void proc_stat_idle(__u64 *idle, int ncpus)
+{
+	unsigned long long v[4];
+	char line[512];
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "re");
+	int c;
+
+	for (c = 0; c < ncpus; c++)
+		idle[c] = ~0ULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu", &c, &v[0], &v[1], &v[2], &v[3]) == 5 &&
+		    c >= 0 && c < ncpus && hz > 0)
+			idle[c] = v[3] * (1000000000ULL / (unsigned long long)hz);
+	}
+	if (f)
+		fclose(f);
+}
+
 /*
  * Before attach: the known frequencies get the first slots; every CPU's timeline starts now in
  * an unknown state, at its current frequency when cpufreq tells it (a read, no CPU is woken).
@@ -194,6 +218,9 @@ static int seed_state(struct run *r)
 	char path[128], buf[64];
 	__u64 t = now_ns();
 	int err;
+
+	r->seed_t = t;
+	proc_stat_idle(r->seed_idle, r->ncpus);
 
 	for (int i = 0; i < r->sys.nfreqs; i++) {
 		__u32 slot = (__u32)i;
@@ -258,25 +285,41 @@ static void kick_cpufreq(bool json)
 
 /* ------------------------------------------------------------------ collecting */
 
-/* Credit the open period [rec.ts, now] as the BPF side will when the next event comes. */
-static void view_of(struct view *v, const struct cs_rec *rec, __u64 now)
+/*
+ * Credit the open period [rec.ts, now] as the BPF side will when the next event comes. A CPU
+ * still in CS_ST_UNKNOWN had no cpu_idle event since the start, so it has been idle or running
+ * all along: /proc/stat's idle time since the start tells which (as the first event will), once
+ * the period is long enough for its tick resolution.
+ */
+static void view_of(const struct run *r, struct view *v, const struct cs_rec *rec, int cpu,
+		    __u64 now)
 {
 	__u64 d = rec->ts && now > rec->ts ? now - rec->ts : 0;
+	__u32 st = rec->state;
 
 	memcpy(v->c, rec->cstate_ns, sizeof(v->c));
 	memcpy(v->p, rec->pstate_ns, sizeof(v->p));
 	v->run = rec->run_nofreq_ns;
+	v->idle_unk = rec->idle_unknown_ns;
 	v->untracked = rec->untracked_ns;
 	v->enter = rec->idle_enter;
 	v->exit = rec->idle_exit;
 	v->freq = rec->freq_events;
 	v->bad_cpu = rec->bad_cpu;
-	if (rec->state == CS_ST_RUN && rec->pslot <= CS_PSTATES)
+	if (st == CS_ST_UNKNOWN && now - r->seed_t >= 50000000 && r->seed_idle[cpu] != ~0ULL &&
+	    r->idle_now[cpu] != ~0ULL) {
+		__u64 idle = r->idle_now[cpu] - r->seed_idle[cpu];
+
+		st = idle * 2 > now - r->seed_t ? CS_CSTATES + 1 : CS_ST_RUN;
+	}
+	if (st == CS_ST_RUN && rec->pslot <= CS_PSTATES)
 		v->p[rec->pslot] += d;
-	else if (rec->state == CS_ST_RUN)
+	else if (st == CS_ST_RUN)
 		v->run += d;
-	else if (rec->state <= CS_CSTATES)
-		v->c[rec->state] += d;
+	else if (st <= CS_CSTATES)
+		v->c[st] += d;
+	else if (st == CS_CSTATES + 1)
+		v->idle_unk += d;
 	else
 		v->untracked += d;
 }
@@ -292,8 +335,9 @@ static int collect(struct run *r, struct snap *s)
 		if (bpf_map_lookup_elem(r->fd, &c, &recs[c]))
 			err = -errno;
 	s->t = now_ns();
+	proc_stat_idle(r->idle_now, r->ncpus);
 	for (int c = 0; c < r->ncpus && !err; c++)
-		view_of(&s->v[c], &recs[c], s->t);
+		view_of(r, &s->v[c], &recs[c], c, s->t);
 	free(recs);
 	return err;
 }
@@ -307,6 +351,8 @@ static __u64 col_val(const struct view *v, const struct col *c)
 		return v->p[c->idx];
 	case COL_RUN:
 		return v->run;
+	case COL_IDLE_UNK:
+		return v->idle_unk;
 	default:
 		return v->untracked;
 	}
@@ -363,6 +409,10 @@ static void pick_cols(struct run *r)
 		r->cols[n] = (struct col){ .kind = COL_RUN };
 		snprintf(r->cols[n++].name, 16, "running");
 	}
+	if (HAS(COL_IDLE_UNK, 0)) {
+		r->cols[n] = (struct col){ .kind = COL_IDLE_UNK };
+		snprintf(r->cols[n++].name, 16, "cstate-?");
+	}
 	if (HAS(COL_UNTRACKED, 0)) {
 		r->cols[n] = (struct col){ .kind = COL_UNTRACKED };
 		snprintf(r->cols[n++].name, 16, "untracked");
@@ -376,7 +426,7 @@ static void pick_cols(struct run *r)
 static void print_rows(const struct run *r, const struct snap *a, const struct snap *b,
 		       bool pct)
 {
-	__u64 dt = b->t - a->t, tot[NC + NP + 2] = {};
+	__u64 dt = b->t - a->t, tot[NC + NP + 3] = {};
 	char buf[32];
 
 	printf("%-10s", pct ? "state(%)" : "state(ms)");
@@ -449,17 +499,19 @@ static void json_cpu(struct jw *w, const struct run *r, const struct snap *a,
 
 		sum += col_delta(r, a, b, c, &t);
 	}
-	jw_u64(w, "idle_ns", sum);
+	jw_u64(w, "idle_ns", sum + col_delta(r, a, b, c, &(struct col){ .kind = COL_IDLE_UNK }));
 	for (int k = 0; k < NP; k++) {
 		struct col t = { .kind = COL_P, .idx = k };
 
 		sum += col_delta(r, a, b, c, &t);
 	}
 	for (int k = COL_RUN; k <= COL_UNTRACKED; k++) {
+		static const char *const names[] = { "running_nofreq_ns", "idle_unknown_ns",
+						     "untracked_ns" };
 		struct col t = { .kind = (enum col_kind)k };
 		__u64 v = col_delta(r, a, b, c, &t);
 
-		jw_u64(w, k == COL_RUN ? "running_nofreq_ns" : "untracked_ns", v);
+		jw_u64(w, names[k - COL_RUN], v);
 		sum += v;
 	}
 	jw_u64(w, "total_ns", sum);
@@ -592,7 +644,9 @@ static int snaps_alloc(struct run *r)
 	r->first.v = calloc((size_t)r->ncpus, sizeof(struct view));
 	r->prev.v = calloc((size_t)r->ncpus, sizeof(struct view));
 	r->cur.v = calloc((size_t)r->ncpus, sizeof(struct view));
-	return r->first.v && r->prev.v && r->cur.v ? 0 : -ENOMEM;
+	r->seed_idle = calloc((size_t)r->ncpus, sizeof(__u64));
+	r->idle_now = calloc((size_t)r->ncpus, sizeof(__u64));
+	return r->first.v && r->prev.v && r->cur.v && r->seed_idle && r->idle_now ? 0 : -ENOMEM;
 }
 
 static void snaps_free(struct run *r)
@@ -600,6 +654,8 @@ static void snaps_free(struct run *r)
 	free(r->first.v);
 	free(r->prev.v);
 	free(r->cur.v);
+	free(r->seed_idle);
+	free(r->idle_now);
 }
 
 static void snap_copy(const struct run *r, struct snap *dst, const struct snap *src)

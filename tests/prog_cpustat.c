@@ -246,26 +246,41 @@ TEST(cs_unknown_frequencies_bucketed)
 	cpustat_kern__destroy(s);
 }
 
-/* A timeline seeded by user space (start time, unknown state) credits "untracked" up to the
- * first event; time never runs backwards. */
-TEST(cs_seeded_start_is_untracked)
+/* A timeline seeded by user space (start time, unknown state): the first cpu_idle event says
+ * what came before (an exit: idle in an unknown state; an entry: running); a frequency event
+ * does not, so that time stays untracked. Time never runs backwards. */
+TEST(cs_seeded_start_resolved_by_first_idle_event)
 {
 	struct cpustat_kern *s = load_or_end(ncpus(), true);
 	struct cs_rec r = { .ts = 100, .state = CS_ST_UNKNOWN, .pslot = CS_PS_UNKNOWN };
-	__u32 zero = 0;
-	int rc = 0;
+	int fd, rc = 0;
+	__u32 cpu = 0;
 
 	if (!s)
 		return;
-	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(s->maps.cpu_recs), &zero, &r, BPF_ANY), "seed");
-	rc |= IDLE(s, 600, EXIT, 0, 0);
+	fd = bpf_map__fd(s->maps.cpu_recs);
+	ASSERT_OK(bpf_map_update_elem(fd, &cpu, &r, BPF_ANY), "seed cpu0");
+	rc |= IDLE(s, 600, EXIT, 0, 0);	/* cpu0 was idle 100..600 */
 	rc |= IDLE(s, 500, 1, 0, 0);	/* earlier than the last event: credits nothing */
 	rc |= IDLE(s, 900, EXIT, 0, 0);
+	if (ncpus() > 1) {
+		cpu = 1;
+		ASSERT_OK(bpf_map_update_elem(fd, &cpu, &r, BPF_ANY), "seed cpu1");
+		rc |= FREQ(s, 300, 900000, 1, 0);	/* 100..300 untracked */
+		rc |= IDLE(s, 1000, 2, 1, 1);		/* entry: it ran 300..1000 at 900 MHz */
+	}
 	ASSERT_OK(rc, "test runs");
 	r = rec(s, 0);
-	ASSERT_EQ(r.untracked_ns, 500, "untracked until the first event");
-	ASSERT_EQ(r.run_nofreq_ns, 0, "clock going back credits nothing");
-	ASSERT_EQ(r.cstate_ns[1], 400, "then from 500 to 900 in state 1");
+	ASSERT_EQ(r.idle_unknown_ns, 500, "cpu0 idle in an unknown state until its first exit");
+	ASSERT_EQ(r.untracked_ns, 0, "cpu0 nothing untracked");
+	ASSERT_EQ(r.run_nofreq_ns, 0, "cpu0 clock going back credits nothing");
+	ASSERT_EQ(r.cstate_ns[1], 400, "cpu0 then from 500 to 900 in state 1");
+	if (ncpus() > 1) {
+		r = rec(s, 1);
+		ASSERT_EQ(r.untracked_ns, 200, "cpu1 a frequency event does not tell idle or not");
+		ASSERT_EQ(r.pstate_ns[0], 700, "cpu1 running at 900 MHz before its first entry");
+		ASSERT_EQ(r.idle_unknown_ns, 0, "cpu1 not idle");
+	}
 	cpustat_kern__destroy(s);
 }
 

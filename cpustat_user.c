@@ -324,21 +324,44 @@ static void view_of(const struct run *r, struct view *v, const struct cs_rec *re
 		v->untracked += d;
 }
 
+static int read_recs(const struct run *r, struct cs_rec *recs)
+{
+	for (int c = 0; c < r->ncpus; c++)
+		if (bpf_map_lookup_elem(r->fd, &c, &recs[c]))
+			return -errno;
+	return 0;
+}
+
+/*
+ * One consistent reading: the records before and after taking the time must agree (no event in
+ * between), or an open period would be credited to a state the CPU had already left. A few
+ * tries; a CPU that changes state every microsecond is off by that much at worst.
+ */
 static int collect(struct run *r, struct snap *s)
 {
-	struct cs_rec *recs = calloc((size_t)r->ncpus, sizeof(*recs));
-	int err = 0;
+	struct cs_rec *a = calloc((size_t)r->ncpus * 2, sizeof(*a)), *b = a + r->ncpus;
+	int err = -ENOMEM;
 
-	if (!recs)
-		return -ENOMEM;
-	for (int c = 0; c < r->ncpus && !err; c++)
-		if (bpf_map_lookup_elem(r->fd, &c, &recs[c]))
-			err = -errno;
-	s->t = now_ns();
-	proc_stat_idle(r->idle_now, r->ncpus);
-	for (int c = 0; c < r->ncpus && !err; c++)
-		view_of(r, &s->v[c], &recs[c], c, s->t);
-	free(recs);
+	for (int tries = 0; a && tries < 4; tries++) {
+		bool same = true;
+
+		err = read_recs(r, a);
+		s->t = now_ns();
+		if (!err)
+			err = read_recs(r, b);
+		if (err)
+			break;
+		for (int c = 0; c < r->ncpus; c++)
+			same &= a[c].ts == b[c].ts;
+		if (same)
+			break;
+	}
+	if (!err) {
+		proc_stat_idle(r->idle_now, r->ncpus);
+		for (int c = 0; c < r->ncpus; c++)
+			view_of(r, &s->v[c], &a[c], c, s->t);
+	}
+	free(a);
 	return err;
 }
 
@@ -668,9 +691,8 @@ static int cs_poll(struct run *r, struct loop *lp)
 {
 	int ev, err;
 
-	err = collect(r, &r->first);
-	if (err)
-		return err;
+	/* every timeline starts at the seed, from zero (views are calloc'ed) */
+	r->first.t = r->seed_t;
 	snap_copy(r, &r->prev, &r->first);
 	snap_copy(r, &r->cur, &r->first);
 	while ((ev = loop_wait(lp)) > 0) {

@@ -57,12 +57,12 @@ static const struct opt_tool cs_tool = {
 	.usage = "[options]",
 	.defs = cs_opt_defs,
 	.defaults = &cs_defaults,
-	.doc = "Columns: cstate-K = idle in cpuidle state K (names from cpuidle sysfs), pstate-K =\n"
-	       "running at frequency slot K (MHz listed at start; frequencies seen only in events get\n"
-	       "new slots), running = not idle at an unknown frequency, cstate-? = idle in a state\n"
-	       "not known (before the first event), untracked = not known whether idle (the first\n"
-	       "50 ms). Times are in ms per interval, then in per cent of it;\n"
-	       "the final table covers the whole run. Nothing in sysfs is written unless\n"
+	.doc = "Columns: cstate-K = idle in cpuidle state K (names from cpuidle sysfs); pstate-K =\n"
+	       "running at frequency slot K (MHz listed at start; frequencies seen only in events\n"
+	       "get new slots, then share the last one); running = not idle, frequency unknown;\n"
+	       "cstate-? = idle in an unnamed state (before the first event); untracked = not yet\n"
+	       "known whether idle (the first 50 ms). Times in ms per interval, then in per cent\n"
+	       "of it; the final table covers the whole run. Nothing in sysfs is written unless\n"
 	       "--kick-cpufreq is given. Exit codes: see README.\n",
 };
 

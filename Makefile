@@ -100,6 +100,11 @@ $(O)/tests/unit_common: $(O)/tests/unit_common.o $(O)/tests/harness.o $(O)/commo
 $(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o) \
 		     $(O)/tests/harness.o $(O)/common_user.o
 $(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
+# clang's reference encodings for tests/prog_bpf_insn.c (read at run time, next to prog_run)
+$(O)/tests/bpf_insn_ref.o: tests/bpf_insn_ref.c | $(O)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(O)/tests/prog_run: | $(O)/tests/bpf_insn_ref.o
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
 $(O)/tests/progcost.o: $(O)/xdp_rxq_info.skel.h
 $(O)/tests/progcost: $(O)/tests/progcost.o $(O)/tests/prog_lib.o $(O)/tests/harness.o \

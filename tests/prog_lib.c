@@ -108,7 +108,7 @@ int sh(const char *fmt, ...)
 
 bool skip_if_eperm(int err, const char *what)
 {
-	if (err != -EPERM && err != -EACCES)
+	if (err != -EPERM)	/* EACCES is a verifier rejection: a failure, not a skip */
 		return false;
 	SKIP("%s: the kernel refused (%s); needs CAP_BPF/CAP_SYS_ADMIN", what, strerror(-err));
 	return true;

@@ -31,8 +31,6 @@ struct {
 SEC("xdp")
 int xdp_sample_prog(struct xdp_md *ctx)
 {
-	void *data_end = (void *)(long)ctx->data_end;
-	void *data = (void *)(long)ctx->data;
 	__u32 rate = cfg.rate, snaplen = cfg.snaplen;
 	struct sample_stats *st;
 	struct sample_hdr hdr;
@@ -46,8 +44,8 @@ int xdp_sample_prog(struct xdp_md *ctx)
 	if (rate > 1 && seq % rate)
 		return XDP_PASS;
 
-	/* a program without frags support only sees linear frames: data..data_end is all */
-	len = (__u32)(data_end - data);
+	/* the whole frame (a program without frags support only ever sees linear ones) */
+	len = (__u32)bpf_xdp_get_buff_len(ctx);
 	if (!snaplen || snaplen > SAMPLE_SNAPLEN_MAX)
 		snaplen = SAMPLE_SNAPLEN_DEF;
 	cap = len < snaplen ? len : snaplen;

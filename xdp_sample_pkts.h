@@ -25,7 +25,12 @@ struct sample_cfg {		/* .rodata, written before load; the object's defaults work
 struct sample_stats {
 	__u64 seen;		/* every frame */
 	__u64 sampled;		/* frames chosen and written to the perf buffer */
-	__u64 out_err;		/* chosen, but bpf_perf_event_output failed (no reader, full) */
+	/*
+	 * Chosen, but bpf_perf_event_output failed: the CPU's perf buffer was full (-ENOSPC) or
+	 * had no reader (-ENOENT). This is the exact count of lost samples; the perf buffer's own
+	 * lost records report the same drops later (at the next successful output on that CPU).
+	 */
+	__u64 out_err;
 };
 #define SAMPLE_STATS_N (sizeof(struct sample_stats) / sizeof(__u64))
 

@@ -107,7 +107,7 @@ struct run {
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
 	__u64 received;			/* samples that reached user space */
-	__u64 lost;			/* samples the perf buffer dropped */
+	__u64 lost;			/* drops the perf buffer reported (lost callback) */
 	__u64 bad;			/* records that failed the size/magic checks */
 	__u64 written;			/* records written to the pcap file */
 	bool done;			/* --count reached */
@@ -508,9 +508,9 @@ static void print_interval(struct run *r)
 		jw_u64(&w, "period_ns", dt);
 		jw_u64(&w, "seen", tot[0]);
 		jw_u64(&w, "sampled", tot[1]);
-		jw_u64(&w, "out_err", tot[2]);
+		jw_u64(&w, "lost", tot[2]);
 		jw_u64(&w, "received", r->received);
-		jw_u64(&w, "lost", r->lost);
+		jw_u64(&w, "lost_reported", r->lost);
 		jw_u64(&w, "delta", tot[0] - r->prev[0]);
 		jw_double(&w, "pps", rate_per_sec(tot[0], r->prev[0], dt));
 		jw_double(&w, "sample_pps", rate_per_sec(tot[1], r->prev[1], dt));
@@ -519,7 +519,7 @@ static void print_interval(struct run *r)
 		fprintf(r->txt, "# %.3f s: %s pkt/s, %s samples/s, %s lost\n", (double)dt / 1e9,
 			fmt_rate(a, rate_per_sec(tot[0], r->prev[0], dt), sep),
 			fmt_rate(b, rate_per_sec(tot[1], r->prev[1], dt), sep),
-			fmt_u64(c, r->lost, sep));
+			fmt_u64(c, tot[2], sep));
 	}
 	memcpy(r->prev, tot, sizeof(tot));
 	r->t_prev = now;
@@ -545,9 +545,9 @@ static int print_summary(struct run *r, const struct loop *lp)
 		jw_u64(&w, "duration_ns", dt);
 		jw_u64(&w, "seen", tot[0]);
 		jw_u64(&w, "sampled", tot[1]);
-		jw_u64(&w, "out_err", tot[2]);
 		jw_u64(&w, "received", r->received);
-		jw_u64(&w, "lost", r->lost);
+		jw_u64(&w, "lost", tot[2]);
+		jw_u64(&w, "lost_reported", r->lost);
 		jw_u64(&w, "bad", r->bad);
 		jw_u64(&w, "written", r->written);
 		jw_double(&w, "pps", rate_per_sec(tot[0], 0, dt));
@@ -561,7 +561,7 @@ static int print_summary(struct run *r, const struct loop *lp)
 			jw_i64(&w, "cpu", i);
 			jw_u64(&w, "seen", v[0]);
 			jw_u64(&w, "sampled", v[1]);
-			jw_u64(&w, "out_err", v[2]);
+			jw_u64(&w, "lost", v[2]);
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
@@ -571,7 +571,7 @@ static int print_summary(struct run *r, const struct loop *lp)
 	}
 	fprintf(r->txt, "\nSummary: %.3f s, %s pkt/s average\n", (double)dt / 1e9,
 		fmt_rate(a, rate_per_sec(tot[0], 0, dt), sep));
-	fprintf(r->txt, "%-8s %16s %16s %16s\n", "CPU", "seen (pkt)", "sampled", "output errors");
+	fprintf(r->txt, "%-8s %16s %16s %16s\n", "CPU", "seen (pkt)", "sampled", "lost");
 	for (int i = 0; i < r->ncpus; i++) {
 		__u64 *v = pc + (size_t)i * SAMPLE_STATS_N;
 
@@ -582,8 +582,8 @@ static int print_summary(struct run *r, const struct loop *lp)
 	}
 	fprintf(r->txt, "%-8s %16s %16s %16s\n", "total", fmt_u64(a, tot[0], sep),
 		fmt_u64(b, tot[1], sep), fmt_u64(c, tot[2], sep));
-	fprintf(r->txt, "Samples: %s received, %s lost in the perf buffer", fmt_u64(a, r->received, sep),
-		fmt_u64(b, r->lost, sep));
+	fprintf(r->txt, "Samples: %s received, %s lost (perf buffer full; %s reported by it)",
+		fmt_u64(a, r->received, sep), fmt_u64(b, tot[2], sep), fmt_u64(c, r->lost, sep));
 	if (r->bad)
 		fprintf(r->txt, ", %s malformed", fmt_u64(c, r->bad, sep));
 	if (r->dumper)

@@ -653,7 +653,7 @@ static int drain(struct run *r, struct perf_buffer *pb)
 
 static int sample_loop(struct run *r, struct perf_buffer *pb, struct loop *lp)
 {
-	int ev, err;
+	int ev = 0, err;
 
 	while (!r->done && (ev = loop_wait(lp)) >= 0) {
 		if (ev == LOOP_TOGGLE)

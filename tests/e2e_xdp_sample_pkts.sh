@@ -153,6 +153,23 @@ for i, ((ts, cap, ln, d), (sts, scap, sln, sd)) in enumerate(zip(got, sent)):
 PY
 }
 
+test_pcap_to_stdout_pipes_into_tcpdump() {
+	lab_up
+	local out
+	out="$(tmpdir)/pipe.txt"
+	# -w - with -c: the tool ends by itself, tcpdump reads the stream to its end
+	bg "$out" in_b sh -c "'$SP' -w - -c 5 --snaplen 80 '$VETH_B' | tcpdump -r - -n -e"
+	local pid=$BG_PID
+	wait_until 10 grep -q "^Sampling 1 in 1 frames" "$out.err" || fail "no banner on stderr: $(cat "$out.err")"
+	send_a 20 --size 120 --rate 20000 >/dev/null || fail "pktgen failed"
+	wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || fail "pipeline still running"
+	stop "$pid"
+	expect_eq "pipeline exit" "$STOP_RC" 0
+	expect_eq "packets tcpdump read" "$(grep -c 'length 120: 10.200.0.1.9000 > 10.200.0.2.9: UDP' "$out")" 5
+	grep -q "^Samples: 5 received" "$out.err" || fail "summary not on stderr: $(cat "$out.err")"
+	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
+}
+
 test_sample_rate_4_exact() {
 	lab_up
 	local n=400

@@ -249,6 +249,64 @@ PY
 	grep -q '^Samples: 6 received, 0 lost' "$txt" || fail "summary: $(tail -3 "$txt")"
 }
 
+# Malformed and truncated frames (random bytes, cut IPv4/IPv6/ARP/TCP headers, bogus IHL and
+# extension header lengths, VLAN stacks): every one is sampled byte for byte and summarized
+# without crashing (run the suite with SAN=address for the bounds of the parser).
+test_malformed_frames_sampled_exactly() {
+	lab_up
+	local n=1500 sent
+	sent="$(tmpdir)/sent.hex"
+	sp_start --snaplen 256 --pages 256 --interval 0.2
+	in_a taskset -c 0 python3 - "$VETH_A" "$n" "$sent" <<'PY' || fail "raw sender"
+import random, socket, struct, sys
+dev, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rnd = random.Random(42)
+def rb(k): return bytes(rnd.getrandbits(8) for _ in range(k))
+eth = lambda t: bytes.fromhex("02000000000b02000000000a") + struct.pack("!H", t)
+def ipv4():
+    ihl = rnd.choice([5, 5, 0, 4, 6, 15])
+    h = bytes([0x40 | ihl, 0]) + struct.pack("!HHHBBH", rnd.randrange(65536), 1, 0,
+        64, rnd.choice([6, 17, 1, 47, 253]), 0) + bytes([10, 200, 0, 1, 10, 200, 0, 2])
+    return eth(0x0800) + h + rb(rnd.randrange(0, 60))
+def ipv6():
+    p = b""
+    nh = rnd.choice([0, 43, 60, 44, 6, 17, 58])
+    first = nh
+    for _ in range(rnd.randrange(0, 5)):
+        nxt = rnd.choice([0, 43, 60, 44, 6, 17, 58])
+        p += bytes([nxt, rnd.randrange(0, 4)]) + rb(6)
+    h = bytes([0x60, 0, 0, 0]) + struct.pack("!HBB", rnd.randrange(65536), first, 64) + rb(32)
+    return eth(0x86dd) + h + p + rb(rnd.randrange(0, 30))
+def vlan():
+    tags = b"".join(struct.pack("!HH", rnd.choice([0x8100, 0x88a8]), rnd.randrange(65536))
+                    for _ in range(rnd.randrange(1, 4)))
+    return bytes.fromhex("02000000000b02000000000a") + tags + \
+        struct.pack("!H", rnd.choice([0x0800, 0x86dd, 0x0806, 0x1234])) + rb(rnd.randrange(0, 80))
+def arp():
+    return eth(0x0806) + struct.pack("!HHBBH", rnd.choice([1, 6]), 0x0800, 6, 4,
+        rnd.randrange(4)) + rb(rnd.randrange(0, 30))
+kinds = [lambda: eth(rnd.randrange(65536)) + rb(rnd.randrange(0, 300)), ipv4, ipv6, vlan, arp]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+with open(path, "w") as f:
+    for i in range(n):
+        fr = rnd.choice(kinds)()
+        fr = fr[:rnd.randrange(14, len(fr) + 1)] if rnd.random() < 0.5 else fr
+        s.send(fr)
+        f.write(fr.hex() + "\n")
+PY
+	wait_until 20 jeq "$OUT" interval "j['seen'] == $n and j['received'] == j['sampled']" 1 ||
+		fail "not all frames sampled: $(grep interval "$OUT" | tail -1)"
+	sp_stop
+	check_samples "$OUT" "
+sent = sorted(l.strip()[:512] for l in open('$sent'))
+want('sampled bytes equal the frames sent (up to 256)', sorted(o['data'] for o in s), sent)
+want('lost', summ['lost'], 0)
+want('every sample has a summary', all(o['summary'] for o in s), True)
+want('some truncated headers recognized', any('[truncated]' in o['summary'] for o in s), True)
+want('some stacked VLANs', any(len(o['vlans']) == 2 for o in s), True)"
+}
+
 test_lost_samples_counted_exactly() {
 	lab_up
 	local n=2000
@@ -366,6 +424,30 @@ test_unprivileged_refused() {
 	rc=$?
 	expect_eq "exit code without privileges" "$rc" 6
 	case $err in *"missing privileges"*CAP_*) ;; *) fail "message: $err" ;; esac
+}
+
+test_valgrind_clean_start_run_exit() {
+	local supp
+	supp="$(dirname "$0")/valgrind.supp"
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	ldd "$SP" | grep -q libasan && skip "binary built with AddressSanitizer; valgrind cannot run it"
+	[ -f "$supp" ] || skip "tests/valgrind.supp (libbpf attr suppressions) missing"
+	lab_up
+	local out
+	out="$(tmpdir)/vg"
+	bg "$out" in_b valgrind --leak-check=full --errors-for-leak-kinds=all --error-exitcode=9 \
+		--suppressions="$supp" "$SP" --json -w "$(tmpdir)/vg.pcap" --snaplen 128 \
+		--interval 0.2 "$VETH_B"
+	local pid=$BG_PID
+	wait_until 30 has_line "$out" start || fail "did not start under valgrind: $(tail -3 "$out.err")"
+	send_a 100 --size 200 >/dev/null
+	send_a 10 --vlan 9 --src-ip fd00::1 --dst-ip fd00::2 >/dev/null
+	wait_until 30 jeq "$out" interval "j['received']" 110 || fail "not all received"
+	stop "$pid" INT
+	expect_eq "valgrind exit status (9: errors or leaks)" "$STOP_RC" 0
+	grep -q "ERROR SUMMARY: 0 errors" "$out.err" || fail "$(grep 'ERROR SUMMARY' "$out.err")"
+	grep -q "All heap blocks were freed" "$out.err" || fail "leaks: $(grep -A3 'LEAK SUMMARY' "$out.err")"
+	expect_eq "samples" "$(nsamples "$out")" 110
 }
 
 run_tests "$@"

@@ -65,32 +65,30 @@ _bsp_run() {
 }
 
 bench_xdp_sample_pkts() {
-	local reps=${BENCH_REPS:-3} secs=${BENCH_SECS:-3} i r base=0 pps losts note
-	local -a v l
+	local reps=${BENCH_REPS:-3} secs=${BENCH_SECS:-3} i r base pps note
+	local -a base_v r1000_v r1000_l r1_v r1_l
 	lab_up || { echo "bench_xdp_sample_pkts: lab_up failed" >&2; lab_down; return 1; }
 
-	v=()
+	# the cases alternate within each repetition, so load drift on the shared VM hits all alike
 	for ((i = 0; i < reps; i++)); do
 		set -- $(_bsp_run rxq --action XDP_PASS)
-		v+=("$1")
+		base_v+=("$1")
+		set -- $(_bsp_run sp --sample-rate 1000)
+		r1000_v+=("$1") r1000_l+=("$2")
+		set -- $(_bsp_run sp --sample-rate 1)
+		r1_v+=("$1") r1_l+=("$2")
 	done
-	base=$(median "${v[@]}")
+	base=$(median "${base_v[@]}")
 	result xdp_sample_pkts "baseline xdp_rxq_info XDP_PASS" "$base" pps \
 		"median of $reps x $secs s, live frames, receiver counters"
-
 	for r in 1000 1; do
-		v=() l=()
-		for ((i = 0; i < reps; i++)); do
-			set -- $(_bsp_run sp --sample-rate "$r")
-			v+=("$1")
-			l+=("$2")
-		done
-		pps=$(median "${v[@]}")
-		losts=$(median "${l[@]}")
+		local -n vals="r${r}_v" lost="r${r}_l"
+		pps=$(median "${vals[@]}")
 		note="median of $reps x $secs s; $(awk -v a="$pps" -v b="$base" \
 			'BEGIN { if (b > 0) printf "%.1f%% of baseline", 100 * a / b; else printf "no baseline" }')"
-		note="$note; ${losts}% of samples lost (perf buffer full)"
+		note="$note; $(median "${lost[@]}")% of samples lost (perf buffer full)"
 		result xdp_sample_pkts "sample-rate $r (-q)" "$pps" pps "$note"
+		unset -n vals lost
 	done
 	lab_down
 }

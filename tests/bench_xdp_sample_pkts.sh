@@ -68,6 +68,7 @@ bench_xdp_sample_pkts() {
 	local reps=${BENCH_REPS:-3} secs=${BENCH_SECS:-3} i r base pps note
 	local -a base_v r1000_v r1000_l r1_v r1_l
 	lab_up || { echo "bench_xdp_sample_pkts: lab_up failed" >&2; lab_down; return 1; }
+	tmpdir >/dev/null	# set TMP_DIR here, not in a $(...) subshell, so lab_down removes it
 
 	# the cases alternate within each repetition, so load drift on the shared VM hits all alike
 	for ((i = 0; i < reps; i++)); do

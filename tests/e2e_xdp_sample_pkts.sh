@@ -7,6 +7,13 @@
 
 SP="$BINDIR/xdp_sample_pkts"
 
+# lab_up, and create the test's temporary directory in this shell: a first $(tmpdir) inside a
+# command substitution would set TMP_DIR only in that subshell, and lab_down would not remove it.
+sp_lab_up() {
+	lab_up "$@" || return 1
+	tmpdir >/dev/null
+}
+
 # sp_start ARGS...: run xdp_sample_pkts --json on NS_B's veth in the background, output in
 # $OUT; waits until it reports that it is attached.
 sp_start() {
@@ -80,7 +87,7 @@ for i, o in enumerate(s):
 '
 
 test_json_n_samples_match_what_was_sent() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local n=300
 	sp_start
 	send_a $n --rate 20000 >/dev/null || fail "pktgen failed"
@@ -98,7 +105,7 @@ for k, v in (('seen', $n), ('sampled', $n), ('received', $n), ('lost', 0), ('bad
 }
 
 test_pcap_read_back_by_tcpdump_byte_identical() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local n=200 dir sent got
 	dir=$(tmpdir)
 	sent="$dir/sent.pcap"
@@ -154,7 +161,7 @@ PY
 }
 
 test_pcap_to_stdout_pipes_into_tcpdump() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local out
 	out="$(tmpdir)/pipe.txt"
 	# -w - with -c: the tool ends by itself, tcpdump reads the stream to its end
@@ -171,7 +178,7 @@ test_pcap_to_stdout_pipes_into_tcpdump() {
 }
 
 test_sample_rate_4_exact() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local n=400
 	sp_start --sample-rate 4 --interval 0.2
 	send_pinned $n --rate 20000
@@ -189,7 +196,7 @@ want('per CPU: ceil(seen / 4)', sum((c['seen'] + 3) // 4 for c in summ['cpus']),
 }
 
 test_ping_works_while_sampling() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	sp_start
 	in_a ping -c 3 -i 0.2 -W 2 "$IP_B" >/dev/null || fail "ping while sampling failed"
 	wait_until 5 has_samples "$OUT" 3 || fail "echo requests not sampled"
@@ -200,7 +207,7 @@ want('samples: 3 echo requests', [(o['l3'], o['proto'], o['icmp_type'], o['len']
 }
 
 test_count_stops_after_n() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	sp_start -c 10
 	send_a 100 --rate 20000 >/dev/null || fail "pktgen failed"
 	wait_until 10 sh -c "! kill -0 $SP_PID 2>/dev/null" || fail "still running after 10 samples"
@@ -212,7 +219,7 @@ test_count_stops_after_n() {
 }
 
 test_vlan_ipv6_and_text_lines() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local txt
 	txt="$(tmpdir)/sp.txt"
 	bg "$txt" in_b "$SP" -x "$VETH_B"
@@ -253,7 +260,7 @@ PY
 # extension header lengths, VLAN stacks): every one is sampled byte for byte and summarized
 # without crashing (run the suite with SAN=address for the bounds of the parser).
 test_malformed_frames_sampled_exactly() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local n=1500 sent
 	sent="$(tmpdir)/sent.hex"
 	sp_start --snaplen 256 --pages 256 --interval 0.2
@@ -308,7 +315,7 @@ want('some stacked VLANs', any(len(o['vlans']) == 2 for o in s), True)"
 }
 
 test_lost_samples_counted_exactly() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local n=2000
 	# one page per CPU holds about 40 samples; stop the reader while 2000 arrive
 	sp_start --pages 1 -q --interval 0.1
@@ -336,7 +343,7 @@ test_lost_samples_counted_exactly() {
 }
 
 test_interval_and_skb_mode() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	sp_start -S -q --interval 0.2 --sample-rate 1000
 	expect_eq "mode" "$(jget "$OUT" start "j['mode']")" skb
 	send_pinned 5000 --rate 50000
@@ -348,7 +355,7 @@ test_interval_and_skb_mode() {
 }
 
 test_refuses_busy_device_and_force_replaces() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
 		fail "hand attach"
 	local before err rc
@@ -366,7 +373,7 @@ test_refuses_busy_device_and_force_replaces() {
 }
 
 test_signals_leave_no_program() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local sig
 	for sig in INT TERM HUP KILL; do
 		sp_start
@@ -381,7 +388,7 @@ test_signals_leave_no_program() {
 }
 
 test_device_removed_while_running() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	sp_start
 	ip -n "$NS_B" link del "$VETH_B"
 	wait_until 10 sh -c "! kill -0 $SP_PID 2>/dev/null" || fail "still running"
@@ -391,7 +398,7 @@ test_device_removed_while_running() {
 }
 
 test_bad_input_one_line_exit_2() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local d
 	d=$(tmpdir)
 	expect_bad_input in_b "$SP"
@@ -416,7 +423,7 @@ test_bad_input_one_line_exit_2() {
 }
 
 test_unprivileged_refused() {
-	lab_up
+	sp_lab_up || fail "lab_up"
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
 	local err rc
 	err=$(in_b setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
@@ -432,7 +439,7 @@ test_valgrind_clean_start_run_exit() {
 	command -v valgrind >/dev/null || skip "valgrind not installed"
 	ldd "$SP" | grep -q libasan && skip "binary built with AddressSanitizer; valgrind cannot run it"
 	[ -f "$supp" ] || skip "tests/valgrind.supp (libbpf attr suppressions) missing"
-	lab_up
+	sp_lab_up || fail "lab_up"
 	local out
 	out="$(tmpdir)/vg"
 	bg "$out" in_b valgrind --leak-check=full --errors-for-leak-kinds=all --error-exitcode=9 \

@@ -95,7 +95,8 @@ static const struct opt_tool sp_tool = {
 	       "EtherType (after any VLAN tags) and an IPv4/IPv6/ARP summary. Sampling counts\n"
 	       "frames per CPU: on each CPU frames 0, N, 2N, ... are taken. --snaplen is at most\n"
 	       "9216. Samples the perf buffer cannot hold are counted as lost (raise --pages or\n"
-	       "--sample-rate). Exit codes: see README.\n",
+	       "--sample-rate). Ctrl-\\ (SIGQUIT) turns the lines per sample off and on.\n"
+	       "Exit codes: see README.\n",
 };
 
 struct run {
@@ -111,6 +112,7 @@ struct run {
 	__u64 bad;			/* records that failed the size/magic checks */
 	__u64 written;			/* records written to the pcap file */
 	bool done;			/* --count reached */
+	bool quiet;			/* no line per sample (-q; Ctrl-\ toggles) */
 	__u64 t_first, t_prev;
 	__u64 prev[SAMPLE_STATS_N];
 };
@@ -472,7 +474,7 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 		pcap_dump((u_char *)r->dumper, &ph, pkt);
 		r->written++;
 	}
-	if (!r->opt->quiet)
+	if (!r->quiet)
 		print_sample(r, cpu, &h, pkt, real_ns);
 	if (r->opt->count && r->received >= r->opt->count)
 		r->done = true;
@@ -656,8 +658,10 @@ static int sample_loop(struct run *r, struct perf_buffer *pb, struct loop *lp)
 	int ev = 0, err;
 
 	while (!r->done && (ev = loop_wait(lp)) >= 0) {
-		if (ev == LOOP_TOGGLE)
+		if (ev == LOOP_TOGGLE) {
+			r->quiet = !r->quiet;
 			continue;
+		}
 		err = drain(r, pb);
 		if (err)
 			return err;
@@ -762,6 +766,7 @@ int main(int argc, char **argv)
 	if (opt.write && !strcmp(opt.write, "-"))
 		run.txt = stderr;
 
+	run.quiet = opt.quiet;
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");

@@ -218,6 +218,23 @@ test_count_stops_after_n() {
 	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
 }
 
+# Ctrl-\ (SIGQUIT) mutes and unmutes the lines per sample; sampling and counting go on.
+test_sigquit_toggles_sample_lines() {
+	sp_lab_up || fail "lab_up"
+	sp_start --interval 0.1
+	send_a 5 >/dev/null || fail "pktgen failed"
+	wait_until 10 has_samples "$OUT" 5 || fail "first 5 not printed"
+	kill -QUIT "$SP_PID"
+	send_a 5 >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "j['received']" 10 || fail "muted samples not received"
+	kill -QUIT "$SP_PID"
+	send_a 5 >/dev/null || fail "pktgen failed"
+	wait_until 10 has_samples "$OUT" 10 || fail "lines not back after the second SIGQUIT"
+	sp_stop
+	expect_eq "lines printed" "$(nsamples "$OUT")" 10
+	expect_eq "samples received" "$(jget "$OUT" summary "j['received']")" 15
+}
+
 test_vlan_ipv6_and_text_lines() {
 	sp_lab_up || fail "lab_up"
 	local txt

@@ -32,6 +32,7 @@ BG_PIDS=()
 # neighbours, so the only frames on the wire are the ones a test sends.
 lab_up() {
 	local q=${1:-1} ns
+	tmpdir_make
 	for ns in "$NS_A" "$NS_B"; do
 		ip netns add "$ns" || return 1
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
@@ -104,8 +105,15 @@ wait_until() {
 	return 0
 }
 
-tmpdir() {
+# tmpdir: prints the test's scratch directory. It is made by lab_up, in the test's own shell:
+# made on first use inside $(...), TMP_DIR would be set only in that subshell and the
+# directory would outlive lab_down.
+tmpdir_make() {
 	[ -n "$TMP_DIR" ] || TMP_DIR=$(mktemp -d /tmp/xdp-suite.XXXXXX)
+}
+
+tmpdir() {
+	tmpdir_make
 	echo "$TMP_DIR"
 }
 

@@ -505,6 +505,22 @@ static bool sock_zerocopy(int fd)
 	return !getsockopt(fd, SOL_XDP, XDP_OPTIONS, &xo, &len) && (xo.flags & XDP_OPTIONS_ZEROCOPY);
 }
 
+/* The kernel releases a closed socket's buffer pool from a workqueue: right after another
+ * run, the queue can be busy for a moment. Retry EBUSY for up to a second. */
+static int sockets_create_retry(struct ctx *c, __u32 bind_flags)
+{
+	int err = -EBUSY;
+
+	for (int i = 0; i < 100 && err == -EBUSY; i++) {
+		if (i)
+			usleep(10000);
+		err = sockets_create(c, bind_flags);
+		if (err)
+			sockets_destroy(c);
+	}
+	return err;
+}
+
 /* Sockets with zero-copy, copy, or zero-copy falling back to copy (with a notice). */
 static int xsk_open(struct ctx *c)
 {
@@ -513,13 +529,15 @@ static int xsk_open(struct ctx *c)
 	bool try_zc = !o->copy && o->mode != XDP_MODE_SKB;
 	int err;
 
-	err = sockets_create(c, (try_zc ? XDP_ZEROCOPY : XDP_COPY) | wake);
-	if (err && try_zc && !o->zero_copy) {
-		sockets_destroy(c);
+	err = sockets_create_retry(c, (try_zc ? XDP_ZEROCOPY : XDP_COPY) | wake);
+	if (err && err != -EBUSY && try_zc && !o->zero_copy) {
 		fprintf(stderr, "xdpsock: zero-copy refused on %s queue %u (%s); using copy mode\n",
 			o->dev.name, o->queue, strerror(-err));
-		err = sockets_create(c, XDP_COPY | wake);
+		err = sockets_create_retry(c, XDP_COPY | wake);
 	}
+	if (err == -EBUSY)
+		return report(0, EXIT_FAIL_XDP, "%s queue %u is busy: another AF_XDP socket is "
+			      "bound to it", o->dev.name, o->queue);
 	if (err == -EOPNOTSUPP && o->zero_copy)
 		return report(0, EXIT_FAIL_OPTION, "%s does not support zero-copy (--zero-copy)",
 			      o->dev.name);
@@ -846,8 +864,7 @@ static int xsk_poll(struct run *r, struct loop *lp)
 	const struct xsk_opts *o = r->c->opt;
 	int ev;
 
-	collect(r->c, &r->first);
-	r->prev = r->cur = r->first;
+	r->prev = r->cur = r->first;	/* taken before the data thread started */
 	while ((ev = loop_wait(lp)) >= 0) {
 		bool done = ev == 0;	/* the data thread's eventfd: txonly -C finished */
 
@@ -1215,8 +1232,10 @@ int main(int argc, char **argv)
 		ret = steer(c, skel);
 	if (!ret && c->has_prog)
 		ret = attach(skel, &opt, &xa);
-	if (!ret)
+	if (!ret) {
+		collect(c, &run->first);
 		ret = thread_start(c);
+	}
 	if (ret)
 		goto out;
 	print_banner(c, &xa);

@@ -247,17 +247,18 @@ static void swap_mac(struct ctx *c, __u64 addr)
 
 static void kick_tx(struct ctx *c, struct sock *s)
 {
-	if (c->need_wakeup && !xsk_ring_prod__needs_wakeup(&s->tx))
+	if (c->need_wakeup && !c->opt->busy_poll && !xsk_ring_prod__needs_wakeup(&s->tx))
 		return;
 	bump(&s->app[c->zerocopy ? APP_WAKEUP_SENDTO : APP_COPY_SENDTO], 1);
 	/* ENOBUFS, EAGAIN, EBUSY, ENETDOWN: the kernel keeps the descriptors; retried later */
 	sendto(s->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 }
 
+/* An RX wakeup (the driver asked for one, or busy polling drives NAPI from here). */
 static void wake_rx(struct ctx *c, struct sock *s)
 {
-	if (c->need_wakeup && xsk_ring_prod__needs_wakeup(&c->fq)) {
-		bump(&s->app[APP_POLLS], 1);
+	if (c->opt->busy_poll || (c->need_wakeup && xsk_ring_prod__needs_wakeup(&c->fq))) {
+		bump(&s->app[APP_FILL_FAIL], 1);
 		recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 	}
 }
@@ -1179,6 +1180,42 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
+/* Sockets, frames, xskmap, program, data thread: in that order, so no packet is steered to a
+ * socket that is not ready. txonly attaches no program (its sockets have no RX ring). */
+static int start(struct run *run, struct xdp_attach *xa)
+{
+	struct ctx *c = run->c;
+	int ret;
+
+	ret = xsk_open(c);
+	if (!ret)
+		ret = frames_init(c);
+	c->has_prog = c->opt->bench != BENCH_TXONLY;
+	if (!ret && c->has_prog)
+		ret = steer(c, run->skel);
+	if (!ret && c->has_prog)
+		ret = attach(run->skel, c->opt, xa);
+	if (!ret) {
+		collect(c, &run->first);
+		ret = thread_start(c);
+	}
+	return ret;
+}
+
+/* After the thread stopped and the program is detached: drain, account, summarise. */
+static int finish(struct run *run, const struct loop *lp)
+{
+	struct acct acct = {};
+
+	drain(run->c, &acct);
+	collect(run->c, &run->cur);
+	print_summary(run, lp, &acct);
+	if (acct.lost)
+		return report(0, EXIT_FAIL, "%llu UMEM frame(s) unaccounted for",
+			      (unsigned long long)acct.lost);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct xsk_opts opt = xsk_defaults;
@@ -1187,7 +1224,6 @@ int main(int argc, char **argv)
 	struct loop lp = LOOP_INIT;
 	struct run *run = NULL;
 	struct ctx *c = NULL;
-	struct acct acct = {};
 	char caps[64];
 	int err, ret;
 
@@ -1224,18 +1260,7 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
-	ret = xsk_open(c);
-	if (!ret)
-		ret = frames_init(c);
-	c->has_prog = opt.bench != BENCH_TXONLY;
-	if (!ret && c->has_prog)
-		ret = steer(c, skel);
-	if (!ret && c->has_prog)
-		ret = attach(skel, &opt, &xa);
-	if (!ret) {
-		collect(c, &run->first);
-		ret = thread_start(c);
-	}
+	ret = start(run, &xa);
 	if (ret)
 		goto out;
 	print_banner(c, &xa);
@@ -1248,14 +1273,8 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "run");
 	thread_stop(c);
 	xdp_attach_release(&xa);
-	if (!err) {
-		drain(c, &acct);
-		collect(c, &run->cur);
-		print_summary(run, &lp, &acct);
-		if (acct.lost)
-			ret = report(0, EXIT_FAIL, "%llu UMEM frame(s) unaccounted for",
-				     (unsigned long long)acct.lost);
-	}
+	if (!err)
+		ret = finish(run, &lp);
 out:
 	xdp_attach_release(&xa);
 	ctx_free(c);

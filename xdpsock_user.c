@@ -846,6 +846,22 @@ static void json_socks(struct jw *w, const struct run *r, const struct snap *now
 	jw_arr_end(w);
 }
 
+/* The XDP program's counters: other_queue, no_socket, redirect per slot (summed over CPUs). */
+static void json_prog(struct jw *w, const struct run *r)
+{
+	__u64 prog[XSK_REC_N] = {};
+
+	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
+	jw_obj(w, "prog");
+	jw_u64(w, "other_queue", prog[1]);
+	jw_u64(w, "no_socket", prog[2]);
+	jw_arr(w, "redirect");
+	for (int i = 0; i < r->c->n; i++)
+		jw_u64(w, NULL, prog[XSK_REC_REDIRECT + i]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
 static void print_json(const struct run *r)
 {
 	__u64 dt = r->cur.t - r->prev.t;
@@ -855,6 +871,7 @@ static void print_json(const struct run *r)
 	jw_str(&w, "type", "interval");
 	jw_u64(&w, "period_ns", dt);
 	json_socks(&w, r, &r->cur, &r->prev, dt);
+	json_prog(&w, r);
 	jw_end(&w);
 }
 
@@ -890,7 +907,8 @@ static int xsk_poll(struct run *r, struct loop *lp)
 /* ---------------------------------------------------------------- exit: drain and account */
 
 struct acct {
-	__u64 frames, fill_ring, free, tx_pending, held, kernel, lost;
+	__u64 frames, fill_ring, free, tx_pending, held, kernel;
+	long long lost;		/* frames - the rest: < 0 means a frame is counted twice */
 };
 
 static __u32 ring_used_prod(const struct xsk_ring_prod *r)
@@ -932,7 +950,8 @@ static void drain(struct ctx *c, struct acct *a)
 	a->tx_pending = c->fr.in_tx;
 	a->held = 0;	/* the data thread holds frames only inside one call */
 	a->kernel = c->fr.in_fill > a->fill_ring ? c->fr.in_fill - a->fill_ring : 0;
-	a->lost = a->frames - (a->fill_ring + a->free + a->tx_pending + a->held);
+	a->lost = (long long)a->frames -
+		  (long long)(a->fill_ring + a->free + a->tx_pending + a->held);
 }
 
 static void print_summary(const struct run *r, const struct loop *lp, const struct acct *a)
@@ -949,14 +968,7 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
 		json_socks(&w, r, &r->cur, &r->first, dt);
-		jw_obj(&w, "prog");
-		jw_u64(&w, "other_queue", prog[1]);
-		jw_u64(&w, "no_socket", prog[2]);
-		jw_arr(&w, "redirect");
-		for (int i = 0; i < r->c->n; i++)
-			jw_u64(&w, NULL, prog[XSK_REC_REDIRECT + i]);
-		jw_arr_end(&w);
-		jw_obj_end(&w);
+		json_prog(&w, r);
 		jw_obj(&w, "umem");
 		jw_u64(&w, "frames", a->frames);
 		jw_u64(&w, "fill_ring", a->fill_ring);
@@ -964,7 +976,7 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_u64(&w, "tx_pending", a->tx_pending);
 		jw_u64(&w, "held", a->held);
 		jw_u64(&w, "kernel", a->kernel);
-		jw_u64(&w, "lost", a->lost);
+		jw_i64(&w, "lost", a->lost);
 		jw_bool(&w, "ok", a->lost == 0);
 		jw_obj_end(&w);
 		jw_i64(&w, "signal", lp->last_signal);
@@ -1211,8 +1223,7 @@ static int finish(struct run *run, const struct loop *lp)
 	collect(run->c, &run->cur);
 	print_summary(run, lp, &acct);
 	if (acct.lost)
-		return report(0, EXIT_FAIL, "%llu UMEM frame(s) unaccounted for",
-			      (unsigned long long)acct.lost);
+		return report(0, EXIT_FAIL, "UMEM books off by %lld frame(s)", acct.lost);
 	return EXIT_OK;
 }
 

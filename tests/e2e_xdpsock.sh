@@ -88,6 +88,20 @@ test_unaligned_odd_frame_size() {
 	expect_eq "frames" "$(jget "$OUT" summary "j['umem']['frames']")" 1000
 }
 
+# Four queues, flows spread over them: only queue 2 reaches the socket, the rest passes.
+test_queue_steering_other_queues_pass() {
+	lab_up 4
+	xsk_start -q 2 "${DEEP[@]}"
+	send_a 8000 --flows 256 --rate $RATE >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "j['prog']['other_queue'] + sum(j['prog']['redirect'])" 8000 ||
+		fail "program saw $(jget "$OUT" interval "j['prog']")"
+	local q2
+	q2=$(jget "$OUT" interval "j['prog']['redirect'][0]")
+	[ "$q2" -gt 0 ] && [ "$q2" -lt 8000 ] || fail "queue 2 got $q2 of 8000 frames"
+	xsk_expect_rx "$q2"
+	expect_eq "passed: other queues" "$(jget "$OUT" summary "j['prog']['other_queue']")" $((8000 - q2))
+}
+
 test_txonly_counted_exactly_by_receiver() {
 	lab_up
 	local out n=$N

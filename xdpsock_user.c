@@ -38,6 +38,9 @@
 #ifndef SO_PREFER_BUSY_POLL
 #define SO_PREFER_BUSY_POLL 69
 #endif
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9	/* Linux 6.17: frames one copy-mode sendto() may send */
+#endif
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
 #endif
@@ -117,7 +120,7 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("tx-pkt-count", 'C', OPT_U32, tx_count, "N", "txonly: send N frames, then stop"),
 	O("tx-pkt-size", 's', OPT_U32, tx_size, "BYTES",
 	  "txonly: frame length without FCS, 64 up to the frame size", .min = 64, .max = 4096),
-	O("tx-pkt-pattern", 'P', OPT_U32, tx_pattern, "U32", "txonly: payload fill pattern"),
+	O("tx-pkt-pattern", 'P', OPT_U32, tx_pattern, "U32", "txonly: payload fill pattern (0x... accepted)"),
 	O("tx-dmac", 'G', OPT_STR, tx_dmac, "MAC", "txonly: destination MAC"),
 	O("tx-smac", 'H', OPT_STR, tx_smac, "MAC", "txonly: source MAC (default: the device's)"),
 	O("tx-saddr", 0, OPT_STR, tx_saddr, "IPV4", "txonly: source address"),
@@ -136,7 +139,7 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("json", 'j', OPT_BOOL, json, NULL, "JSON lines: start, one per interval, summary"),
 	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
 	O("no-separators", 0, OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf/libxdp messages (-vv: debug)"),
+	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
 	OPT_END,
 };
 #undef O
@@ -191,6 +194,7 @@ struct ctx {
 	int n;
 	bool zerocopy, need_wakeup, has_prog;
 	__u32 bind_flags;
+	__u32 tx_budget;	/* copy mode: frames per sendto(), 0: the kernel's default (32) */
 	struct frames fr;
 	__u64 tx_sent;		/* txonly: frames submitted so far */
 	__u32 frame_len;	/* txonly frame length */
@@ -522,6 +526,20 @@ static int sockets_create_retry(struct ctx *c, __u32 bind_flags)
 	return err;
 }
 
+/* Copy mode sends at most 32 frames per sendto() unless the kernel (6.17+) lets us raise it
+ * to the batch size: one syscall per batch. Older kernels keep 32 (no error). */
+static void tx_budget_set(struct ctx *c)
+{
+	int budget = (int)(c->opt->batch > 32 ? c->opt->batch : 32);
+
+	if (c->zerocopy || c->opt->bench == BENCH_RXDROP || budget > (int)c->opt->ring_size)
+		return;
+	for (int i = 0; i < c->n; i++)
+		if (setsockopt(c->s[i].fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget)))
+			return;
+	c->tx_budget = (__u32)budget;
+}
+
 /* Sockets with zero-copy, copy, or zero-copy falling back to copy (with a notice). */
 static int xsk_open(struct ctx *c)
 {
@@ -546,6 +564,7 @@ static int xsk_open(struct ctx *c)
 		return report(err, EXIT_FAIL_XDP, "create AF_XDP socket on %s queue %u", o->dev.name,
 			      o->queue);
 	c->zerocopy = sock_zerocopy(c->s[0].fd);
+	tx_budget_set(c);
 	c->need_wakeup = !o->no_wakeup;
 	c->bind_flags = (c->zerocopy ? XDP_ZEROCOPY : XDP_COPY) | wake;
 	for (int i = 0; o->busy_poll && i < c->n; i++) {
@@ -1024,6 +1043,7 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 		jw_u64(&w, "frame_size", o->frame_size);
 		jw_bool(&w, "unaligned", o->unaligned);
 		jw_u64(&w, "batch", o->batch);
+		jw_u64(&w, "tx_budget", c->tx_budget);
 		jw_u64(&w, "read_bytes", o->read ? o->read_bytes : 0);
 		jw_u64(&w, "tx_size", o->bench == BENCH_TXONLY ? o->tx_size : 0);
 		jw_u64(&w, "prog_id", xa->prog_id);

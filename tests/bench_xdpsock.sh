@@ -4,8 +4,9 @@
 #
 # Source: `pktgen --live` in NS_A (BPF_PROG_RUN live frames redirected into veth, the fastest
 # sender here), BENCH_SECS seconds per run, BENCH_REPS runs, median reported. Rates are measured
-# at the receiver: frames xdpsock received (rxdrop), sent back (l2fwd) over the flood's measured
-# time; txonly frames counted by xdp_rxq_info XDP_DROP on the peer over xdpsock's run time.
+# at the receiver: frames xdpsock received (rxdrop) over the flood's measured time; l2fwd frames
+# coming back, counted by xdp_rxq_info XDP_DROP on NS_A's veth; txonly frames counted by
+# xdp_rxq_info XDP_DROP on the peer over xdpsock's run time.
 # The ceiling is xdp_rxq_info XDP_DROP on the same device and mode (no AF_XDP at all).
 # GRO is turned on for NS_B's veth so that live frames reach it in skb mode too.
 
@@ -33,6 +34,28 @@ _xb_rx_case() {
 	read -r n ns <<<"$flood"
 	python3 -c 'import sys; print(int(float(sys.argv[1]) * 1e9 / float(sys.argv[2])))' \
 		"$(_xb_get "$out" summary "$expr")" "$ns"
+}
+
+# _xb_l2fwd_case ARGS...: xdpsock -l (ARGS) in NS_B under the flood; the frames it sends back
+# are counted by xdp_rxq_info XDP_DROP on NS_A's veth (dropped in XDP, not by NS_A's stack);
+# prints that count over the flood's time.
+_xb_l2fwd_case() {
+	local out aout pid apid flood n ns
+	out="$(tmpdir)/bench-l2.json"
+	aout="$(tmpdir)/bench-back.json"
+	bg "$aout" in_a "$BINDIR/xdp_rxq_info" --dev "$VETH_A" --action XDP_DROP --mode native \
+		--json --interval 1
+	apid=$BG_PID
+	bg "$out" in_b "$BINDIR/xdpsock" -i "$VETH_B" -l "$@" --json
+	pid=$BG_PID
+	wait_until 10 has_line "$out" start && wait_until 10 has_line "$aout" start ||
+		{ stop "$pid" KILL; stop "$apid" KILL; return 1; }
+	flood=$(_xb_flood "$BENCH_SECS" --size 64) || { stop "$pid" INT; stop "$apid" INT; return 1; }
+	stop "$pid" INT
+	stop "$apid" INT
+	read -r n ns <<<"$flood"
+	python3 -c 'import sys; print(int(float(sys.argv[1]) * 1e9 / float(sys.argv[2])))' \
+		"$(_xb_get "$aout" summary "j['processed']")" "$ns"
 }
 
 # _xb_tx_case MODE: xdpsock -t in NS_A for BENCH_SECS, counted by xdp_rxq_info in NS_B.
@@ -82,8 +105,9 @@ bench_xdpsock() {
 				--action XDP_DROP --mode $mode --interval 1
 			_xb_report "rxdrop $mode copy" "64 B frames" \
 				_xb_rx_case "j['total']['rx']" 64 "$XSK" -i "$VETH_B" -r $m -c -Q
-			_xb_report "l2fwd $mode copy" "64 B frames, tx rate" \
-				_xb_rx_case "j['total']['tx']" 64 "$XSK" -i "$VETH_B" -l $m -c -Q
+			_xb_report "l2fwd $mode copy" \
+				"64 B frames back, counted by xdp_rxq_info XDP_DROP on the sender" \
+				_xb_l2fwd_case $m -c -Q
 			_xb_report "txonly copy (receiver $mode)" \
 				"64 B frames counted by xdp_rxq_info XDP_DROP" _xb_tx_case $mode
 		done

@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end tests of xdpsock on the veth lab: exact counts for rxdrop, txonly and l2fwd, skb and
+# native copy modes, several sockets on one queue, UMEM frame accounting, signals, bad input.
+. "$(dirname "$0")/lib.sh"
+
+XSK="$BINDIR/xdpsock"
+RXQ="$BINDIR/xdp_rxq_info"
+N=20000
+# Exact-count runs: rings deep enough (16,384 frames) that a data thread starved of CPU by a
+# busy machine does not overflow its RX ring while the sender runs, paced, for 0.2 s.
+DEEP=(-f 2048 --frames 16384 --ring-size 16384)
+RATE=100000
+
+# xsk_start ARGS...: run xdpsock on NS_B's veth in the background, JSON to $OUT; waits until
+# it reports that it is running.
+xsk_start() {
+	OUT="$(tmpdir)/xsk.json"
+	bg "$OUT" in_b "$XSK" -i "$VETH_B" --json -n 0.2 "$@"
+	XSK_PID=$BG_PID
+	wait_until 10 has_line "$OUT" start || fail "xdpsock did not start: $(cat "$OUT.err")"
+}
+
+# xsk_stop: SIGINT, exit 0, a summary whose UMEM books balance, and no XDP left on the device.
+xsk_stop() {
+	stop "$XSK_PID" INT
+	expect_eq "exit status after SIGINT" "$STOP_RC" 0
+	has_line "$OUT" summary || fail "no summary: $(cat "$OUT.err")"
+	expect_eq "UMEM frames accounted for" "$(jget "$OUT" summary "j['umem']['ok']")" 1
+	expect_eq "UMEM frames lost" "$(jget "$OUT" summary "j['umem']['lost']")" 0
+	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
+}
+
+# xsk_expect_rx N: the running xdpsock counts exactly N received frames, stops cleanly and its
+# summary and its XDP program agree.
+xsk_expect_rx() {
+	wait_until 10 jeq "$OUT" interval "j['total']['rx']" "$1" ||
+		fail "rx never reached $1: $(tail -1 "$OUT" | cut -c1-300)"
+	xsk_stop
+	expect_eq "summary rx" "$(jget "$OUT" summary "j['total']['rx']")" "$1"
+	expect_eq "redirected by the program" "$(jget "$OUT" summary "sum(j['prog']['redirect'])")" "$1"
+	expect_eq "no empty slot hit" "$(jget "$OUT" summary "j['prog']['no_socket']")" 0
+}
+
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+
+# snmp NS PROTO FIELD: a counter of /proc/net/snmp in namespace NS.
+snmp() {
+	ip netns exec "$1" awk -v p="$2:" -v f="$3" \
+		'$1 == p { if (!h) { for (i = 2; i <= NF; i++) n[$i] = i; h = 1 } else print $(n[f]) }' \
+		/proc/net/snmp
+}
+
+test_rxdrop_native_counts_exactly() {
+	lab_up
+	xsk_start -r -N "${DEEP[@]}"
+	expect_eq "mode" "$(jget "$OUT" start "j['mode']")" native
+	expect_eq "bind" "$(jget "$OUT" start "j['bind']")" copy
+	send_a $N --rate $RATE >/dev/null || fail "pktgen failed"
+	xsk_expect_rx $N
+}
+
+test_rxdrop_skb_counts_exactly() {
+	lab_up
+	xsk_start -S "${DEEP[@]}"
+	expect_eq "mode" "$(jget "$OUT" start "j['mode']")" skb
+	expect_eq "default benchmark" "$(jget "$OUT" start "j['bench']")" rxdrop
+	send_a $N --rate $RATE >/dev/null || fail "pktgen failed"
+	xsk_expect_rx $N
+}
+
+test_rxdrop_poll_and_read_bytes() {
+	lab_up
+	xsk_start -p --read-bytes 1500 -x -a "${DEEP[@]}"
+	expect_eq "read_bytes" "$(jget "$OUT" start "j['read_bytes']")" 1500
+	send_a 3000 --size 1500 --rate $RATE >/dev/null || fail "pktgen failed"
+	xsk_expect_rx 3000
+	[ "$(jget "$OUT" summary "j['total']['app_stats']['opt_polls']")" -gt 0 ] ||
+		fail "poll() never called with -p"
+}
+
+test_unaligned_odd_frame_size() {
+	lab_up
+	xsk_start -u -f 3000 --frames 1000
+	expect_eq "frame size" "$(jget "$OUT" start "j['frame_size']")" 3000
+	send_a 5000 --size 1000 --rate 50000 >/dev/null || fail "pktgen failed"
+	xsk_expect_rx 5000
+	expect_eq "frames" "$(jget "$OUT" summary "j['umem']['frames']")" 1000
+}
+
+# Four queues, flows spread over them: only queue 2 reaches the socket, the rest passes.
+test_queue_steering_other_queues_pass() {
+	lab_up 4
+	xsk_start -q 2 "${DEEP[@]}"
+	send_a 8000 --flows 256 --rate $RATE >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "j['prog']['other_queue'] + sum(j['prog']['redirect'])" 8000 ||
+		fail "program saw $(jget "$OUT" interval "j['prog']")"
+	local q2
+	q2=$(jget "$OUT" interval "j['prog']['redirect'][0]")
+	[ "$q2" -gt 0 ] && [ "$q2" -lt 8000 ] || fail "queue 2 got $q2 of 8000 frames"
+	xsk_expect_rx "$q2"
+	expect_eq "passed: other queues" "$(jget "$OUT" summary "j['prog']['other_queue']")" $((8000 - q2))
+}
+
+test_txonly_counted_exactly_by_receiver() {
+	lab_up
+	local out n=$N
+	out="$(tmpdir)/rxq.json"
+	bg "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_DROP --json --interval 0.2
+	local rxq=$BG_PID
+	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start"
+	OUT="$(tmpdir)/tx.json"
+	in_a "$XSK" -i "$VETH_A" -t -C $n --tx-dmac "$MAC_B" --tx-saddr "$IP_A" --tx-daddr "$IP_B" \
+		--json -n 0.2 >"$OUT" 2>"$OUT.err" || fail "xdpsock -t exit $?: $(cat "$OUT.err")"
+	expect_eq "txonly attaches nothing" "$(jget "$OUT" start "j['mode']")" none
+	expect_eq "summary tx" "$(jget "$OUT" summary "j['total']['tx']")" $n
+	expect_eq "UMEM books" "$(jget "$OUT" summary "j['umem']['free']")" 4096
+	wait_until 10 jeq "$out" interval "j['total']['processed']" $n ||
+		fail "receiver counted $(jget "$out" interval "j['total']['processed']"), want $n"
+	stop "$rxq" INT
+	expect_eq "receiver total" "$(jget "$out" summary "j['processed']")" $n
+	expect_eq "receiver issues" "$(jget "$out" summary "j['issue']")" 0
+	expect_eq "XDP left on $VETH_A" "$(xdp_on "$NS_A" "$VETH_A")" ""
+}
+
+# The receiver's IP/UDP stack checks the frames: right length, valid IPv4 and UDP checksums.
+test_txonly_frames_valid_udp_ipv4() {
+	lab_up
+	local n=500 size
+	for size in 64 1000; do
+		local rx0 np0 ce0 he0
+		rx0=$(snmp "$NS_B" Ip InReceives)
+		np0=$(snmp "$NS_B" Udp NoPorts)
+		ce0=$(snmp "$NS_B" Udp InCsumErrors)
+		he0=$(snmp "$NS_B" Ip InHdrErrors)
+		in_a "$XSK" -i "$VETH_A" -t -C $n -s $size --tx-dmac "$MAC_B" --tx-saddr "$IP_A" \
+			--tx-daddr "$IP_B" -P 0xdeadbeef -Q >/dev/null 2>&1 || fail "xdpsock -t -s $size"
+		wait_until 5 test "$(($(snmp "$NS_B" Udp NoPorts) - np0))" -ge $n
+		expect_eq "IPv4 packets received (size $size)" "$(($(snmp "$NS_B" Ip InReceives) - rx0))" $n
+		expect_eq "UDP datagrams to port 9 (size $size)" "$(($(snmp "$NS_B" Udp NoPorts) - np0))" $n
+		expect_eq "UDP checksum errors" "$(($(snmp "$NS_B" Udp InCsumErrors) - ce0))" 0
+		expect_eq "IPv4 header errors" "$(($(snmp "$NS_B" Ip InHdrErrors) - he0))" 0
+	done
+}
+
+l2fwd_case() {
+	lab_up
+	lab_pass_on_a || fail "attach the pass program on $VETH_A"
+	xsk_start -l "$@"
+	local res n=5000
+	res=$(send_a $n --rate 50000 --expect-back 10) || fail "pktgen failed"
+	expect_eq "frames back" "$(echo "$res" | field received)" $n
+	expect_eq "frames back with MACs swapped" "$(echo "$res" | field swapped)" $n
+	xsk_expect_rx $n
+	expect_eq "summary tx" "$(jget "$OUT" summary "j['total']['tx']")" $n
+}
+
+test_l2fwd_native_returns_frames_swapped() { l2fwd_case -N; }
+test_l2fwd_skb_returns_frames_swapped() { l2fwd_case -S --read; }
+
+test_multi_sock_3_accounts_for_all() {
+	lab_up
+	xsk_start -M 3 "${DEEP[@]}"
+	expect_eq "sockets" "$(jget "$OUT" start "j['sockets']")" 3
+	send_a 9000 --rate $RATE >/dev/null || fail "pktgen failed"
+	xsk_expect_rx 9000
+	local ncpu s got
+	ncpu=$(nproc --all)
+	for s in 0 1 2; do
+		got=$(jget "$OUT" summary "j['sockets'][$s]['rx']")
+		# per-CPU round-robin: each CPU hands out its share evenly, so a socket is at most
+		# one frame per CPU away from N/3
+		[ $((got > 3000 ? got - 3000 : 3000 - got)) -le "$ncpu" ] ||
+			fail "socket $s got $got of 9000 (want 3000 +- $ncpu)"
+		expect_eq "socket $s rx = program's redirects to slot $s" \
+			"$(jget "$OUT" summary "j['prog']['redirect'][$s]")" "$got"
+	done
+}
+
+# Frames everywhere (fill, RX, TX, completion rings) when the run is stopped under load: the
+# books must still balance. l2fwd with two sockets under a live-frames flood.
+test_umem_accounting_after_loaded_run() {
+	lab_up
+	xsk_start -l -M 2 --frames 2048
+	bg "$(tmpdir)/flood.json" in_a "$PKTGEN" --dev "$VETH_A" --dst-mac "$MAC_B" --count 0 \
+		--live --duration 5
+	local flood=$BG_PID
+	wait_until 10 jeq "$OUT" interval "j['total']['rx'] > 50000" 1 ||
+		fail "not enough traffic: $(tail -1 "$OUT" | cut -c1-200)"
+	xsk_stop
+	{ stop "$flood" TERM; } 2>/dev/null
+	expect_eq "frames" "$(jget "$OUT" summary "j['umem']['frames']")" 2048
+	local rx tx
+	rx=$(jget "$OUT" summary "j['total']['rx']")
+	tx=$(jget "$OUT" summary "j['total']['tx']")
+	[ "$tx" -le "$rx" ] && [ "$tx" -gt 0 ] || fail "rx $rx tx $tx"
+	# every frame the program redirected was received or counted as dropped by the kernel
+	expect_eq "redirected = rx + rx_queue_full + rx_dropped" \
+		"$(jget "$OUT" summary "sum(j['prog']['redirect'])")" \
+		"$(jget "$OUT" summary "j['total']['rx'] + j['total']['xdp_stats']['rx_queue_full'] + j['total']['xdp_stats']['rx_dropped']")"
+}
+
+test_bind_modes_copy_zero_copy_fallback() {
+	lab_up
+	xsk_start -c
+	expect_eq "-c bind" "$(jget "$OUT" start "j['bind']")" copy
+	grep -q "zero-copy refused" "$OUT.err" && fail "notice with -c"
+	xsk_stop
+	xsk_start
+	expect_eq "default bind on veth" "$(jget "$OUT" start "j['bind']")" copy
+	grep -q "zero-copy refused on $VETH_B queue 0" "$OUT.err" || fail "no fallback notice"
+	expect_eq "need_wakeup" "$(jget "$OUT" start "j['need_wakeup']")" 1
+	xsk_stop
+	xsk_start -m
+	expect_eq "-m" "$(jget "$OUT" start "j['need_wakeup']")" 0
+	send_a 1000 >/dev/null
+	xsk_expect_rx 1000
+}
+
+test_table_output_and_summary() {
+	lab_up
+	local out
+	out="$(tmpdir)/table.txt"
+	bg "$out" in_b "$XSK" -i "$VETH_B" -n 0.3 -x -a
+	local pid=$BG_PID
+	wait_until 5 grep -q "^xdpsock rxdrop on $VETH_B:0" "$out" || fail "no banner: $(cat "$out.err")"
+	send_a 5000 >/dev/null
+	wait_until 5 grep -q "^0 .* 5,000 " "$out" || fail "no socket row with 5,000"
+	stop "$pid" INT
+	expect_eq "exit" "$STOP_RC" 0
+	grep -q "rx_queue_full" "$out" || fail "no -x rows"
+	grep -q "rx_empty_polls" "$out" || fail "no -a rows"
+	grep -q "^Summary: .* rx 5,000 packets" "$out" || fail "summary: $(tail -3 "$out")"
+	grep -q "^UMEM: 4,096 frames = .*(ok)" "$out" || fail "UMEM line: $(tail -2 "$out")"
+}
+
+test_signals_leave_no_program() {
+	lab_up
+	local sig
+	for sig in INT TERM HUP KILL; do
+		xsk_start -M 2
+		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] || fail "not attached before SIG$sig"
+		{ stop "$XSK_PID" "$sig"; } 2>/dev/null
+		wait_until 5 test -z "$(xdp_on "$NS_B" "$VETH_B")" || fail "XDP left after SIG$sig"
+		if [ "$sig" != KILL ]; then
+			expect_eq "exit after SIG$sig" "$STOP_RC" 0
+			expect_eq "UMEM books after SIG$sig" "$(jget "$OUT" summary "j['umem']['ok']")" 1
+		fi
+	done
+	# the queue is free again: a new instance binds to it
+	xsk_start
+	send_a 100 >/dev/null
+	xsk_expect_rx 100
+}
+
+test_busy_device_refused() {
+	lab_up
+	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
+		fail "hand attach"
+	local before err rc
+	before=$(xdp_on "$NS_B" "$VETH_B")
+	err=$(in_b "$XSK" -i "$VETH_B" -d 1 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code on a busy device" "$rc" 3
+	case $err in *"already runs XDP program"*"--force"*) ;; *) fail "message: $err" ;; esac
+	expect_eq "the other program is untouched" "$(xdp_on "$NS_B" "$VETH_B")" "$before"
+	xsk_start -F
+	# a second instance finds the queue taken by the first one's socket
+	err=$(in_b "$XSK" -i "$VETH_B" -d 1 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code of a second instance" "$rc" 3
+	case $err in *"queue 0 is busy"*) ;; *) fail "message: $err" ;; esac
+	send_a 100 >/dev/null
+	xsk_expect_rx 100
+}
+
+test_bad_input_one_line_exit_2() {
+	lab_up
+	expect_bad_input in_b "$XSK"
+	expect_bad_input in_b "$XSK" -i nosuchdev0
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -q 1
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -f 3000
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -f 1024
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -u -f 5000
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -z
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -S -N
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --mode native -S
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -c -z
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -S -z
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -r -t
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -t -l
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -M 0
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -M 65
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -t -s 32
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -t -s 3000 -f 2048
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -t --read
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -r -C 10
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -t --tx-dmac 01:02
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -t --tx-daddr fd00::1
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -b 0
+	expect_bad_input in_b "$XSK" -i "$VETH_B" -n 0
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --read-bytes 0
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --mode turbo
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --bogus
+	expect_bad_input in_b "$XSK" -i "$VETH_B" extra
+	expect_eq "device untouched" "$(xdp_on "$NS_B" "$VETH_B")" ""
+	in_b "$XSK" --help >/dev/null || fail "--help exit status"
+}
+
+run_tests "$@"

@@ -1,0 +1,1316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdpsock: the AF_XDP benchmark. rxdrop (-r) receives and recycles frames, txonly (-t) sends
+ * pre-built UDP/IPv4 frames, l2fwd (-l) swaps MACs and sends frames back. Sockets come from
+ * libxdp's <xdp/xsk.h> with its own program load inhibited: xdpsock_kern.c, attached through a
+ * bpf_link, steers the queue round-robin over -M sockets that share one UMEM.
+ *
+ * Threads: main() runs the loop (signals, ticks, statistics); one data thread serves every
+ * socket (they share the fill and completion rings, so one thread keeps them race-free). The
+ * data thread writes its counters with relaxed atomic stores, main() reads them atomically.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/if_xdp.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/if.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include "common_user.h"
+#include "xdpsock.h"
+#include "xdpsock.skel.h"
+
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9	/* Linux 6.17: frames one copy-mode sendto() may send */
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+
+#define RING_SIZE 2048		/* default rx, tx and completion ring entries */
+#define MAX_BATCH 2048		/* most descriptors handled in one ring operation */
+#define LINE 64			/* bytes per cache line touched by --read-bytes */
+#define POLL_MS 100		/* -p: poll() timeout, also bounds the reaction to a stop */
+
+enum bench { BENCH_RXDROP, BENCH_TXONLY, BENCH_L2FWD };
+static const char *const bench_names[] = { "rxdrop", "txonly", "l2fwd" };
+
+struct xsk_opts {
+	struct iface dev;
+	__u32 queue;
+	bool rxdrop, txonly, l2fwd;
+	int mode;
+	bool skb, native, copy, zero_copy;
+	bool poll, no_wakeup, unaligned, busy_poll;
+	__u32 batch, frame_size, frames, nsocks, ring_size;
+	__u32 tx_count, tx_size, tx_pattern;
+	const char *tx_smac, *tx_dmac, *tx_saddr, *tx_daddr;
+	bool read;
+	__u32 read_bytes;
+	double interval, duration;
+	bool extra, app, quiet, json, force, no_sep;
+	int verbose;
+	int bench;		/* derived from -r/-t/-l */
+};
+
+static const struct xsk_opts xsk_defaults = {
+	.mode = XDP_MODE_AUTO,
+	.batch = 64,
+	.frame_size = 4096,
+	.frames = 4096,
+	.ring_size = RING_SIZE,
+	.nsocks = 1,
+	.tx_size = 64,
+	.tx_pattern = 0x12345678,
+	.tx_dmac = "ff:ff:ff:ff:ff:ff",
+	.tx_saddr = "10.0.0.1",
+	.tx_daddr = "10.0.0.2",
+	.interval = 1.0,
+};
+
+#define O(...) OPTION(struct xsk_opts, __VA_ARGS__)
+static const struct opt_def xsk_opt_defs[] = {
+	O("interface", 'i', OPT_IFACE, dev, "IFACE", "device (name or index)", .required = true),
+	O("dev", 0, OPT_IFACE, dev, "IFACE", "same as --interface", .hidden = true),
+	O("queue", 'q', OPT_U32, queue, "N", "RX/TX queue to bind to (default 0)", .max = 65535),
+	O("rxdrop", 'r', OPT_BOOL, rxdrop, NULL, "benchmark: receive and drop (the default)"),
+	O("txonly", 't', OPT_BOOL, txonly, NULL, "benchmark: send pre-built UDP/IPv4 frames"),
+	O("l2fwd", 'l', OPT_BOOL, l2fwd, NULL, "benchmark: swap MACs and send frames back"),
+	O("mode", 0, OPT_ENUM, mode, "MODE", "XDP mode; auto tries native, then skb",
+	  .values = xdp_mode_names),
+	O("xdp-skb", 'S', OPT_BOOL, skb, NULL, "same as --mode skb (implies copy mode)"),
+	O("xdp-native", 'N', OPT_BOOL, native, NULL, "same as --mode native"),
+	O("copy", 'c', OPT_BOOL, copy, NULL, "force copy mode (XDP_COPY)"),
+	O("zero-copy", 'z', OPT_BOOL, zero_copy, NULL,
+	  "force zero-copy (XDP_ZEROCOPY); default: try it, fall back to copy"),
+	O("poll", 'p', OPT_BOOL, poll, NULL, "use poll() instead of busy spinning"),
+	O("no-need-wakeup", 'm', OPT_BOOL, no_wakeup, NULL, "do not use XDP_USE_NEED_WAKEUP"),
+	O("batch-size", 'b', OPT_U32, batch, "N", "frames per ring operation", .min = 1,
+	  .max = MAX_BATCH),
+	O("frame-size", 'f', OPT_U32, frame_size, "BYTES",
+	  "UMEM frame size: 2048 or 4096 (any 2048..4096 with --unaligned)", .min = 2048,
+	  .max = 4096),
+	O("unaligned", 'u', OPT_BOOL, unaligned, NULL, "unaligned chunk mode"),
+	O("frames", 0, OPT_U32, frames, "N", "UMEM frames", .min = 64, .max = 65536),
+	O("ring-size", 0, OPT_U32, ring_size, "N",
+	  "RX, TX and completion ring entries (a power of 2)", .min = 64, .max = 65536),
+	O("busy-poll", 'B', OPT_BOOL, busy_poll, NULL,
+	  "busy poll (SO_PREFER_BUSY_POLL, SO_BUSY_POLL 20 us, budget = batch)"),
+	O("multi-sock", 'M', OPT_U32, nsocks, "N",
+	  "N sockets sharing one UMEM on the queue, served round-robin", .min = 1,
+	  .max = XSK_MAX_SOCKS),
+	O("tx-pkt-count", 'C', OPT_U32, tx_count, "N", "txonly: send N frames, then stop"),
+	O("tx-pkt-size", 's', OPT_U32, tx_size, "BYTES",
+	  "txonly: frame length without FCS, 64 up to the frame size", .min = 64, .max = 4096),
+	O("tx-pkt-pattern", 'P', OPT_U32, tx_pattern, "U32", "txonly: payload fill pattern (0x... accepted)"),
+	O("tx-dmac", 'G', OPT_STR, tx_dmac, "MAC", "txonly: destination MAC"),
+	O("tx-smac", 'H', OPT_STR, tx_smac, "MAC", "txonly: source MAC (default: the device's)"),
+	O("tx-saddr", 0, OPT_STR, tx_saddr, "IPV4", "txonly: source address"),
+	O("tx-daddr", 0, OPT_STR, tx_daddr, "IPV4", "txonly: destination address"),
+	O("read", 0, OPT_BOOL, read, NULL, "rxdrop/l2fwd: read the first cache line of every frame"),
+	O("read-bytes", 0, OPT_U32, read_bytes, "N",
+	  "rxdrop/l2fwd: read one byte of every 64-byte line up to N bytes (implies --read)",
+	  .min = 1, .max = 4096),
+	O("interval", 'n', OPT_SECONDS, interval, "SEC", "seconds between reports", .min = 0.01,
+	  .max = 3600),
+	O("duration", 'd', OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
+	  .min = 0, .max = 31536000),
+	O("extra-stats", 'x', OPT_BOOL, extra, NULL, "kernel XDP_STATISTICS per socket"),
+	O("app-stats", 'a', OPT_BOOL, app, NULL, "application statistics (polls, sendtos)"),
+	O("quiet", 'Q', OPT_BOOL, quiet, NULL, "no periodic output, only the summary"),
+	O("json", 'j', OPT_BOOL, json, NULL, "JSON lines: start, one per interval, summary"),
+	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
+	O("no-separators", 0, OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
+	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_END,
+};
+#undef O
+
+static const struct opt_tool xsk_tool = {
+	.name = "xdpsock",
+	.summary = "AF_XDP benchmark: rxdrop, txonly or l2fwd on one queue of a device.",
+	.usage = "-i IFACE [-r|-t|-l] [options]",
+	.defs = xsk_opt_defs,
+	.defaults = &xsk_defaults,
+	.doc = "Default bind: zero-copy, falling back to copy mode with a notice. txonly attaches\n"
+	       "no XDP program (nothing to receive). Counters: rx = frames taken from the RX ring,\n"
+	       "tx = frames put on the TX ring. The summary checks that every UMEM frame is\n"
+	       "accounted for (fill ring + free list + TX in flight + held == total).\n",
+};
+
+/* ---------------------------------------------------------------- runtime state */
+
+enum app_idx { APP_RX_EMPTY, APP_FILL_FAIL, APP_COPY_SENDTO, APP_WAKEUP_SENDTO, APP_POLLS, APP_N };
+static const char *const app_names[APP_N] = { "rx_empty_polls", "fill_fail_polls",
+					      "copy_tx_sendtos", "tx_wakeup_sendtos", "opt_polls" };
+enum xstat_idx { XS_RX_DROPPED, XS_RX_INVALID, XS_TX_INVALID, XS_RX_FULL, XS_FILL_EMPTY,
+		 XS_TX_EMPTY, XS_N };
+static const char *const xstat_names[XS_N] = { "rx_dropped", "rx_invalid", "tx_invalid",
+					       "rx_queue_full", "fill_ring_empty", "tx_ring_empty" };
+
+struct sock {
+	struct xsk_socket *xsk;
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
+	int fd;
+	__u64 rx_pkts, tx_pkts, app[APP_N];	/* written by the data thread only */
+};
+
+/* Where every UMEM frame is (data thread only; read by main() after the join). */
+struct frames {
+	__u64 *free;		/* free list (stack of frame addresses) */
+	__u32 nfree;
+	__u64 in_fill;		/* given to the fill ring, not yet back through an RX ring */
+	__u64 in_tx;		/* put on a TX ring, not yet back through the completion ring */
+};
+
+struct ctx {
+	const struct xsk_opts *opt;
+	struct xsk_umem *umem;
+	struct xsk_ring_prod fq;
+	struct xsk_ring_cons cq;
+	void *area;
+	size_t area_len;
+	__u32 fill_size;
+	struct sock s[XSK_MAX_SOCKS];
+	int n;
+	bool zerocopy, need_wakeup, has_prog;
+	__u32 bind_flags;
+	__u32 tx_budget;	/* copy mode: frames per sendto(), 0: the kernel's default (32) */
+	struct frames fr;
+	__u64 tx_sent;		/* txonly: frames submitted so far */
+	__u32 frame_len;	/* txonly frame length */
+	volatile __u8 sink;	/* --read: keeps the loads */
+	int stop;		/* main() -> data thread (atomic) */
+	int done_fd;		/* data thread -> main(): txonly -C finished (eventfd) */
+	pthread_t thr;
+	bool thr_started;
+};
+
+static inline void bump(__u64 *p, __u64 n)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline __u64 rd(const __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline bool stopping(struct ctx *c)
+{
+	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
+}
+
+static inline __u64 frame_base(const struct ctx *c, __u64 addr)
+{
+	addr = xsk_umem__extract_addr(addr);
+	return addr - addr % c->opt->frame_size;
+}
+
+/* ---------------------------------------------------------------- data path */
+
+static void touch(struct ctx *c, __u64 addr, __u32 len)
+{
+	const __u8 *p = xsk_umem__get_data(c->area, xsk_umem__add_offset_to_addr(addr));
+	__u32 end = len < c->opt->read_bytes ? len : c->opt->read_bytes;
+	__u8 acc = 0;
+
+	for (__u32 off = 0; off < end; off += LINE)
+		acc ^= p[off];
+	c->sink ^= acc;
+}
+
+static void swap_mac(struct ctx *c, __u64 addr)
+{
+	__u8 *p = xsk_umem__get_data(c->area, xsk_umem__add_offset_to_addr(addr));
+	__u8 tmp[ETH_ALEN];
+
+	memcpy(tmp, p, ETH_ALEN);
+	memcpy(p, p + ETH_ALEN, ETH_ALEN);
+	memcpy(p + ETH_ALEN, tmp, ETH_ALEN);
+}
+
+static void kick_tx(struct ctx *c, struct sock *s)
+{
+	if (c->need_wakeup && !c->opt->busy_poll && !xsk_ring_prod__needs_wakeup(&s->tx))
+		return;
+	bump(&s->app[c->zerocopy ? APP_WAKEUP_SENDTO : APP_COPY_SENDTO], 1);
+	/* ENOBUFS, EAGAIN, EBUSY, ENETDOWN: the kernel keeps the descriptors; retried later */
+	sendto(s->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+}
+
+/* An RX wakeup (the driver asked for one, or busy polling drives NAPI from here). */
+static void wake_rx(struct ctx *c, struct sock *s)
+{
+	if (c->opt->busy_poll || (c->need_wakeup && xsk_ring_prod__needs_wakeup(&c->fq))) {
+		bump(&s->app[APP_FILL_FAIL], 1);
+		recvfrom(s->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+	}
+}
+
+/* Put n frame addresses on the fill ring; it holds every frame, so this only waits when the
+ * kernel has not yet published its consumer index. False if the run stops first. */
+static bool fill_put(struct ctx *c, struct sock *s, const __u64 *addrs, __u32 n)
+{
+	__u32 idx;
+
+	while (xsk_ring_prod__reserve(&c->fq, n, &idx) != n) {
+		bump(&s->app[APP_FILL_FAIL], 1);
+		wake_rx(c, s);
+		if (stopping(c))
+			return false;
+	}
+	for (__u32 i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&c->fq, idx + i) = addrs[i];
+	xsk_ring_prod__submit(&c->fq, n);
+	c->fr.in_fill += n;
+	return true;
+}
+
+static void free_put(struct ctx *c, const __u64 *addrs, __u32 n)
+{
+	for (__u32 i = 0; i < n; i++)
+		c->fr.free[c->fr.nfree++] = addrs[i];
+}
+
+/* Completed TX frames go back to the fill ring (l2fwd) or the free list (txonly). */
+static void reap_tx(struct ctx *c, struct sock *s, bool to_fill)
+{
+	__u64 addrs[MAX_BATCH];
+	__u32 idx, n;
+
+	if (!c->fr.in_tx)
+		return;
+	n = xsk_ring_cons__peek(&c->cq, MAX_BATCH, &idx);
+	if (!n)
+		return;
+	for (__u32 i = 0; i < n; i++)
+		addrs[i] = frame_base(c, *xsk_ring_cons__comp_addr(&c->cq, idx + i));
+	xsk_ring_cons__release(&c->cq, n);
+	c->fr.in_tx -= n;
+	if (!to_fill || !fill_put(c, s, addrs, n))
+		free_put(c, addrs, n);
+}
+
+static void rxdrop(struct ctx *c, struct sock *s)
+{
+	__u32 batch = c->opt->batch, idx, n;
+	__u64 addrs[MAX_BATCH];
+
+	n = xsk_ring_cons__peek(&s->rx, batch, &idx);
+	if (!n) {
+		bump(&s->app[APP_RX_EMPTY], 1);
+		wake_rx(c, s);
+		return;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx + i);
+
+		if (c->opt->read)
+			touch(c, d->addr, d->len);
+		addrs[i] = frame_base(c, d->addr);
+	}
+	xsk_ring_cons__release(&s->rx, n);
+	c->fr.in_fill -= n;
+	bump(&s->rx_pkts, n);
+	if (!fill_put(c, s, addrs, n))
+		free_put(c, addrs, n);
+}
+
+static void l2fwd(struct ctx *c, struct sock *s)
+{
+	__u32 batch = c->opt->batch, idx_rx, idx_tx, n;
+
+	reap_tx(c, s, true);
+	n = xsk_ring_cons__peek(&s->rx, batch, &idx_rx);
+	if (!n) {
+		bump(&s->app[APP_RX_EMPTY], 1);
+		wake_rx(c, s);
+		if (c->fr.in_tx)
+			kick_tx(c, s);
+		return;
+	}
+	while (xsk_ring_prod__reserve(&s->tx, n, &idx_tx) != n) {
+		kick_tx(c, s);
+		reap_tx(c, s, true);
+		if (stopping(c)) {
+			xsk_ring_cons__cancel(&s->rx, n);	/* drained at exit */
+			return;
+		}
+	}
+	for (__u32 i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
+		struct xdp_desc *t = xsk_ring_prod__tx_desc(&s->tx, idx_tx + i);
+
+		if (c->opt->read)
+			touch(c, d->addr, d->len);
+		swap_mac(c, d->addr);
+		t->addr = d->addr;
+		t->len = d->len;
+	}
+	xsk_ring_prod__submit(&s->tx, n);
+	xsk_ring_cons__release(&s->rx, n);
+	c->fr.in_fill -= n;
+	c->fr.in_tx += n;
+	bump(&s->rx_pkts, n);
+	bump(&s->tx_pkts, n);
+	kick_tx(c, s);
+}
+
+static void txonly(struct ctx *c, struct sock *s)
+{
+	__u64 left = c->opt->tx_count ? c->opt->tx_count - c->tx_sent : ~0ULL;
+	__u32 n = c->opt->batch, idx;
+
+	reap_tx(c, s, false);
+	if (n > c->fr.nfree)
+		n = c->fr.nfree;
+	if (n > left)
+		n = (__u32)left;
+	if (n && xsk_ring_prod__reserve(&s->tx, n, &idx) == n) {
+		for (__u32 i = 0; i < n; i++) {
+			struct xdp_desc *t = xsk_ring_prod__tx_desc(&s->tx, idx + i);
+
+			t->addr = c->fr.free[--c->fr.nfree];
+			t->len = c->frame_len;
+		}
+		xsk_ring_prod__submit(&s->tx, n);
+		c->fr.in_tx += n;
+		c->tx_sent += n;
+		bump(&s->tx_pkts, n);
+	}
+	if (c->fr.in_tx)
+		kick_tx(c, s);
+}
+
+static bool tx_finished(const struct ctx *c)
+{
+	return c->opt->bench == BENCH_TXONLY && c->opt->tx_count && c->tx_sent >= c->opt->tx_count &&
+	       !c->fr.in_tx;
+}
+
+static void *data_thread(void *arg)
+{
+	struct ctx *c = arg;
+	struct pollfd pfd[XSK_MAX_SOCKS];
+	short ev = c->opt->bench == BENCH_TXONLY ? POLLOUT : POLLIN;
+	__u64 one = 1;
+
+	for (int i = 0; i < c->n; i++)
+		pfd[i] = (struct pollfd){ .fd = c->s[i].fd, .events = ev };
+	while (!stopping(c)) {
+		if (c->opt->poll) {
+			bump(&c->s[0].app[APP_POLLS], 1);
+			if (poll(pfd, (nfds_t)c->n, POLL_MS) <= 0)
+				continue;
+		}
+		for (int i = 0; i < c->n; i++) {
+			if (c->opt->bench == BENCH_RXDROP)
+				rxdrop(c, &c->s[i]);
+			else if (c->opt->bench == BENCH_L2FWD)
+				l2fwd(c, &c->s[i]);
+			else
+				txonly(c, &c->s[i]);
+		}
+		if (tx_finished(c)) {
+			if (write(c->done_fd, &one, sizeof(one)) < 0)
+				break;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- sockets and UMEM */
+
+static void sockets_destroy(struct ctx *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		xsk_socket__delete(c->s[i].xsk);
+		memset(&c->s[i], 0, sizeof(c->s[i]));
+	}
+	c->n = 0;
+	if (c->umem)
+		xsk_umem__delete(c->umem);
+	c->umem = NULL;
+}
+
+static int busy_poll_set(int fd, __u32 batch)
+{
+	int one = 1, usecs = 20, budget = (int)batch;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)))
+		return -errno;
+	return 0;
+}
+
+static int sockets_create(struct ctx *c, __u32 bind_flags)
+{
+	const struct xsk_opts *o = c->opt;
+	struct xsk_umem_config ucfg = {
+		.fill_size = c->fill_size,
+		.comp_size = o->ring_size,
+		.frame_size = o->frame_size,
+		.flags = o->unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0,
+	};
+	bool rx = o->bench != BENCH_TXONLY, tx = o->bench != BENCH_RXDROP;
+	int err;
+
+	err = xsk_umem__create(&c->umem, c->area, c->area_len, &c->fq, &c->cq, &ucfg);
+	if (err) {
+		c->umem = NULL;
+		return err;
+	}
+	for (__u32 i = 0; i < o->nsocks; i++) {
+		struct xsk_socket_config scfg = {
+			.rx_size = rx ? o->ring_size : 0,
+			.tx_size = tx ? o->ring_size : 0,
+			.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+			.bind_flags = (__u16)bind_flags,
+		};
+		struct sock *s = &c->s[i];
+
+		err = xsk_socket__create_shared(&s->xsk, o->dev.name, o->queue, c->umem,
+						rx ? &s->rx : NULL, tx ? &s->tx : NULL, &c->fq,
+						&c->cq, &scfg);
+		if (err)
+			return err;
+		c->n++;
+		s->fd = xsk_socket__fd(s->xsk);
+	}
+	return 0;
+}
+
+static bool sock_zerocopy(int fd)
+{
+	struct xdp_options xo = {};
+	socklen_t len = sizeof(xo);
+
+	return !getsockopt(fd, SOL_XDP, XDP_OPTIONS, &xo, &len) && (xo.flags & XDP_OPTIONS_ZEROCOPY);
+}
+
+/* The kernel releases a closed socket's buffer pool from a workqueue: right after another
+ * run, the queue can be busy for a moment. Retry EBUSY for up to a second. */
+static int sockets_create_retry(struct ctx *c, __u32 bind_flags)
+{
+	int err = -EBUSY;
+
+	for (int i = 0; i < 100 && err == -EBUSY; i++) {
+		if (i)
+			usleep(10000);
+		err = sockets_create(c, bind_flags);
+		if (err)
+			sockets_destroy(c);
+	}
+	return err;
+}
+
+/* Copy mode sends at most 32 frames per sendto() unless the kernel (6.17+) lets us raise it
+ * to the batch size: one syscall per batch. Older kernels keep 32 (no error). */
+static void tx_budget_set(struct ctx *c)
+{
+	int budget = (int)(c->opt->batch > 32 ? c->opt->batch : 32);
+
+	if (c->zerocopy || c->opt->bench == BENCH_RXDROP || budget > (int)c->opt->ring_size)
+		return;
+	for (int i = 0; i < c->n; i++)
+		if (setsockopt(c->s[i].fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget)))
+			return;
+	c->tx_budget = (__u32)budget;
+}
+
+/* Sockets with zero-copy, copy, or zero-copy falling back to copy (with a notice). */
+static int xsk_open(struct ctx *c)
+{
+	const struct xsk_opts *o = c->opt;
+	__u32 wake = o->no_wakeup ? 0 : XDP_USE_NEED_WAKEUP;
+	bool try_zc = !o->copy && o->mode != XDP_MODE_SKB;
+	int err;
+
+	err = sockets_create_retry(c, (try_zc ? XDP_ZEROCOPY : XDP_COPY) | wake);
+	if (err && err != -EBUSY && try_zc && !o->zero_copy) {
+		fprintf(stderr, "xdpsock: zero-copy refused on %s queue %u (%s); using copy mode\n",
+			o->dev.name, o->queue, strerror(-err));
+		err = sockets_create_retry(c, XDP_COPY | wake);
+	}
+	if (err == -EBUSY)
+		return report(0, EXIT_FAIL_XDP, "%s queue %u is busy: another AF_XDP socket is "
+			      "bound to it", o->dev.name, o->queue);
+	if (err == -EOPNOTSUPP && o->zero_copy)
+		return report(0, EXIT_FAIL_OPTION, "%s does not support zero-copy (--zero-copy)",
+			      o->dev.name);
+	if (err)
+		return report(err, EXIT_FAIL_XDP, "create AF_XDP socket on %s queue %u", o->dev.name,
+			      o->queue);
+	c->zerocopy = sock_zerocopy(c->s[0].fd);
+	tx_budget_set(c);
+	c->need_wakeup = !o->no_wakeup;
+	c->bind_flags = (c->zerocopy ? XDP_ZEROCOPY : XDP_COPY) | wake;
+	for (int i = 0; o->busy_poll && i < c->n; i++) {
+		err = busy_poll_set(c->s[i].fd, o->batch);
+		if (err)
+			return report(err, EXIT_FAIL, "busy poll (--busy-poll) refused by the kernel");
+	}
+	return 0;
+}
+
+static int umem_alloc(struct ctx *c)
+{
+	const struct xsk_opts *o = c->opt;
+
+	/* twice the frames: the kernel publishes its fill consumer index lazily, so a ring just
+	 * big enough for every frame could refuse a refill for a while */
+	c->fill_size = 2;
+	while (c->fill_size < 2 * o->frames)
+		c->fill_size <<= 1;
+	c->area_len = (size_t)o->frames * o->frame_size;
+	c->area = mmap(NULL, c->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
+	if (c->area == MAP_FAILED) {
+		c->area = NULL;
+		return -ENOMEM;
+	}
+	c->fr.free = calloc(o->frames, sizeof(__u64));
+	return c->fr.free ? 0 : -ENOMEM;
+}
+
+/* Put the slots of the xskmap in place before the program is attached: no packet is steered
+ * to an empty slot. */
+static int steer(struct ctx *c, struct xdpsock_kern *skel)
+{
+	int map_fd = bpf_map__fd(skel->maps.xsks_map);
+
+	for (int i = 0; i < c->n; i++) {
+		__u32 key = (__u32)i;
+
+		if (bpf_map_update_elem(map_fd, &key, &c->s[i].fd, BPF_ANY))
+			return report(-errno, EXIT_FAIL_BPF, "insert socket %d into xsks_map", i);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the txonly frame */
+
+static int parse_mac(const char *s, __u8 *mac)
+{
+	unsigned int b[6];
+	char x;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &x) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -EINVAL;
+		mac[i] = (__u8)b[i];
+	}
+	return 0;
+}
+
+static int dev_mac(const char *ifname, __u8 *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	close(fd);
+	return err;
+}
+
+static __u32 csum_add(__u32 sum, const void *data, size_t len)
+{
+	const __u8 *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (__u32)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (__u32)(p[len - 1] << 8);
+	return sum;
+}
+
+static __u16 csum_fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Ethernet + IPv4 + UDP (9000 -> 9) of len bytes, payload filled with the 32-bit pattern,
+ * IPv4 and UDP checksums computed. */
+static int frame_build(__u8 *buf, const struct xsk_opts *o)
+{
+	struct ethhdr *eth = (struct ethhdr *)buf;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	__u32 len = o->tx_size, pat = htonl(o->tx_pattern), sum;
+	__u8 *pl = (__u8 *)(udp + 1);
+	int err;
+
+	memset(buf, 0, len);
+	err = o->tx_smac ? parse_mac(o->tx_smac, eth->h_source) : dev_mac(o->dev.name, eth->h_source);
+	if (err || parse_mac(o->tx_dmac, eth->h_dest))
+		return -EINVAL;
+	if (inet_pton(AF_INET, o->tx_saddr, &ip->saddr) != 1 ||
+	    inet_pton(AF_INET, o->tx_daddr, &ip->daddr) != 1)
+		return -EAFNOSUPPORT;
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons((__u16)(len - sizeof(*eth)));
+	ip->id = htons(1);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
+	udp->source = htons(9000);
+	udp->dest = htons(9);
+	udp->len = htons((__u16)(len - sizeof(*eth) - sizeof(*ip)));
+	for (__u32 i = 0; pl + i < buf + len; i++)
+		pl[i] = ((const __u8 *)&pat)[i % 4];
+	sum = csum_add(0, &ip->saddr, 8) + IPPROTO_UDP + ntohs(udp->len);
+	sum = csum_add(sum, udp, ntohs(udp->len));
+	udp->check = htons(csum_fold(sum) ? csum_fold(sum) : 0xffff);
+	return 0;
+}
+
+/* Every frame starts on the fill ring (rxdrop, l2fwd) or in the free list with the txonly
+ * frame written into it (txonly: nothing is written per packet afterwards). */
+static int frames_init(struct ctx *c)
+{
+	const struct xsk_opts *o = c->opt;
+	__u8 tmpl[4096];
+	__u32 idx;
+	int err;
+
+	if (o->bench == BENCH_TXONLY) {
+		err = frame_build(tmpl, o);	/* validated by opts_finish() */
+		if (err)
+			return report(err, EXIT_FAIL, "build the txonly frame");
+		c->frame_len = o->tx_size;
+		for (__u32 i = 0; i < o->frames; i++) {
+			__u64 addr = (__u64)i * o->frame_size;
+
+			memcpy((__u8 *)c->area + addr, tmpl, o->tx_size);
+			c->fr.free[c->fr.nfree++] = addr;
+		}
+		return 0;
+	}
+	if (xsk_ring_prod__reserve(&c->fq, o->frames, &idx) != o->frames)
+		return report(-ENOSPC, EXIT_FAIL, "fill ring");
+	for (__u32 i = 0; i < o->frames; i++)
+		*xsk_ring_prod__fill_addr(&c->fq, idx + i) = (__u64)i * o->frame_size;
+	xsk_ring_prod__submit(&c->fq, o->frames);
+	c->fr.in_fill = o->frames;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+struct sock_snap {
+	__u64 rx, tx, app[APP_N], xs[XS_N];
+};
+
+struct snap {
+	__u64 t;
+	struct sock_snap s[XSK_MAX_SOCKS];
+	struct sock_snap total;
+};
+
+struct run {
+	struct ctx *c;
+	struct xdpsock_kern *skel;
+	struct snap first, prev, cur;
+};
+
+static void xdp_stats(int fd, __u64 *xs)
+{
+	struct xdp_statistics st = {};
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(fd, SOL_XDP, XDP_STATISTICS, &st, &len))
+		return;
+	xs[XS_RX_DROPPED] = st.rx_dropped;
+	xs[XS_RX_INVALID] = st.rx_invalid_descs;
+	xs[XS_TX_INVALID] = st.tx_invalid_descs;
+	xs[XS_RX_FULL] = st.rx_ring_full;
+	xs[XS_FILL_EMPTY] = st.rx_fill_ring_empty_descs;
+	xs[XS_TX_EMPTY] = st.tx_ring_empty_descs;
+}
+
+static void collect(const struct ctx *c, struct snap *sn)
+{
+	memset(sn, 0, sizeof(*sn));
+	for (int i = 0; i < c->n; i++) {
+		struct sock_snap *p = &sn->s[i];
+
+		p->rx = rd(&c->s[i].rx_pkts);
+		p->tx = rd(&c->s[i].tx_pkts);
+		for (int k = 0; k < APP_N; k++)
+			p->app[k] = rd(&c->s[i].app[k]);
+		xdp_stats(c->s[i].fd, p->xs);
+		sn->total.rx += p->rx;
+		sn->total.tx += p->tx;
+		for (int k = 0; k < APP_N; k++)
+			sn->total.app[k] += p->app[k];
+		for (int k = 0; k < XS_N; k++)
+			sn->total.xs[k] += p->xs[k];
+	}
+	sn->t = now_ns();
+}
+
+static void print_counter_rows(const char *const *names, int n, const __u64 *now,
+			       const __u64 *then, __u64 dt, bool sep)
+{
+	char a[32], b[32];
+
+	for (int k = 0; k < n; k++)
+		printf("  %-20s %14s %16s\n", names[k], fmt_rate(a, rate_per_sec(now[k], then[k], dt), sep),
+		       fmt_u64(b, now[k], sep));
+}
+
+static void print_sock_row(const char *label, const struct sock_snap *now,
+			   const struct sock_snap *then, __u64 dt, bool sep)
+{
+	char a[32], b[32], d[32], e[32];
+
+	printf("%-8s %14s %16s %14s %16s\n", label,
+	       fmt_rate(a, rate_per_sec(now->rx, then->rx, dt), sep), fmt_u64(b, now->rx, sep),
+	       fmt_rate(d, rate_per_sec(now->tx, then->tx, dt), sep), fmt_u64(e, now->tx, sep));
+}
+
+static void print_table(const struct run *r)
+{
+	const struct xsk_opts *o = r->c->opt;
+	__u64 dt = r->cur.t - r->prev.t;
+	bool sep = !o->no_sep;
+	char label[16];
+
+	printf("\nPeriod %.3f s  %s %s:%u\n", (double)dt / 1e9, bench_names[o->bench], o->dev.name,
+	       o->queue);
+	printf("%-8s %14s %16s %14s %16s\n", "sock", "rx (pkt/s)", "rx (pkts)", "tx (pkt/s)",
+	       "tx (pkts)");
+	for (int i = 0; i < r->c->n; i++) {
+		snprintf(label, sizeof(label), "%d", i);
+		print_sock_row(label, &r->cur.s[i], &r->prev.s[i], dt, sep);
+	}
+	if (r->c->n > 1)
+		print_sock_row("total", &r->cur.total, &r->prev.total, dt, sep);
+	for (int i = 0; i < r->c->n && (o->extra || o->app); i++) {
+		printf("sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
+		       "(1/s)", "(count)");
+		if (o->extra)
+			print_counter_rows(xstat_names, XS_N, r->cur.s[i].xs, r->prev.s[i].xs, dt, sep);
+		if (o->app)
+			print_counter_rows(app_names, APP_N, r->cur.s[i].app, r->prev.s[i].app, dt,
+					   sep);
+	}
+	fflush(stdout);
+}
+
+static void json_sock(struct jw *w, const struct sock_snap *now, const struct sock_snap *then,
+		      __u64 dt)
+{
+	jw_u64(w, "rx", now->rx);
+	jw_u64(w, "tx", now->tx);
+	jw_double(w, "rx_pps", rate_per_sec(now->rx, then->rx, dt));
+	jw_double(w, "tx_pps", rate_per_sec(now->tx, then->tx, dt));
+	jw_obj(w, "xdp_stats");
+	for (int k = 0; k < XS_N; k++)
+		jw_u64(w, xstat_names[k], now->xs[k]);
+	jw_obj_end(w);
+	jw_obj(w, "app_stats");
+	for (int k = 0; k < APP_N; k++)
+		jw_u64(w, app_names[k], now->app[k]);
+	jw_obj_end(w);
+}
+
+static void json_socks(struct jw *w, const struct run *r, const struct snap *now,
+		       const struct snap *then, __u64 dt)
+{
+	jw_obj(w, "total");
+	json_sock(w, &now->total, &then->total, dt);
+	jw_obj_end(w);
+	jw_arr(w, "sockets");
+	for (int i = 0; i < r->c->n; i++) {
+		jw_obj(w, NULL);
+		jw_i64(w, "sock", i);
+		json_sock(w, &now->s[i], &then->s[i], dt);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* The XDP program's counters: other_queue, no_socket, redirect per slot (summed over CPUs). */
+static void json_prog(struct jw *w, const struct run *r)
+{
+	__u64 prog[XSK_REC_N] = {};
+
+	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
+	jw_obj(w, "prog");
+	jw_u64(w, "other_queue", prog[1]);
+	jw_u64(w, "no_socket", prog[2]);
+	jw_arr(w, "redirect");
+	for (int i = 0; i < r->c->n; i++)
+		jw_u64(w, NULL, prog[XSK_REC_REDIRECT + i]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void print_json(const struct run *r)
+{
+	__u64 dt = r->cur.t - r->prev.t;
+	struct jw w;
+
+	jw_begin(&w, stdout);
+	jw_str(&w, "type", "interval");
+	jw_u64(&w, "period_ns", dt);
+	json_socks(&w, r, &r->cur, &r->prev, dt);
+	json_prog(&w, r);
+	jw_end(&w);
+}
+
+/* The loop: collect and print every tick, until a signal, the duration, txonly -C done, or the
+ * device going away. */
+static int xsk_poll(struct run *r, struct loop *lp)
+{
+	const struct xsk_opts *o = r->c->opt;
+	int ev;
+
+	r->prev = r->cur = r->first;	/* taken before the data thread started */
+	while ((ev = loop_wait(lp)) >= 0) {
+		bool done = ev == 0;	/* the data thread's eventfd: txonly -C finished */
+
+		if (ev == LOOP_TOGGLE)
+			continue;
+		collect(r->c, &r->cur);
+		if (!o->quiet && (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10)) {
+			if (o->json)
+				print_json(r);
+			else
+				print_table(r);
+		}
+		r->prev = r->cur;
+		if (ev == LOOP_STOP || done)
+			return 0;
+		if (!iface_exists(&o->dev))
+			return -ENODEV;
+	}
+	return ev;
+}
+
+/* ---------------------------------------------------------------- exit: drain and account */
+
+struct acct {
+	__u64 frames, fill_ring, free, tx_pending, held, kernel;
+	long long lost;		/* frames - the rest: < 0 means a frame is counted twice */
+};
+
+static __u32 ring_used_prod(const struct xsk_ring_prod *r)
+{
+	return __atomic_load_n(r->producer, __ATOMIC_ACQUIRE) -
+	       __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
+}
+
+/* After the data thread stopped and the program is detached: take what is left in the RX
+ * rings (counted as received), wait (bounded) for TX completions, then count where every
+ * frame is. fill_ring comes from the ring indices the kernel maintains, not from our books. */
+static void drain(struct ctx *c, struct acct *a)
+{
+	__u64 deadline = now_ns() + 1000000000ULL;
+	__u64 addrs[MAX_BATCH];
+	__u32 idx, n;
+
+	for (int i = 0; i < c->n && c->opt->bench != BENCH_TXONLY; i++) {
+		while ((n = xsk_ring_cons__peek(&c->s[i].rx, MAX_BATCH, &idx)) > 0) {
+			for (__u32 k = 0; k < n; k++)
+				addrs[k] = frame_base(c, xsk_ring_cons__rx_desc(&c->s[i].rx,
+										 idx + k)->addr);
+			xsk_ring_cons__release(&c->s[i].rx, n);
+			free_put(c, addrs, n);
+			c->fr.in_fill -= n;
+			bump(&c->s[i].rx_pkts, n);
+		}
+	}
+	while (c->fr.in_tx && now_ns() < deadline) {
+		for (int i = 0; i < c->n; i++)
+			sendto(c->s[i].fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+		reap_tx(c, &c->s[0], false);
+		if (c->fr.in_tx)
+			usleep(1000);
+	}
+	a->frames = c->opt->frames;
+	a->fill_ring = ring_used_prod(&c->fq);
+	a->free = c->fr.nfree;
+	a->tx_pending = c->fr.in_tx;
+	a->held = 0;	/* the data thread holds frames only inside one call */
+	a->kernel = c->fr.in_fill > a->fill_ring ? c->fr.in_fill - a->fill_ring : 0;
+	a->lost = (long long)a->frames -
+		  (long long)(a->fill_ring + a->free + a->tx_pending + a->held);
+}
+
+static void print_summary(const struct run *r, const struct loop *lp, const struct acct *a)
+{
+	const struct xsk_opts *o = r->c->opt;
+	__u64 dt = r->cur.t - r->first.t, prog[XSK_REC_N] = {};
+	bool sep = !o->no_sep;
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
+	struct jw w;
+
+	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
+	if (o->json) {
+		jw_begin(&w, stdout);
+		jw_str(&w, "type", "summary");
+		jw_u64(&w, "duration_ns", dt);
+		json_socks(&w, r, &r->cur, &r->first, dt);
+		json_prog(&w, r);
+		jw_obj(&w, "umem");
+		jw_u64(&w, "frames", a->frames);
+		jw_u64(&w, "fill_ring", a->fill_ring);
+		jw_u64(&w, "free", a->free);
+		jw_u64(&w, "tx_pending", a->tx_pending);
+		jw_u64(&w, "held", a->held);
+		jw_u64(&w, "kernel", a->kernel);
+		jw_i64(&w, "lost", a->lost);
+		jw_bool(&w, "ok", a->lost == 0);
+		jw_obj_end(&w);
+		jw_i64(&w, "signal", lp->last_signal);
+		jw_end(&w);
+		return;
+	}
+	printf("\nSummary: %.3f s, rx %s packets (%s pkt/s), tx %s packets (%s pkt/s)\n",
+	       (double)dt / 1e9, fmt_u64(b1, r->cur.total.rx, sep),
+	       fmt_rate(b2, rate_per_sec(r->cur.total.rx, r->first.total.rx, dt), sep),
+	       fmt_u64(b3, r->cur.total.tx, sep),
+	       fmt_rate(b4, rate_per_sec(r->cur.total.tx, r->first.total.tx, dt), sep));
+	printf("UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
+	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
+	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
+	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
+	if (r->c->has_prog && prog[1] + prog[2])
+		printf("XDP: %s packets on other queues, %s with no socket (passed)\n",
+		       fmt_u64(b1, prog[1], sep), fmt_u64(b2, prog[2], sep));
+}
+
+static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
+{
+	const struct xsk_opts *o = c->opt;
+	const char *mode = !c->has_prog ? "none" : xa->mode == XDP_MODE_SKB ? "skb" : "native";
+	const char *bind = c->zerocopy ? "zero-copy" : "copy";
+	char drv[64] = "?";
+	struct jw w;
+
+	iface_driver(o->dev.name, drv, sizeof(drv));
+	if (o->json) {
+		jw_begin(&w, stdout);
+		jw_str(&w, "type", "start");
+		jw_str(&w, "dev", o->dev.name);
+		jw_i64(&w, "ifindex", o->dev.ifindex);
+		jw_str(&w, "driver", drv);
+		jw_u64(&w, "queue", o->queue);
+		jw_str(&w, "bench", bench_names[o->bench]);
+		jw_str(&w, "mode", mode);
+		jw_str(&w, "bind", bind);
+		jw_bool(&w, "need_wakeup", c->need_wakeup);
+		jw_bool(&w, "poll", o->poll);
+		jw_bool(&w, "busy_poll", o->busy_poll);
+		jw_u64(&w, "sockets", (__u64)c->n);
+		jw_u64(&w, "frames", o->frames);
+		jw_u64(&w, "frame_size", o->frame_size);
+		jw_bool(&w, "unaligned", o->unaligned);
+		jw_u64(&w, "batch", o->batch);
+		jw_u64(&w, "tx_budget", c->tx_budget);
+		jw_u64(&w, "read_bytes", o->read ? o->read_bytes : 0);
+		jw_u64(&w, "tx_size", o->bench == BENCH_TXONLY ? o->tx_size : 0);
+		jw_u64(&w, "prog_id", xa->prog_id);
+		jw_end(&w);
+		return;
+	}
+	printf("xdpsock %s on %s:%u (driver %s): XDP %s, bind %s%s%s, %d socket(s), %u x %u-byte "
+	       "frames%s%s\n", bench_names[o->bench], o->dev.name, o->queue, drv,
+	       !c->has_prog ? "none (txonly)" : xdp_mode_str(xa->mode), bind,
+	       c->need_wakeup ? " need_wakeup" : "", o->poll ? " poll()" : "", c->n, o->frames,
+	       o->frame_size, o->unaligned ? " unaligned" : "", o->read ? " read" : "");
+	fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- options, attach, main */
+
+/* Queues of the device (max of RX and TX, as bind checks), 0 when sysfs does not say. */
+static __u32 dev_queues(const char *ifname)
+{
+	char path[64];
+	struct dirent *de;
+	__u32 rx = 0, tx = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, "rx-", 3))
+			rx++;
+		else if (!strncmp(de->d_name, "tx-", 3))
+			tx++;
+	}
+	closedir(d);
+	return rx > tx ? rx : tx;
+}
+
+static int opts_finish(struct xsk_opts *o)
+{
+	__u8 frame[4096];
+	__u32 nq;
+
+	if (o->rxdrop + o->txonly + o->l2fwd > 1)
+		return report(0, EXIT_FAIL_OPTION, "choose one of --rxdrop, --txonly, --l2fwd");
+	o->bench = o->txonly ? BENCH_TXONLY : o->l2fwd ? BENCH_L2FWD : BENCH_RXDROP;
+	if (o->skb && o->native)
+		return report(0, EXIT_FAIL_OPTION, "--xdp-skb conflicts with --xdp-native");
+	if ((o->skb && o->mode == XDP_MODE_NATIVE) || (o->native && o->mode == XDP_MODE_SKB))
+		return report(0, EXIT_FAIL_OPTION, "-S/-N conflicts with --mode");
+	if (o->skb)
+		o->mode = XDP_MODE_SKB;
+	if (o->native)
+		o->mode = XDP_MODE_NATIVE;
+	if (o->copy && o->zero_copy)
+		return report(0, EXIT_FAIL_OPTION, "--copy conflicts with --zero-copy");
+	if (o->zero_copy && o->mode == XDP_MODE_SKB)
+		return report(0, EXIT_FAIL_OPTION, "--zero-copy needs native XDP, not skb mode");
+	if (!o->unaligned && o->frame_size != 2048 && o->frame_size != 4096)
+		return report(0, EXIT_FAIL_OPTION,
+			      "bad --frame-size %u (want 2048 or 4096; 2048..4096 with --unaligned)",
+			      o->frame_size);
+	if (o->ring_size & (o->ring_size - 1))
+		return report(0, EXIT_FAIL_OPTION, "bad --ring-size %u (want a power of 2)",
+			      o->ring_size);
+	if (o->tx_size > o->frame_size)
+		return report(0, EXIT_FAIL_OPTION, "--tx-pkt-size %u exceeds the frame size %u",
+			      o->tx_size, o->frame_size);
+	if (o->read_bytes)
+		o->read = true;
+	else if (o->read)
+		o->read_bytes = LINE;
+	if (o->read && o->bench == BENCH_TXONLY)
+		return report(0, EXIT_FAIL_OPTION, "--read applies to rxdrop and l2fwd, not txonly");
+	if (o->tx_count && o->bench != BENCH_TXONLY)
+		return report(0, EXIT_FAIL_OPTION, "--tx-pkt-count applies to txonly");
+	if (o->bench == BENCH_TXONLY && frame_build(frame, o))
+		return report(0, EXIT_FAIL_OPTION,
+			      "bad --tx-smac/--tx-dmac (want xx:xx:xx:xx:xx:xx) or "
+			      "--tx-saddr/--tx-daddr (want IPv4)");
+	nq = dev_queues(o->dev.name);
+	if (nq && o->queue >= nq)
+		return report(0, EXIT_FAIL_OPTION, "queue %u beyond %s's %u queue(s)", o->queue,
+			      o->dev.name, nq);
+	return 0;
+}
+
+static int attach(struct xdpsock_kern *skel, const struct xsk_opts *o, struct xdp_attach *xa)
+{
+	char name[64] = "?";
+	__u32 busy = 0;
+	int err;
+
+	err = xdp_attach_prog(xa, skel->progs.xdpsock_prog, &o->dev, o->mode, o->force, &busy);
+	if (err == -EEXIST) {
+		xdp_prog_name(busy, name, sizeof(name));
+		return report(0, EXIT_FAIL_XDP,
+			      "device %s already runs XDP program %u (%s); use --force to replace it",
+			      o->dev.name, busy, name);
+	}
+	if (err == -EBUSY)
+		return report(0, EXIT_FAIL_XDP,
+			      "device %s runs XDP program %u held by another process's link; "
+			      "stop that process first", o->dev.name, busy);
+	if (err)
+		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", o->dev.name,
+			      xdp_mode_str(o->mode));
+	if (xa->fell_back)
+		fprintf(stderr, "xdpsock: native XDP refused on %s (%s); using generic (skb) mode\n",
+			o->dev.name, strerror(xa->native_err));
+	if (xa->replaced_id)
+		fprintf(stderr, "xdpsock: replaced XDP program %u on %s (--force)\n", xa->replaced_id,
+			o->dev.name);
+	return 0;
+}
+
+static int load(struct xdpsock_kern **skelp, const struct xsk_opts *o)
+{
+	struct xdpsock_kern *skel = xdpsock_kern__open();
+	int err;
+
+	*skelp = skel;
+	if (!skel)
+		return report(-errno, EXIT_FAIL_BPF, "open BPF object");
+	skel->rodata->cfg.queue = o->queue;
+	skel->rodata->cfg.nsocks = o->nsocks;
+	err = xdpsock_kern__load(skel);
+	if (err)
+		return report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");
+	return 0;
+}
+
+static int thread_start(struct ctx *c)
+{
+	int err;
+
+	c->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->done_fd < 0)
+		return report(-errno, EXIT_FAIL, "eventfd");
+	err = pthread_create(&c->thr, NULL, data_thread, c);
+	if (err)
+		return report(-err, EXIT_FAIL, "start the data thread");
+	c->thr_started = true;
+	return 0;
+}
+
+static void thread_stop(struct ctx *c)
+{
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+	if (c->thr_started)
+		pthread_join(c->thr, NULL);
+	c->thr_started = false;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	if (!c)
+		return;
+	thread_stop(c);
+	sockets_destroy(c);
+	if (c->area)
+		munmap(c->area, c->area_len);
+	if (c->done_fd >= 0)
+		close(c->done_fd);
+	free(c->fr.free);
+	free(c);
+}
+
+/* Sockets, frames, xskmap, program, data thread: in that order, so no packet is steered to a
+ * socket that is not ready. txonly attaches no program (its sockets have no RX ring). */
+static int start(struct run *run, struct xdp_attach *xa)
+{
+	struct ctx *c = run->c;
+	int ret;
+
+	ret = xsk_open(c);
+	if (!ret)
+		ret = frames_init(c);
+	c->has_prog = c->opt->bench != BENCH_TXONLY;
+	if (!ret && c->has_prog)
+		ret = steer(c, run->skel);
+	if (!ret && c->has_prog)
+		ret = attach(run->skel, c->opt, xa);
+	if (!ret) {
+		collect(c, &run->first);
+		ret = thread_start(c);
+	}
+	return ret;
+}
+
+/* After the thread stopped and the program is detached: drain, account, summarise. */
+static int finish(struct run *run, const struct loop *lp)
+{
+	struct acct acct = {};
+
+	drain(run->c, &acct);
+	collect(run->c, &run->cur);
+	print_summary(run, lp, &acct);
+	if (acct.lost)
+		return report(0, EXIT_FAIL, "UMEM books off by %lld frame(s)", acct.lost);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct xsk_opts opt = xsk_defaults;
+	struct xdpsock_kern *skel = NULL;
+	struct xdp_attach xa = XDP_ATTACH_INIT;
+	struct loop lp = LOOP_INIT;
+	struct run *run = NULL;
+	struct ctx *c = NULL;
+	char caps[64];
+	int err, ret;
+
+	err = opts_parse(argc, argv, &xsk_tool, &opt);
+	if (err)
+		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = opts_finish(&opt);
+	if (ret)
+		return ret;
+	if (priv_check(caps, sizeof(caps)))
+		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	log_setup(opt.verbose);
+
+	c = calloc(1, sizeof(*c));
+	run = calloc(1, sizeof(*run));
+	if (!c || !run) {
+		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate state");
+		goto out;
+	}
+	c->opt = &opt;
+	c->done_fd = -1;
+	run->c = c;
+	if (umem_alloc(c)) {
+		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate %u UMEM frames", opt.frames);
+		goto out;
+	}
+	ret = load(&skel, &opt);
+	if (ret)
+		goto out;
+	run->skel = skel;
+	/* signals are blocked before the sockets and the thread exist: Ctrl-C ends cleanly */
+	err = loop_init(&lp, opt.interval, opt.duration);
+	if (err) {
+		ret = report(err, EXIT_FAIL, "set up timer and signals");
+		goto out;
+	}
+	ret = start(run, &xa);
+	if (ret)
+		goto out;
+	print_banner(c, &xa);
+
+	lp.extra_fd = c->done_fd;
+	err = xsk_poll(run, &lp);
+	if (err == -ENODEV)
+		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
+	else if (err)
+		ret = report(err, EXIT_FAIL, "run");
+	thread_stop(c);
+	xdp_attach_release(&xa);
+	if (!err)
+		ret = finish(run, &lp);
+out:
+	xdp_attach_release(&xa);
+	ctx_free(c);
+	loop_close(&lp);
+	xdpsock_kern__destroy(skel);
+	free(run);
+	return ret;
+}

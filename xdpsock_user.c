@@ -1131,19 +1131,34 @@ static int opts_finish(struct xsk_opts *o)
 	return 0;
 }
 
-static int attach(struct xdpsock_kern *skel, const struct xsk_opts *o, struct xdp_attach *xa)
+static int report_busy(const struct xsk_opts *o, __u32 busy)
 {
 	char name[64] = "?";
+
+	xdp_prog_name(busy, name, sizeof(name));
+	return report(0, EXIT_FAIL_XDP,
+		      "device %s already runs XDP program %u (%s); use --force to replace it",
+		      o->dev.name, busy, name);
+}
+
+/* Refuse a busy device before any socket is made (and any notice about bind modes printed). */
+static int check_busy(const struct xsk_opts *o)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (o->force || bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
+		return 0;
+	return report_busy(o, q.prog_id);
+}
+
+static int attach(struct xdpsock_kern *skel, const struct xsk_opts *o, struct xdp_attach *xa)
+{
 	__u32 busy = 0;
 	int err;
 
 	err = xdp_attach_prog(xa, skel->progs.xdpsock_prog, &o->dev, o->mode, o->force, &busy);
-	if (err == -EEXIST) {
-		xdp_prog_name(busy, name, sizeof(name));
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s already runs XDP program %u (%s); use --force to replace it",
-			      o->dev.name, busy, name);
-	}
+	if (err == -EEXIST)
+		return report_busy(o, busy);
 	if (err == -EBUSY)
 		return report(0, EXIT_FAIL_XDP,
 			      "device %s runs XDP program %u held by another process's link; "
@@ -1219,10 +1234,12 @@ static int start(struct run *run, struct xdp_attach *xa)
 	struct ctx *c = run->c;
 	int ret;
 
-	ret = xsk_open(c);
+	c->has_prog = c->opt->bench != BENCH_TXONLY;
+	ret = c->has_prog ? check_busy(c->opt) : 0;
+	if (!ret)
+		ret = xsk_open(c);
 	if (!ret)
 		ret = frames_init(c);
-	c->has_prog = c->opt->bench != BENCH_TXONLY;
 	if (!ret && c->has_prog)
 		ret = steer(c, run->skel);
 	if (!ret && c->has_prog)

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Faults across every tool: SIGKILL at random moments (also during load and attach), the device
+# deleted under a running tool, two tools on one device, and a sustained full-rate run whose
+# counters must still be exact.
+. "$(dirname "$0")/lib.sh"
+
+# run_args TOOL: a long-running command line on the lab device, JSON on stdout.
+run_args() {
+	case $1 in
+	xdp_rxq_info) echo "--dev $VETH_B --action XDP_DROP --json --interval 0.2" ;;
+	xdpsock) echo "-i $VETH_B -r --json -n 0.2" ;;
+	xdp_sample_pkts) echo "$VETH_B --json --quiet --interval 0.2" ;;
+	xdp_monitor) echo "--json --interval 0.2" ;;
+	cpustat) echo "--json --interval 0.2" ;;
+	esac
+}
+
+device_tools="xdp_rxq_info xdpsock xdp_sample_pkts"
+all_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat"
+
+built() { [ -x "$BINDIR/$1" ]; }
+
+# no_leftovers: no XDP program on the lab device, nothing of ours pinned, no process left.
+no_leftovers() {
+	[ -z "$(xdp_on "$NS_B" "$VETH_B")" ] || return 1
+	[ -z "$(find /sys/fs/bpf -mindepth 1 -maxdepth 2 -name '*xdp*' 2>/dev/null | grep -v xdp_fwd)" ]
+}
+
+test_sigkill_at_random_moments() {
+	lab_up
+	local t i delay out
+	for t in $all_tools; do
+		built "$t" || continue
+		for i in 1 2 3 4; do
+			# 0..0.6 s: from option parsing through load and attach into the run loop
+			delay=$(awk -v s="$RANDOM" 'BEGIN{srand(s); printf "%.3f", rand() * 0.6}')
+			out="$(tmpdir)/$t-$i"
+			# shellcheck disable=SC2046
+			bg "$out" in_b "$BINDIR/$t" $(run_args "$t")
+			sleep "$delay"
+			stop "$BG_PID" KILL
+			wait_until 5 no_leftovers || fail "$t killed after ${delay}s left: XDP $(xdp_on "$NS_B" "$VETH_B")"
+		done
+	done
+	# traffic still flows normally afterwards
+	in_a ping -c 1 -W 2 "$IP_B" >/dev/null || fail "ping after the kills"
+}
+
+test_device_deleted_under_each_tool() {
+	local t rc
+	for t in $device_tools; do
+		built "$t" || continue
+		lab_up
+		local out
+		out="$(tmpdir)/$t"
+		# shellcheck disable=SC2046
+		bg "$out" in_b "$BINDIR/$t" $(run_args "$t")
+		local pid=$BG_PID
+		wait_until 10 has_line "$out" start || fail "$t did not start: $(cat "$out.err")"
+		ip -n "$NS_B" link del "$VETH_B"
+		wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || { stop "$pid" KILL; fail "$t kept running"; }
+		stop "$pid"
+		rc=$STOP_RC
+		[ "$rc" != 0 ] || fail "$t: exit 0 after its device vanished"
+		[ "$rc" -lt 128 ] || fail "$t: died of a signal ($rc): $(tail -2 "$out.err")"
+		[ "$(wc -l <"$out.err")" -ge 1 ] || fail "$t: no message"
+		lab_down
+	done
+}
+
+test_second_tool_on_a_busy_device_refused() {
+	lab_up
+	local a b out err rc
+	for a in $device_tools; do
+		built "$a" || continue
+		out="$(tmpdir)/$a"
+		# shellcheck disable=SC2046
+		bg "$out" in_b "$BINDIR/$a" $(run_args "$a")
+		local pid=$BG_PID
+		wait_until 10 has_line "$out" start || fail "$a did not start: $(cat "$out.err")"
+		for b in $device_tools; do
+			built "$b" || continue
+			# shellcheck disable=SC2046
+			err=$(in_b timeout 10 "$BINDIR/$b" $(run_args "$b") 2>&1 >/dev/null)
+			rc=$?
+			expect_eq "$b started while $a runs: exit code" "$rc" 3
+			[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "$b next to $a: want one line: $err"
+		done
+		stop "$pid" INT
+		expect_eq "$a exit after SIGINT" "$STOP_RC" 0
+		wait_until 5 no_leftovers || fail "$a left XDP behind"
+	done
+}
+
+test_sustained_60s_full_rate_exact() {
+	lab_up
+	local out src
+	out="$(tmpdir)/rxq.json"
+	src="$(tmpdir)/src.json"
+	bg "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_B" --action XDP_DROP --json --interval 5
+	local pid=$BG_PID
+	wait_until 10 has_line "$out" start || fail "did not start"
+	send_a 0 --live --duration "${FAULTS_SUSTAIN_SECS:-60}" >"$src" || fail "source failed"
+	local sent
+	sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$src")
+	[ "$sent" -gt 1000000 ] || fail "source sent only $sent frames"
+	wait_until 10 jeq "$out" interval "j['total']['processed'] >= $sent" 1 || true
+	stop "$pid" INT
+	expect_eq "frames counted after ${FAULTS_SUSTAIN_SECS:-60} s at full rate" \
+		"$(jget "$out" summary "j['processed']")" "$sent"
+}
+
+run_tests "$@"

@@ -44,7 +44,8 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 BINS     := $(TOOLS:%=$(BINDIR)/%)
 SKELS    := $(TOOLS:%=$(O)/%.skel.h)
 PROG_TESTS := $(filter-out tests/prog_run.c,$(wildcard tests/prog_*.c))
-TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen
+TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen \
+	      $(O)/tests/xdp_redirect_to
 
 all: $(BINS)
 
@@ -95,6 +96,7 @@ $(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o
 		     $(O)/tests/harness.o $(O)/common_user.o
 $(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
+$(O)/tests/xdp_redirect_to: $(O)/tests/xdp_redirect_to.o
 $(TEST_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -691,6 +691,25 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 	}
 }
 
+static bool xmit_changed(const struct xmit_ent *e, int n, const struct xmit_ent *pe, int pn)
+{
+	for (int i = 0; i < n; i++)
+		if (e[i].r.events != xmit_prev(pe, pn, &e[i].k)->events)
+			return true;
+	return false;
+}
+
+static bool cpumap_changed(const struct run *r, const struct snap *s, const struct snap *p)
+{
+	for (size_t i = 0; i < (size_t)r->enq_slots * r->ncpus * MON_ENQ_N; i++)
+		if (s->enq[i] != p->enq[i])
+			return true;
+	for (size_t i = 0; i < (size_t)r->ncpus * MON_KTHR_N; i++)
+		if (s->kthr[i] != p->kthr[i])
+			return true;
+	return false;
+}
+
 static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 {
 	const struct snap *s = r->cur;
@@ -710,8 +729,10 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 		       fmt_rate(a, rate_per_sec(e->count, e0, dt), sep), fmt_u64(b, e->count, sep),
 		       act_name(e->k.action));
 	}
-	printf("%-16s %-23s %12s %12s %10s %8s %s\n", "transmit", "from->to / device",
-	       "xmit pkt/s", "drop pkt/s", "drv-err/s", "bulk-avg", "last-err");
+	if (xmit_changed(s->dmx, s->n_dmx, p->dmx, p->n_dmx) ||
+	    xmit_changed(s->bulk, s->n_bulk, p->bulk, p->n_bulk) || cpumap_changed(r, s, p))
+		printf("%-16s %-23s %12s %12s %10s %8s %s\n", "transmit", "from->to / device",
+		       "xmit pkt/s", "drop pkt/s", "drv-err/s", "bulk-avg", "last-err");
 	print_xmit_rows(r, "devmap-xmit", s->dmx, s->n_dmx, p->dmx, p->n_dmx, true, dt);
 	print_xmit_rows(r, "bulk-tx", s->bulk, s->n_bulk, p->bulk, p->n_bulk, false, dt);
 	print_cpumap(r, s, p, dt);
@@ -723,7 +744,7 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	const struct snap *s = r->cur;
 	__u64 dt = s->t - r->start, exc = 0, sent = 0, drops = 0;
 	bool sep = !r->opt->no_sep;
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[32];
 
 	if (r->opt->json) {
 		print_json(r, "summary", NULL, dt, lp->last_signal);
@@ -739,7 +760,7 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	       "%s dropped\n", (double)dt / 1e9,
 	       r->opt->stats ? fmt_u64(a, redir_sum(r, s, MON_R_SUCCESS, -1), sep) : "-",
 	       r->opt->stats ? "" : " (no --stats)", fmt_u64(b, redir_sum(r, s, -1, -1), sep),
-	       fmt_u64(c, exc, sep), fmt_u64(d, sent, sep), fmt_u64(a, drops, sep));
+	       fmt_u64(c, exc, sep), fmt_u64(d, sent, sep), fmt_u64(e, drops, sep));
 	for (int i = 1; i < MON_R_MAX; i++)
 		if (redir_sum(r, s, i, -1))
 			printf("  redirect-err %-10s %s\n", redir_names[i],

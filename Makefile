@@ -44,8 +44,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 BINS     := $(TOOLS:%=$(BINDIR)/%)
 SKELS    := $(TOOLS:%=$(O)/%.skel.h)
 PROG_TESTS := $(filter-out tests/prog_run.c,$(wildcard tests/prog_*.c))
-TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen \
-	      $(O)/tests/xdp_redirect_to
+TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen
 
 all: $(BINS)
 
@@ -95,8 +94,9 @@ $(O)/tests/unit_common: $(O)/tests/unit_common.o $(O)/tests/harness.o $(O)/commo
 $(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o) \
 		     $(O)/tests/harness.o $(O)/common_user.o
 $(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
-$(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
+TEST_BINS += $(O)/tests/xdp_redirect_to	# xdp_monitor's redirect workload
 $(O)/tests/xdp_redirect_to: $(O)/tests/xdp_redirect_to.o
+$(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
 $(TEST_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

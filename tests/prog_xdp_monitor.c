@@ -62,9 +62,15 @@ static struct xdp_monitor_kern *mon_up(const struct mon_cfg *cfg, bool stats)
 			ASSERT_OK(err, "load xdp_monitor_kern");
 		goto fail;
 	}
-	bpf_object__for_each_program(p, s->obj) {
-		if (bpf_program__autoload(p) && !ASSERT_OK_PTR(bpf_program__attach(p), "attach"))
-			goto fail;	/* links are freed with the object */
+	for (int i = 0; i < s->skeleton->prog_cnt; i++) {	/* links go with the skeleton */
+		struct bpf_link **link = s->skeleton->progs[i].link;
+
+		p = *s->skeleton->progs[i].prog;
+		if (!bpf_program__autoload(p))
+			continue;
+		*link = bpf_program__attach(p);
+		if (!ASSERT_OK_PTR(*link, "attach"))
+			goto fail;
 	}
 	return s;
 fail:

@@ -147,6 +147,22 @@ test_redirect_oversize_frame_is_emsgsize() {
 	redirect_errors_are EMSGSIZE --size 1000
 }
 
+test_xdp_tx_bulk_counted() {
+	lab_up
+	lab_pass_on_a || fail "attach the pass program on $VETH_A"
+	mon_start in_b --dev "$VETH_B"
+	local out
+	out="$(tmpdir)/tx.json"
+	bg "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_TX --json --interval 0.5
+	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start"
+	send_a 1500 >/dev/null || fail "pktgen failed"
+	local sent="sum(x['sent'] for x in j['bulk_tx'] if x['dev']['name'] == '$VETH_B')"
+	wait_until 10 jeq "$OUT" interval "$sent" 1500 || fail "bulk_tx: $(tail -1 "$OUT" | cut -c1-400)"
+	mon_stop
+	expect_eq "bulk_tx drops" "$(jget "$OUT" summary "sum(x['drops'] for x in j['bulk_tx'])")" 0
+	expect_eq "no devmap xmit for XDP_TX" "$(jget "$OUT" summary "len(j['devmap_xmit'])")" 0
+}
+
 test_dev_filter_excludes_other_devices() {
 	redirect_up
 	ip -n "$NS_B" link set "$VETH_C" down	# redirect errors on veth1 -> veth2

@@ -681,13 +681,13 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 		if (x[0] == q[0])
 			continue;
 		snprintf(col, sizeof(col), "%d", cpu);
-		printf("%-16s %-23s %12s %12s %10s  pass %s drop %s redirect %s /s\n",
-		       "cpumap-kthread", col, fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
+		printf("%-16s %-23s %12s %12s %10s", "cpumap-kthread", col,
+		       fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
 		       fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep),
-		       fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep),
-		       fmt_rate(col, rate_per_sec(x[4], q[4], dt), sep),
-		       fmt_rate(a, rate_per_sec(x[5], q[5], dt), sep),
-		       fmt_rate(b, rate_per_sec(x[6], q[6], dt), sep));
+		       fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep));
+		printf("  xdp pass %s", fmt_rate(a, rate_per_sec(x[4], q[4], dt), sep));
+		printf(" drop %s", fmt_rate(a, rate_per_sec(x[5], q[5], dt), sep));
+		printf(" redirect %s /s\n", fmt_rate(a, rate_per_sec(x[6], q[6], dt), sep));
 	}
 }
 

@@ -84,8 +84,8 @@ static const struct opt_tool mon_tool = {
 "  devmap-xmit     from->to device: xmit pkt/s sent, drop pkt/s, drv-err/s bulks the driver\n"
 "                  failed (last-err: its errno), bulk-avg frames per bulk (native mode only)\n"
 "  bulk-tx         device: XDP_TX bulks of veth/virtio, same columns\n"
-"  cpumap-enqueue  from->to CPU: pkt/s enqueued, drop/s (queue full), bulk-avg\n"
-"  cpumap-kthread  CPU: pkt/s, drop/s, sched/s (kthread sleeps), and pass/drop/redirect of\n"
+"  cpumap enqueue  from->to CPU: pkt/s enqueued, drop/s (queue full), bulk-avg\n"
+"  cpumap kthread  CPU: pkt/s, drop/s, sched/s (kthread sleeps), and pass/drop/redirect of\n"
 "                  a program on the cpumap entry. cpumap events carry no device: unfiltered.\n"
 "Exit codes: see README. Ctrl-C/SIGTERM print the summary.\n",
 };
@@ -668,7 +668,7 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 			if (x[0] == q[0])
 				continue;
 			snprintf(col, sizeof(col), "%d->%d", from, to);
-			printf("%-16s %-23s %12s %12s %10s %8.2f\n", "cpumap-enqueue", col,
+			printf("%-16s %-23s %12s %12s %10s %8.2f\n", "  enqueue", col,
 			       fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
 			       fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep), "",
 			       bulk_avg(x[1] + x[2] - q[1] - q[2], x[0] - q[0]));
@@ -681,11 +681,11 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 		if (x[0] == q[0])
 			continue;
 		snprintf(col, sizeof(col), "%d", cpu);
-		printf("%-16s %-23s %12s %12s %10s", "cpumap-kthread", col,
+		printf("%-16s %-23s %12s %12s %10s %8s", "  kthread", col,
 		       fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
 		       fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep),
-		       fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep));
-		printf("  xdp pass %s", fmt_rate(a, rate_per_sec(x[4], q[4], dt), sep));
+		       fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep), "");
+		printf(" xdp pass %s", fmt_rate(a, rate_per_sec(x[4], q[4], dt), sep));
 		printf(" drop %s", fmt_rate(a, rate_per_sec(x[5], q[5], dt), sep));
 		printf(" redirect %s /s\n", fmt_rate(a, rate_per_sec(x[6], q[6], dt), sep));
 	}
@@ -730,12 +730,16 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 		       act_name(e->k.action));
 	}
 	if (xmit_changed(s->dmx, s->n_dmx, p->dmx, p->n_dmx) ||
-	    xmit_changed(s->bulk, s->n_bulk, p->bulk, p->n_bulk) || cpumap_changed(r, s, p))
+	    xmit_changed(s->bulk, s->n_bulk, p->bulk, p->n_bulk))
 		printf("%-16s %-23s %12s %12s %10s %8s %s\n", "transmit", "from->to / device",
 		       "xmit pkt/s", "drop pkt/s", "drv-err/s", "bulk-avg", "last-err");
 	print_xmit_rows(r, "devmap-xmit", s->dmx, s->n_dmx, p->dmx, p->n_dmx, true, dt);
 	print_xmit_rows(r, "bulk-tx", s->bulk, s->n_bulk, p->bulk, p->n_bulk, false, dt);
-	print_cpumap(r, s, p, dt);
+	if (cpumap_changed(r, s, p)) {
+		printf("%-16s %-23s %12s %12s %10s %8s\n", "cpumap", "from->to CPU / CPU", "pkt/s",
+		       "drop pkt/s", "sched/s", "bulk-avg");
+		print_cpumap(r, s, p, dt);
+	}
 	fflush(stdout);
 }
 

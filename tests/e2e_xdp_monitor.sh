@@ -43,6 +43,12 @@ exc_on() { echo "sum(e['count'] for e in j['exceptions'] if e['dev']['name'] == 
 exc_all="sum(e['count'] for e in j['exceptions'])"
 xmit_sent() { echo "sum(x['sent'] for x in j['devmap_xmit'] if x['from']['name'] == '$1' and x['to']['name'] == '$2')"; }
 
+# jge FILE TYPE EXPR N: the expression is at least N.
+jge() {
+	local v
+	v=$(jget "$1" "$2" "$3" 2>/dev/null) && [ "$v" -ge "$4" ]
+}
+
 # rxq_abort NS DEV: xdp_rxq_info --action XDP_ABORTED on DEV in NS (background).
 rxq_abort() {
 	local out
@@ -161,6 +167,23 @@ test_xdp_tx_bulk_counted() {
 	mon_stop
 	expect_eq "bulk_tx drops" "$(jget "$OUT" summary "sum(x['drops'] for x in j['bulk_tx'])")" 0
 	expect_eq "no devmap xmit for XDP_TX" "$(jget "$OUT" summary "len(j['devmap_xmit'])")" 0
+}
+
+# cpumap: frames redirected into a cpumap entry for CPU 0; the enqueue and kthread tables
+# (these events carry no device or namespace: counted from every namespace)
+test_cpumap_enqueue_and_kthread() {
+	lab_up
+	in_b "$REDIR" "$VETH_B" cpu:0 || fail "attach the cpumap redirect program"
+	mon_start in_b
+	send_a 1000 >/dev/null || fail "pktgen failed"
+	local enq="sum(c['processed'] + c['drops'] for c in j['cpumap_enqueue'] if c['to_cpu'] == 0)"
+	local kt="sum(c['processed'] + c['drops'] for c in j['cpumap_kthread'] if c['cpu'] == 0)"
+	# at least: another process's cpumap traffic would count too (no device to filter on)
+	wait_until 10 jge "$OUT" interval "$enq" 1000 || fail "cpumap enqueue: $(tail -1 "$OUT" | cut -c1-400)"
+	wait_until 10 jge "$OUT" interval "$kt" 1000 || fail "cpumap kthread: $(tail -1 "$OUT" | cut -c1-400)"
+	mon_stop
+	expect_eq "redirect successes not counted (errors only)" \
+		"$(jget "$OUT" summary "j['redirect']['success']")" 0
 }
 
 test_dev_filter_excludes_other_devices() {

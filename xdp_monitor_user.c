@@ -87,7 +87,9 @@ static const struct opt_tool mon_tool = {
 "  cpumap enqueue  from->to CPU: pkt/s enqueued, drop/s (queue full), bulk-avg\n"
 "  cpumap kthread  CPU: pkt/s, drop/s, sched/s (kthread sleeps), and pass/drop/redirect of\n"
 "                  a program on the cpumap entry. cpumap events carry no device: unfiltered.\n"
-"Exit codes: see README. Ctrl-C/SIGTERM print the summary.\n",
+"Tracepoints the kernel lacks (or whose arguments differ from what the programs read) are\n"
+"skipped and named once on stderr; the rest keep working. No bpffs or tracefs needed (tp_btf).\n"
+"--sec is an alias of --interval. Exit codes: see README. Ctrl-C/SIGTERM print the summary.\n",
 };
 
 /* ------------------------------------------------------------------ tracepoints */

@@ -304,6 +304,32 @@ test_forced_unknown_tracepoint_degrades() {
 	mon_stop
 }
 
+# A tracepoint whose arguments differ from what the program reads is refused, not misread:
+# probing xdp_bulk_tx (dev, sent, drops, err) for xdp_exception (dev, prog, act).
+test_tracepoint_with_other_arguments_not_used() {
+	lab_up
+	mon_start in_b --test-tp xdp_exception=xdp_bulk_tx
+	grep -q "unexpected arguments, not used: xdp_bulk_tx" "$OUT.err" ||
+		fail "not reported: $(cat "$OUT.err")"
+	expect_eq "in bad_layout" "$(jget "$OUT" start "j['tracepoints']['bad_layout']")" "['xdp_bulk_tx']"
+	rxq_abort "$NS_B" "$VETH_B"
+	send_a 100 >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "j['redirect']['error']" 0 || fail "not running"
+	mon_stop
+	expect_eq "no exceptions counted" "$(jget "$OUT" summary "$exc_all")" 0
+}
+
+test_unprivileged_refused() {
+	lab_up
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	local err rc
+	err=$(in_b setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$MON" 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code without privileges" "$rc" 6
+	case $err in *"missing privileges"*CAP_*) ;; *) fail "message: $err" ;; esac
+}
+
 test_table_output() {
 	redirect_up
 	ip -n "$NS_B" link set "$VETH_C" down

@@ -32,8 +32,9 @@ mon_stop() {
 	stop "$MON_PID" INT
 	expect_eq "exit status after SIGINT" "$STOP_RC" 0
 	has_line "$OUT" summary || fail "no summary"
-	for id in $ids; do
-		bpftool prog show id "$id" >/dev/null 2>&1 && fail "program $id left loaded"
+	for id in $ids; do	# the kernel frees programs asynchronously (RCU): bounded wait
+		wait_until 5 sh -c "! bpftool prog show id $id >/dev/null 2>&1" ||
+			fail "program $id left loaded"
 	done
 	return 0
 }

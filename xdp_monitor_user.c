@@ -748,7 +748,7 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 static void print_summary(const struct run *r, const struct loop *lp)
 {
 	const struct snap *s = r->cur;
-	__u64 dt = s->t - r->start, exc = 0, sent = 0, drops = 0;
+	__u64 dt = s->t > r->start ? s->t - r->start : 0, exc = 0, sent = 0, drops = 0;
 	bool sep = !r->opt->no_sep;
 	char a[32], b[32], c[32], d[32], e[32];
 

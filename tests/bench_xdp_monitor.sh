@@ -38,6 +38,7 @@ mon_bench_case() {
 bench_xdp_monitor() {
 	local reps=${BENCH_REPS:-3} cases=(none errors stats) r i c out
 	lab_up || return 1
+	tmpdir >/dev/null	# made in this shell, so that lab_down removes it
 	out="$(tmpdir)/rxq.json"
 	bg "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_B" --action XDP_DROP --json --interval 3600
 	wait_until 10 has_line "$out" start || return 1

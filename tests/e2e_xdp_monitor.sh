@@ -12,6 +12,13 @@ VETH_C=veth2	# NS_B side of the second pair (redirect target)
 VETH_D=veth3	# its peer, in NS_C
 N=2000
 
+# mon_lab_up: the lab, and its scratch directory made in this shell (so lab_down removes it
+# whichever lib.sh is in use: made inside $(tmpdir), it would outlive the test).
+mon_lab_up() {
+	lab_up "$@" || fail "lab_up"
+	tmpdir >/dev/null
+}
+
 # mon_start NS ARGS...: xdp_monitor in NS (in_a/in_b/in_c) in the background, JSON to $OUT.
 mon_start() {
 	local ns=$1
@@ -76,13 +83,13 @@ pair_up() {
 
 # redirect_up [nopass]: frames arriving on $VETH_B are redirected to $VETH_C.
 redirect_up() {
-	lab_up
+	mon_lab_up
 	pair_up "$@"
 	in_b "$REDIR" "$VETH_B" "$VETH_C" || fail "attach the redirect program"
 }
 
 test_exceptions_counted_exactly() {
-	lab_up
+	mon_lab_up
 	mon_start in_b --dev "$VETH_B"
 	rxq_abort "$NS_B" "$VETH_B"
 	send_a $N >/dev/null || fail "pktgen failed"
@@ -155,7 +162,7 @@ test_redirect_oversize_frame_is_emsgsize() {
 }
 
 test_xdp_tx_bulk_counted() {
-	lab_up
+	mon_lab_up
 	lab_pass_on_a || fail "attach the pass program on $VETH_A"
 	mon_start in_b --dev "$VETH_B"
 	local out
@@ -173,7 +180,7 @@ test_xdp_tx_bulk_counted() {
 # cpumap: frames redirected into a cpumap entry for CPU 0; the enqueue and kthread tables
 # (these events carry no device or namespace: counted from every namespace)
 test_cpumap_enqueue_and_kthread() {
-	lab_up
+	mon_lab_up
 	in_b "$REDIR" "$VETH_B" cpu:0 || fail "attach the cpumap redirect program"
 	mon_start in_b
 	send_a 1000 >/dev/null || fail "pktgen failed"
@@ -223,7 +230,7 @@ test_dev_filter_excludes_other_devices() {
 
 # The same name and ifindex in two namespaces: --dev veth1 in NS_B never counts NS_C's veth1.
 test_netns_same_name_and_ifindex_not_mixed() {
-	lab_up
+	mon_lab_up
 	local idx
 	idx=$(ip -n "$NS_B" -o link show "$VETH_B" | cut -d: -f1)
 	ip netns add "$NS_C" || fail "netns"
@@ -256,7 +263,7 @@ test_netns_same_name_and_ifindex_not_mixed() {
 }
 
 test_own_netns_only_by_default() {
-	lab_up
+	mon_lab_up
 	rxq_abort "$NS_B" "$VETH_B"
 	mon_start in_a
 	local a=$OUT a_pid=$MON_PID
@@ -269,7 +276,7 @@ test_own_netns_only_by_default() {
 }
 
 test_missing_tracepoints_reported_and_tool_runs() {
-	lab_up
+	mon_lab_up
 	local miss
 	miss=$(for t in xdp_redirect_map xdp_redirect_map_err; do
 		bpftool btf dump file /sys/kernel/btf/vmlinux format raw |
@@ -308,7 +315,7 @@ test_forced_unknown_tracepoint_degrades() {
 # A tracepoint whose arguments differ from what the program reads is refused, not misread:
 # probing xdp_bulk_tx (dev, sent, drops, err) for xdp_exception (dev, prog, act).
 test_tracepoint_with_other_arguments_not_used() {
-	lab_up
+	mon_lab_up
 	mon_start in_b --test-tp xdp_exception=xdp_bulk_tx
 	grep -q "unexpected arguments, not used: xdp_bulk_tx" "$OUT.err" ||
 		fail "not reported: $(cat "$OUT.err")"
@@ -321,7 +328,7 @@ test_tracepoint_with_other_arguments_not_used() {
 }
 
 test_unprivileged_refused() {
-	lab_up
+	mon_lab_up
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
 	local err rc
 	err=$(in_b setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
@@ -347,7 +354,7 @@ test_table_output() {
 }
 
 test_signals_print_summary_and_leave_nothing() {
-	lab_up
+	mon_lab_up
 	local sig ids id
 	for sig in INT TERM KILL; do
 		mon_start in_b
@@ -366,7 +373,7 @@ test_signals_print_summary_and_leave_nothing() {
 }
 
 test_duration_ends_run() {
-	lab_up
+	mon_lab_up
 	local out="$(tmpdir)/d.json"
 	in_b "$MON" --json --interval 0.1 --duration 0.5 >"$out" 2>/dev/null ||
 		fail "exit status $?"
@@ -375,7 +382,7 @@ test_duration_ends_run() {
 }
 
 test_bad_input_one_line_exit_2() {
-	lab_up
+	mon_lab_up
 	expect_bad_input in_b "$MON" --dev nosuchdev0
 	expect_bad_input in_b "$MON" --dev "$VETH_B" --dev "$VETH_B"
 	expect_bad_input in_b "$MON" --dev "$VETH_B" --all-netns

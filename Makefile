@@ -94,8 +94,6 @@ $(O)/tests/unit_common: $(O)/tests/unit_common.o $(O)/tests/harness.o $(O)/commo
 $(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o) \
 		     $(O)/tests/harness.o $(O)/common_user.o
 $(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
-TEST_BINS += $(O)/tests/xdp_redirect_to	# xdp_monitor's redirect workload
-$(O)/tests/xdp_redirect_to: $(O)/tests/xdp_redirect_to.o
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
 $(TEST_BINS):
 	$(call msg,LINK,$@)
@@ -103,6 +101,12 @@ $(TEST_BINS):
 
 deps:
 	$(Q)scripts/install-deps.sh
+
+# xdp_monitor's redirect workload for its tests (tests/xdp_redirect_to.c)
+tests: $(O)/tests/xdp_redirect_to
+$(O)/tests/xdp_redirect_to: $(O)/tests/xdp_redirect_to.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 tests: $(BINS) $(TEST_BINS)
 

@@ -113,6 +113,12 @@ $(TEST_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# xdp_monitor's redirect workload for its tests (tests/xdp_redirect_to.c)
+tests: $(O)/tests/xdp_redirect_to
+$(O)/tests/xdp_redirect_to: $(O)/tests/xdp_redirect_to.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 deps:
 	$(Q)scripts/install-deps.sh
 

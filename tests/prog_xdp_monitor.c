@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of xdp_monitor_kern.c. Its programs are tp_btf, which BPF_PROG_TEST_RUN cannot run, so
+ * these tests make the kernel fire the real tracepoints: they attach the monitor in prog_run's
+ * private network namespace and drive XDP redirects with BPF_PROG_TEST_RUN in live-frames mode
+ * (a raw-instruction program redirecting into a veth pair, or into a cpumap). The monitor's
+ * namespace filter is set to this namespace, so other XDP users of the machine never count.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_insn.h"
+#include "common_user.h"
+#include "prog_run.h"
+#include "xdp_monitor.h"
+#include "xdp_monitor.skel.h"
+
+#ifndef BPF_LD_MAP_FD	/* the two halves of a 64-bit load of a map fd (as the kernel's header) */
+#define BPF_LD_MAP_FD(DST, MAP_FD)                                                               \
+	((struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = DST,                    \
+			    .src_reg = BPF_PSEUDO_MAP_FD, .off = 0, .imm = (__u32)(MAP_FD) }),     \
+	((struct bpf_insn){ .code = 0, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 })
+#endif
+
+#define VA "mon_va"
+#define VB "mon_vb"
+
+static __u32 netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
+}
+
+/* Load with cfg, only the programs whose tracepoint exists (successes only with stats),
+ * attach them all. NULL on failure (the test is then failed or skipped). */
+static struct xdp_monitor_kern *mon_up(const struct mon_cfg *cfg, bool stats)
+{
+	struct xdp_monitor_kern *s = xdp_monitor_kern__open();
+	struct bpf_program *p;
+	int err;
+
+	if (!ASSERT_OK_PTR(s, "open"))
+		return NULL;
+	s->rodata->cfg = *cfg;
+	bpf_object__for_each_program(p, s->obj) {
+		const char *tp = bpf_program__name(p) + strlen("tp_");
+		bool success = !strcmp(tp, "xdp_redirect") || !strcmp(tp, "xdp_redirect_map");
+
+		bpf_program__set_autoload(p, libbpf_find_vmlinux_btf_id(tp, BPF_TRACE_RAW_TP) > 0 &&
+					      (stats || !success));
+	}
+	err = xdp_monitor_kern__load(s);
+	if (err) {
+		if (!skip_if_eperm(err, "load xdp_monitor"))
+			ASSERT_OK(err, "load xdp_monitor_kern");
+		goto fail;
+	}
+	for (int i = 0; i < s->skeleton->prog_cnt; i++) {	/* links go with the skeleton */
+		struct bpf_link **link = s->skeleton->progs[i].link;
+
+		p = *s->skeleton->progs[i].prog;
+		if (!bpf_program__autoload(p))
+			continue;
+		*link = bpf_program__attach(p);
+		if (!ASSERT_OK_PTR(*link, "attach"))
+			goto fail;
+	}
+	return s;
+fail:
+	xdp_monitor_kern__destroy(s);
+	return NULL;
+}
+
+/* An XDP program of raw instructions: bpf_redirect(ifindex, 0), or with map_fd >= 0
+ * bpf_redirect_map(map, key, 0); pass = true: XDP_PASS. */
+static int prog_redirect(int ifindex, int map_fd, bool pass)
+{
+	struct bpf_insn redir[] = {
+		BPF_MOV64_IMM(BPF_REG_1, ifindex),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_EMIT_CALL(BPF_FUNC_redirect),
+		BPF_EXIT_INSN(),
+	};
+	struct bpf_insn redir_map[] = {
+		BPF_LD_MAP_FD(BPF_REG_1, map_fd),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_MOV64_IMM(BPF_REG_3, 0),
+		BPF_EMIT_CALL(BPF_FUNC_redirect_map),
+		BPF_EXIT_INSN(),
+	};
+	struct bpf_insn pass_insns[] = {
+		BPF_MOV64_IMM(BPF_REG_0, XDP_PASS),
+		BPF_EXIT_INSN(),
+	};
+	const struct bpf_insn *i = pass ? pass_insns : map_fd >= 0 ? redir_map : redir;
+	size_t n = pass ? ARRAY_SIZE(pass_insns) : map_fd >= 0 ? ARRAY_SIZE(redir_map)
+							      : ARRAY_SIZE(redir);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "mon_test", "GPL", i, n, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* n frames injected on ingress device `in` through prog in live-frames mode */
+static int live(int prog_fd, int in, __u32 n)
+{
+	__u8 pkt[64];
+	struct xdp_md ctx = { .data_end = sizeof(pkt), .ingress_ifindex = (__u32)in };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = n,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+	pkt_udp(pkt, sizeof(pkt), false);
+	return bpf_prog_test_run_opts(prog_fd, &o) ? -errno : 0;
+}
+
+/* veth pair VA <-> VB, VA with an XDP_PASS program so that frames sent by VB can arrive. */
+static bool pair_up(int *va, int *vb)
+{
+	int pass;
+
+	sh("ip link del " VA " 2>/dev/null");
+	if (!ASSERT_OK(sh("ip link add " VA " type veth peer name " VB " && ip link set " VA
+			  " up && ip link set " VB " up"), "veth pair"))
+		return false;
+	*va = (int)if_nametoindex(VA);
+	*vb = (int)if_nametoindex(VB);
+	pass = prog_redirect(0, -1, true);
+	if (!ASSERT_TRUE(pass >= 0, "load pass program"))
+		return false;
+	if (!ASSERT_OK(bpf_xdp_attach(*va, pass, XDP_FLAGS_DRV_MODE, NULL), "attach pass"))
+		return false;
+	close(pass);
+	return true;
+}
+
+static __u64 redir(struct xdp_monitor_kern *s, enum mon_redir slot)
+{
+	return map_sum(bpf_map__fd(s->maps.redirect_cnt), slot, 1, 0);
+}
+
+static struct mon_xmit_rec xmit(struct xdp_monitor_kern *s, int from, int to, __u32 ns)
+{
+	struct mon_xmit_key k = { .from = { (__u32)from, ns }, .to = { (__u32)to, ns } };
+	int ncpus = ncpus_possible();
+	struct mon_xmit_rec v[ncpus], t = {};
+
+	if (!bpf_map_lookup_elem(bpf_map__fd(s->maps.devmap_xmit_cnt), &k, v))
+		for (int c = 0; c < ncpus; c++) {
+			t.events += v[c].events;
+			t.sent += v[c].sent;
+			t.drops += v[c].drops;
+			t.err_events += v[c].err_events;
+		}
+	return t;
+}
+
+TEST(mon_redirect_success_and_devmap_xmit_exact)
+{
+	struct mon_cfg cfg = { .netns = netns_ino() };
+	struct xdp_monitor_kern *s = NULL;
+	int va, vb, prog = -1;
+
+	if (!pair_up(&va, &vb))
+		goto out;
+	s = mon_up(&cfg, true);
+	if (!s)
+		goto out;
+	prog = prog_redirect(vb, -1, false);
+	if (!ASSERT_TRUE(prog >= 0, "load redirect program"))
+		goto out;
+	if (!ASSERT_OK(live(prog, va, 1000), "live frames"))
+		goto out;
+	ASSERT_EQ(redir(s, MON_R_SUCCESS), 1000, "redirect successes");
+	ASSERT_EQ(redir(s, MON_R_OTHER) + redir(s, MON_R_EINVAL) + redir(s, MON_R_ENETDOWN), 0,
+		  "no errors");
+	ASSERT_EQ(xmit(s, va, vb, cfg.netns).sent, 1000, "devmap xmit va->vb sent");
+	ASSERT_EQ(xmit(s, va, vb, cfg.netns).drops, 0, "devmap xmit drops");
+	ASSERT_TRUE(xmit(s, va, vb, cfg.netns).events >= 1, "at least one bulk");
+out:
+	if (prog >= 0)
+		close(prog);
+	xdp_monitor_kern__destroy(s);
+	sh("ip link del " VA " 2>/dev/null");
+}
+
+TEST(mon_redirect_errors_by_errno)
+{
+	struct mon_cfg cfg = { .netns = netns_ino() };
+	struct xdp_monitor_kern *s = NULL;
+	int va, vb, prog = -1, nodev = -1;
+
+	if (!pair_up(&va, &vb))
+		goto out;
+	s = mon_up(&cfg, false);
+	if (!s)
+		goto out;
+	prog = prog_redirect(vb, -1, false);
+	nodev = prog_redirect(9999, -1, false);
+	if (!ASSERT_TRUE(prog >= 0 && nodev >= 0, "load redirect programs"))
+		goto out;
+	sh("ip link set " VB " down");
+	ASSERT_OK(live(prog, va, 300), "live frames to a down device");
+	ASSERT_OK(live(nodev, va, 200), "live frames to no device");
+	ASSERT_EQ(redir(s, MON_R_ENETDOWN), 300, "ENETDOWN");
+	ASSERT_EQ(redir(s, MON_R_EINVAL), 200, "EINVAL (no such ifindex)");
+	ASSERT_EQ(redir(s, MON_R_SUCCESS), 0, "successes not counted without stats");
+	ASSERT_EQ(xmit(s, va, vb, cfg.netns).events, 0, "nothing transmitted");
+out:
+	if (prog >= 0)
+		close(prog);
+	if (nodev >= 0)
+		close(nodev);
+	xdp_monitor_kern__destroy(s);
+	sh("ip link del " VA " 2>/dev/null");
+}
+
+/* The filters: another namespace's inode, or other devices, count nothing; the target device
+ * alone counts the redirects into it. */
+TEST(mon_filters_netns_and_devices)
+{
+	struct {
+		const char *what;
+		bool other_ns;
+		int dev;	/* 0: none, 1: va, 2: vb, 3: lo */
+		__u64 want;
+	} cases[] = {
+		{ "own netns, no device filter", false, 0, 100 },
+		{ "another netns", true, 0, 0 },
+		{ "--dev source", false, 1, 100 },
+		{ "--dev target", false, 2, 100 },
+		{ "--dev other device", false, 3, 0 },
+		{ "another netns with --dev source", true, 1, 0 },
+	};
+	int va, vb, prog = -1;
+
+	if (!pair_up(&va, &vb))
+		goto out;
+	prog = prog_redirect(vb, -1, false);
+	if (!ASSERT_TRUE(prog >= 0, "load redirect program"))
+		goto out;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int devs[] = { 0, va, vb, 1 };
+		struct mon_cfg cfg = { .netns = netns_ino() + (cases[i].other_ns ? 1 : 0) };
+		struct xdp_monitor_kern *s;
+
+		if (cases[i].dev) {
+			cfg.n_dev = 1;
+			cfg.dev[0] = (__u32)devs[cases[i].dev];
+		}
+		s = mon_up(&cfg, true);
+		if (!s)
+			break;
+		if (ASSERT_OK(live(prog, va, 100), "live frames")) {
+			ASSERT_EQ(redir(s, MON_R_SUCCESS), cases[i].want, cases[i].what);
+			ASSERT_EQ(xmit(s, va, vb, netns_ino()).sent, cases[i].want, cases[i].what);
+		}
+		xdp_monitor_kern__destroy(s);
+	}
+out:
+	if (prog >= 0)
+		close(prog);
+	sh("ip link del " VA " 2>/dev/null");
+}
+
+/* cpumap: frames redirected into a cpumap entry are enqueued (from this CPU to CPU 0) and
+ * processed by the entry's kthread. cpumap events carry no device, so they are not filtered. */
+TEST(mon_cpumap_enqueue_and_kthread)
+{
+	struct mon_cfg cfg = { .netns = netns_ino() };
+	struct bpf_cpumap_val val = { .qsize = 2048 };
+	struct xdp_monitor_kern *s = NULL;
+	int map, prog = -1, ncpus = ncpus_possible();
+	__u32 key = 0, processed = 0, drops = 0, kproc = 0, kdrop = 0;
+
+	map = bpf_map_create(BPF_MAP_TYPE_CPUMAP, "mon_cpumap", sizeof(__u32), sizeof(val), 1,
+			     NULL);
+	if (!ASSERT_TRUE(map >= 0, "create cpumap"))
+		return;
+	if (!ASSERT_OK(bpf_map_update_elem(map, &key, &val, 0), "cpumap entry for CPU 0"))
+		goto out;
+	s = mon_up(&cfg, false);
+	if (!s)
+		goto out;
+	prog = prog_redirect(0, map, false);
+	if (!ASSERT_TRUE(prog >= 0, "load cpumap redirect program"))
+		goto out;
+	if (!ASSERT_OK(live(prog, 1, 500), "live frames"))
+		goto out;
+	for (int i = 0; i < 100; i++) {	/* the kthread runs asynchronously: up to 5 s */
+		kproc = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, MON_KTHR_N, 1);
+		kdrop = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, MON_KTHR_N, 2);
+		if (kproc + kdrop >= 500)
+			break;
+		usleep(50000);
+	}
+	processed = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_enqueue_cnt), 0, MON_ENQ_N, 1);
+	drops = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_enqueue_cnt), 0, MON_ENQ_N, 2);
+	ASSERT_EQ(processed + drops, 500, "enqueued + dropped to CPU 0");
+	ASSERT_EQ(kproc + kdrop, processed, "kthread handled what was enqueued");
+	ASSERT_TRUE(ncpus > 0, "cpus");
+out:
+	if (prog >= 0)
+		close(prog);
+	xdp_monitor_kern__destroy(s);
+	close(map);
+}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp_monitor_kern.c: count the xdp:* tracepoint events (redirects, redirect errors, exceptions,
+ * devmap/bulk transmits, cpumap enqueue and kthread) per CPU, per errno, per device.
+ *
+ * tp_btf programs: arguments are typed by the kernel's BTF and fields are read through CO-RE
+ * relocations (vmlinux.h), so the layouts follow the running kernel. User space turns off the
+ * programs whose tracepoints the kernel lacks before load.
+ *
+ * Device filter (cfg, read-only data): a device is identified by (ifindex, netns inode), since
+ * ifindexes are only unique within a network namespace. An event is counted when its source or
+ * its destination device matches: in cfg.netns (0: any) and in cfg.dev[] (empty: any).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "xdp_monitor.h"
+
+#define EINVAL 22
+#define ENETDOWN 100
+#define EMSGSIZE 90
+#define EOPNOTSUPP 95
+#define ENOSPC 28
+#define MON_INT_MAX 0x7fffffff
+
+const volatile struct mon_cfg cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MON_R_MAX);
+	__type(key, __u32);
+	__type(value, struct mon_redir_rec);
+} redirect_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MON_PAIRS_MAX);
+	__type(key, struct mon_exc_key);
+	__type(value, struct mon_exc_rec);
+} exception_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MON_PAIRS_MAX);
+	__type(key, struct mon_xmit_key);
+	__type(value, struct mon_xmit_rec);
+} devmap_xmit_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MON_PAIRS_MAX);
+	__type(key, struct mon_xmit_key);
+	__type(value, struct mon_xmit_rec);
+} bulk_tx_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MON_CPU_MAX);
+	__type(key, __u32);
+	__type(value, struct mon_enq_rec);
+} cpumap_enqueue_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mon_kthr_rec);
+} cpumap_kthread_cnt SEC(".maps");
+
+/* net_device -> nd_net.net -> ns.inum; 0 on kernels without network namespaces */
+static __always_inline struct mon_dev dev_id(const struct net_device *dev)
+{
+	struct mon_dev d = {};
+
+	if (!dev)
+		return d;
+	d.ifindex = dev->ifindex;
+	if (bpf_core_field_exists(dev->nd_net.net))
+		d.netns = dev->nd_net.net->ns.inum;
+	return d;
+}
+
+/* The same for a pointer the verifier cannot trust (read from memory): probe reads. */
+static __always_inline struct mon_dev dev_id_probe(const struct net_device *dev)
+{
+	struct mon_dev d = {};
+
+	if (!dev)
+		return d;
+	d.ifindex = BPF_CORE_READ(dev, ifindex);
+	if (bpf_core_field_exists(dev->nd_net.net))
+		d.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	return d;
+}
+
+static __always_inline bool dev_match(struct mon_dev d)
+{
+	if (cfg.netns && d.netns != cfg.netns)
+		return false;
+	if (!cfg.n_dev)
+		return true;
+	for (__u32 i = 0; i < MON_DEV_MAX; i++) {
+		if (i >= cfg.n_dev)
+			break;
+		if (cfg.dev[i] == d.ifindex && d.ifindex)
+			return true;
+	}
+	return false;
+}
+
+/* Without any filter every event counts: skip even reading the devices. */
+#define FILTERED (cfg.netns || cfg.n_dev)
+
+static __always_inline __u32 redir_slot(int err)
+{
+	switch (err) {
+	case 0:
+		return MON_R_SUCCESS;
+	case -ENETDOWN:
+		return MON_R_ENETDOWN;
+	case -EINVAL:
+		return MON_R_EINVAL;
+	case -EMSGSIZE:
+		return MON_R_EMSGSIZE;
+	case -EOPNOTSUPP:
+		return MON_R_EOPNOTSUPP;
+	case -ENOSPC:
+		return MON_R_ENOSPC;
+	default:
+		return MON_R_OTHER;
+	}
+}
+
+/* The destination of a redirect: a devmap entry's device, or bpf_redirect()'s ifindex, which
+ * the kernel resolves in the source device's namespace. Unknown (cpumap, xskmap): zero. */
+static __always_inline struct mon_dev redir_target(struct mon_dev from, const void *tgt,
+						   enum bpf_map_type map_type, __u32 map_id,
+						   __u32 index)
+{
+	struct mon_dev to = {};
+
+	if ((map_type == BPF_MAP_TYPE_DEVMAP || map_type == BPF_MAP_TYPE_DEVMAP_HASH) && tgt) {
+		const struct bpf_dtab_netdev *e = tgt;
+
+		to = dev_id_probe(BPF_CORE_READ(e, dev));
+	} else if (map_type == BPF_MAP_TYPE_UNSPEC && map_id == MON_INT_MAX) {
+		to.ifindex = index;
+		to.netns = from.netns;
+	}
+	return to;
+}
+
+static __always_inline int count_redirect(const struct net_device *dev, const void *tgt,
+					  int err, enum bpf_map_type map_type, __u32 map_id,
+					  __u32 index)
+{
+	struct mon_redir_rec *r;
+	__u32 key;
+
+	if (FILTERED) {
+		struct mon_dev from = dev_id(dev);
+
+		if (!dev_match(from) &&
+		    !dev_match(redir_target(from, tgt, map_type, map_id, index)))
+			return 0;
+	}
+	key = redir_slot(err);
+	r = bpf_map_lookup_elem(&redirect_cnt, &key);
+	if (r)
+		r->count++;
+	return 0;
+}
+
+SEC("tp_btf/xdp_redirect")
+int BPF_PROG(tp_xdp_redirect, const struct net_device *dev, const struct bpf_prog *xdp,
+	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	return count_redirect(dev, tgt, err, map_type, map_id, index);
+}
+
+SEC("tp_btf/xdp_redirect_err")
+int BPF_PROG(tp_xdp_redirect_err, const struct net_device *dev, const struct bpf_prog *xdp,
+	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	return count_redirect(dev, tgt, err, map_type, map_id, index);
+}
+
+/* Older kernels (before 6.x) trace map redirects separately, with the same arguments. */
+SEC("tp_btf/xdp_redirect_map")
+int BPF_PROG(tp_xdp_redirect_map, const struct net_device *dev, const struct bpf_prog *xdp,
+	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	return count_redirect(dev, tgt, err, map_type, map_id, index);
+}
+
+SEC("tp_btf/xdp_redirect_map_err")
+int BPF_PROG(tp_xdp_redirect_map_err, const struct net_device *dev, const struct bpf_prog *xdp,
+	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	return count_redirect(dev, tgt, err, map_type, map_id, index);
+}
+
+SEC("tp_btf/xdp_exception")
+int BPF_PROG(tp_xdp_exception, const struct net_device *dev, const struct bpf_prog *xdp,
+	     __u32 act)
+{
+	struct mon_exc_key key = { .dev = dev_id(dev), .action = act };
+	struct mon_exc_rec *r, zero = {};
+
+	if (!dev_match(key.dev))
+		return 0;
+	if (act > XDP_REDIRECT)
+		key.action = MON_ACT_UNKNOWN;
+	r = bpf_map_lookup_elem(&exception_cnt, &key);
+	if (!r) {
+		bpf_map_update_elem(&exception_cnt, &key, &zero, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&exception_cnt, &key);
+		if (!r)
+			return 0;
+	}
+	r->count++;
+	return 0;
+}
+
+static __always_inline int count_xmit(void *map, struct mon_xmit_key *key, int sent, int drops,
+				      int err)
+{
+	struct mon_xmit_rec *r, zero = {};
+
+	r = bpf_map_lookup_elem(map, key);
+	if (!r) {
+		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(map, key);
+		if (!r)
+			return 0;
+	}
+	r->events++;
+	r->sent += sent > 0 ? sent : 0;
+	r->drops += drops > 0 ? drops : 0;
+	if (err || drops < 0) {
+		r->err_events++;
+		r->last_err = (__u64)(__s64)err;
+	}
+	return 0;
+}
+
+SEC("tp_btf/xdp_devmap_xmit")
+int BPF_PROG(tp_xdp_devmap_xmit, const struct net_device *from_dev,
+	     const struct net_device *to_dev, int sent, int drops, int err)
+{
+	struct mon_xmit_key key = { .from = dev_id(from_dev), .to = dev_id(to_dev) };
+
+	if (!dev_match(key.from) && !dev_match(key.to))
+		return 0;
+	return count_xmit(&devmap_xmit_cnt, &key, sent, drops, err);
+}
+
+SEC("tp_btf/xdp_bulk_tx")
+int BPF_PROG(tp_xdp_bulk_tx, const struct net_device *dev, int sent, int drops, int err)
+{
+	struct mon_xmit_key key = { .to = dev_id(dev) };
+
+	if (!dev_match(key.to))
+		return 0;
+	return count_xmit(&bulk_tx_cnt, &key, sent, drops, err);
+}
+
+/* cpumap events carry no device: they are counted whatever the device filter. */
+SEC("tp_btf/xdp_cpumap_enqueue")
+int BPF_PROG(tp_xdp_cpumap_enqueue, int map_id, unsigned int processed, unsigned int drops,
+	     int to_cpu)
+{
+	__u32 key = to_cpu < 0 ? 0 : (__u32)to_cpu;
+	struct mon_enq_rec *r;
+
+	if (key >= MON_CPU_MAX)
+		key = MON_CPU_MAX - 1;
+	r = bpf_map_lookup_elem(&cpumap_enqueue_cnt, &key);
+	if (!r)
+		return 0;
+	r->events++;
+	r->processed += processed;
+	r->drops += drops;
+	return 0;
+}
+
+SEC("tp_btf/xdp_cpumap_kthread")
+int BPF_PROG(tp_xdp_cpumap_kthread, int map_id, unsigned int processed, unsigned int drops,
+	     int sched, struct xdp_cpumap_stats *xdp_stats)
+{
+	struct mon_kthr_rec *r;
+	__u32 key = 0;
+
+	r = bpf_map_lookup_elem(&cpumap_kthread_cnt, &key);
+	if (!r)
+		return 0;
+	r->events++;
+	r->processed += processed;
+	r->drops += drops;
+	r->sched += sched ? 1 : 0;
+	if (xdp_stats) {
+		r->xdp_pass += xdp_stats->pass;
+		r->xdp_drop += xdp_stats->drop;
+		r->xdp_redirect += xdp_stats->redirect;
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

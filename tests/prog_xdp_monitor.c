@@ -21,13 +21,6 @@
 #include "xdp_monitor.h"
 #include "xdp_monitor.skel.h"
 
-#ifndef BPF_LD_MAP_FD	/* the two halves of a 64-bit load of a map fd (as the kernel's header) */
-#define BPF_LD_MAP_FD(DST, MAP_FD)                                                               \
-	((struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = DST,                    \
-			    .src_reg = BPF_PSEUDO_MAP_FD, .off = 0, .imm = (__u32)(MAP_FD) }),     \
-	((struct bpf_insn){ .code = 0, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 })
-#endif
-
 #define VA "mon_va"
 #define VB "mon_vb"
 

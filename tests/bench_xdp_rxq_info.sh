@@ -4,28 +4,28 @@
 # alternately; the --read depth sweep; the two frame sources; per-packet program cost from
 # BPF_PROG_TEST_RUN next to the empty-program floor. Sourced by tests/bench.sh.
 
-# rxq_bench_case MODE WHAT [pktgen options]: one measurement, prints pps.
-#   WHAT: floor | notouch | read | swapmac | readN (read N bytes)
+# rxq_bench_case MODE ACTION:WHAT [pktgen options]: one measurement, prints pps.
+#   ACTION: DROP PASS TX ABORTED, or "floor" (the bare XDP_DROP program);
+#   WHAT: notouch | read | swapmac | readN (read N bytes)
 rxq_bench_case() {
-	local mode=$1 what=$2 pps args=() pid=""
+	local mode=$1 action=${2%%:*} what=${2#*:} pps args=() pid=""
 	shift 2
 	case $what in
-	floor) ;;
-	notouch) args=(--action XDP_DROP) ;;
-	read) args=(--action XDP_DROP --read) ;;
-	swapmac) args=(--action XDP_DROP --swapmac) ;;
-	read*) args=(--action XDP_DROP --read-bytes "${what#read}") ;;
+	notouch) args=() ;;
+	read) args=(--read) ;;
+	swapmac) args=(--swapmac) ;;
+	read*) args=(--read-bytes "${what#read}") ;;
 	esac
-	if [ "$what" = floor ]; then
+	if [ "$action" = floor ]; then
 		local flag=xdpdrv
 		[ "$mode" = skb ] && flag=xdpgeneric
 		ip -n "$NS_B" link set dev "$VETH_B" "$flag" obj "$O/tests/xdp_floor_kern.o" \
 			sec xdp program xdp_floor_drop || return 1
 	else
 		local out
-		out="$(tmpdir)/rxq-$mode-$what.json"
+		out="$(tmpdir)/rxq-$mode-$action-$what.json"
 		bg "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_B" --mode "$mode" --json \
-			--interval 60 "${args[@]}"
+			--interval 60 --action "XDP_$action" "${args[@]}"
 		pid=$BG_PID
 		wait_until 10 has_line "$out" start || return 1
 	fi
@@ -55,7 +55,7 @@ rxq_bench_matrix() {
 		# shellcheck disable=SC2086
 		m=$(median ${runs[$c]})
 		[ -n "$base" ] || base=$m
-		result xdp_rxq_info "${c%%:*} ${c#*:}$label" "$m" pps \
+		result xdp_rxq_info "$(echo "$c" | tr ':' ' ')$label" "$m" pps \
 			"spread $(spread ${runs[$c]})%, x$(awk -v a="$m" -v b="$base" 'BEGIN{ if (b > 0) printf "%.3f", a/b; else print "-" }') of ${cases%% *}"
 	done
 }
@@ -67,7 +67,7 @@ bench_xdp_rxq_info() {
 	# The sources: live frames (BPF_PROG_RUN) against a socket sender, into the bare drop.
 	local f
 	f="$(tmpdir)/src"
-	SOURCE_PPS_FILE=$f rxq_bench_case native floor >/dev/null
+	SOURCE_PPS_FILE=$f rxq_bench_case native floor:notouch >/dev/null
 	result source "live frames (BPF_PROG_RUN), 64 B" "$(cat "$f")" pps "sender's own rate"
 	ip -n "$NS_B" link set dev "$VETH_B" xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
 		program xdp_floor_drop
@@ -77,10 +77,20 @@ bench_xdp_rxq_info() {
 	ip -n "$NS_B" link set dev "$VETH_B" xdpdrv off
 	result source "AF_PACKET socket, 64 B" "$sp" pps "sender's own rate"
 
-	rxq_bench_matrix "" "native:floor native:notouch native:read native:swapmac"
-	rxq_bench_matrix "" "skb:floor skb:notouch skb:read skb:swapmac"
+	# XDP_TX sends frames back to NS_A: a bare drop there takes them off the wire cheaply.
+	ip -n "$NS_A" link set dev "$VETH_A" xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
+		program xdp_floor_drop
+	local mode
+	for mode in native skb; do
+		rxq_bench_matrix "" "$mode:floor:notouch $mode:DROP:notouch $mode:DROP:read $mode:DROP:swapmac"
+		rxq_bench_matrix "" "$mode:PASS:notouch $mode:PASS:read $mode:PASS:swapmac \
+			$mode:TX:notouch $mode:TX:read $mode:TX:swapmac \
+			$mode:ABORTED:notouch $mode:ABORTED:read $mode:ABORTED:swapmac"
+	done
+	# the --read depth sweep: bytes touched per 1500-byte frame
 	rxq_bench_matrix " (1500 B frames)" \
-		"native:notouch native:read64 native:read256 native:read1500" --size 1500
+		"native:DROP:notouch native:DROP:read64 native:DROP:read256 native:DROP:read1500" \
+		--size 1500
 
 	# Per-packet program cost, BPF_PROG_TEST_RUN, against the empty program.
 	"$O/tests/progcost" --floor "$O/tests/xdp_floor_kern.o" --reps "$((BENCH_REPS * 2 + 1))" |

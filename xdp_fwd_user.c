@@ -489,7 +489,7 @@ out:
 static bool prog_is_ours(__u32 prog_id, __u32 stats_id, char *name, size_t len)
 {
 	struct bpf_prog_info info = {};
-	__u32 ilen = sizeof(info), ids[16];
+	__u32 ilen = sizeof(info), ids[16] = {};
 	bool uses = !stats_id;
 	int fd;
 

@@ -275,7 +275,8 @@ static __u32 attached_flag(__u8 attach_mode)
 /* One device of this call: enough to undo what was done to it. */
 struct port {
 	struct iface ifc;
-	bool attached;
+	bool attached;		/* by this call */
+	bool had_port;		/* already in the devmap before this call (an earlier call's) */
 	enum xdp_mode mode;	/* in effect */
 	int native_err;		/* auto fell back to skb: why native was refused */
 	__u32 busy_id;		/* program found on the device */
@@ -339,8 +340,12 @@ static void port_undo(struct port *pt, int prog_fd, const struct maps *m)
 {
 	__u32 key = (__u32)pt->ifc.ifindex;
 
-	bpf_map_delete_elem(m->ports_fd, &key);
-	bpf_map_delete_elem(m->stats_fd, &key);
+	if (!pt->attached && pt->old_fd < 0)
+		return;		/* refused before anything changed */
+	if (!pt->had_port) {
+		bpf_map_delete_elem(m->ports_fd, &key);
+		bpf_map_delete_elem(m->stats_fd, &key);
+	}
 	if (pt->attached)
 		nl_detach_ours(pt->ifc.ifindex, prog_fd, mode_flag(pt->mode));
 	pt->attached = false;
@@ -394,11 +399,57 @@ static int pins_error(const struct pins *p, int err)
 	return report(err, EXIT_FAIL, "prepare pin directory %s", p->dir);
 }
 
+/*
+ * Use the maps an earlier call pinned (libbpf 1.1's own pin reuse refuses the devmap: the
+ * kernel adds BPF_F_RDONLY_PROG to its flags), after checking their shape.
+ */
+static int maps_reuse(struct xdp_fwd_kern *skel, const struct pins *p, bool reused[2])
+{
+	struct bpf_map *maps[2] = { skel->maps.xdp_fwd_stats, skel->maps.xdp_fwd_ports };
+	const char *paths[2] = { p->stats, p->ports };
+
+	for (int i = 0; i < 2; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_obj_get(paths[i]), err = 0;
+
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			err = -errno;
+		else if (info.type != bpf_map__type(maps[i]) ||
+			 info.key_size != bpf_map__key_size(maps[i]) ||
+			 info.value_size != bpf_map__value_size(maps[i]) ||
+			 info.max_entries != bpf_map__max_entries(maps[i]))
+			err = -EINVAL;
+		else
+			err = bpf_map__reuse_fd(maps[i], fd);
+		close(fd);
+		if (err)
+			return err;
+		reused[i] = true;
+	}
+	return 0;
+}
+
+static int maps_pin(struct xdp_fwd_kern *skel, const struct pins *p, const bool reused[2])
+{
+	if (!reused[0] && bpf_obj_pin(bpf_map__fd(skel->maps.xdp_fwd_stats), p->stats))
+		return -errno;
+	if (!reused[1] && bpf_obj_pin(bpf_map__fd(skel->maps.xdp_fwd_ports), p->ports))
+		return -errno;
+	return 0;
+}
+
 static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 {
 	struct xdp_fwd_kern *skel = NULL;
 	struct port ports[IFACE_MAX];
 	struct maps m = { -1, -1 };
+	bool reused[2] = {};
 	int ncpus = ncpus_possible(), prog_fd, err, ret = 0, i, touched = 0;
 	__u32 prog_id;
 
@@ -411,16 +462,20 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 		goto out;
 	}
 	skel->rodata->cfg.fib_flags = opt->direct ? BPF_FIB_LOOKUP_DIRECT : 0;
-	if (bpf_map__set_pin_path(skel->maps.xdp_fwd_stats, pins->stats) ||
-	    bpf_map__set_pin_path(skel->maps.xdp_fwd_ports, pins->ports)) {
-		ret = report(-ENOMEM, EXIT_FAIL_MEM, "set pin paths");
+	err = maps_reuse(skel, pins, reused);
+	if (err) {
+		ret = report(err, EXIT_FAIL_BPF, "reuse the maps pinned in %s (another version?)",
+			     pins->dir);
 		goto out;
 	}
 	err = xdp_fwd_kern__load(skel);
 	if (err) {
-		ret = report(err, EXIT_FAIL_BPF,
-			     "load BPF program (maps pinned in %s by another version? details with -vv)",
-			     pins->dir);
+		ret = report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");
+		goto out;
+	}
+	err = maps_pin(skel, pins, reused);
+	if (err) {
+		ret = report(err, EXIT_FAIL, "pin maps in %s", pins->dir);
 		goto out;
 	}
 	prog_fd = bpf_program__fd(skel->progs.xdp_fwd_prog);
@@ -435,17 +490,21 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 
 	for (i = 0; i < opt->devs.n; i++) {
 		struct port *pt = &ports[i];
-		__u32 key = (__u32)opt->devs.v[i].ifindex;
+		__u32 key = (__u32)opt->devs.v[i].ifindex, val;
 
 		memset(pt, 0, sizeof(*pt));
 		pt->ifc = opt->devs.v[i];
 		pt->old_fd = -1;
 		touched = i + 1;
-		err = stats_reset(m.stats_fd, key, ncpus);
-		if (!err)
-			err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->mode, opt->force);
+		pt->had_port = !bpf_map_lookup_elem(m.ports_fd, &key, &val);
+		err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->mode, opt->force);
 		if (err) {
 			ret = attach_error(opt, pt, err);
+			break;
+		}
+		err = stats_reset(m.stats_fd, key, ncpus);
+		if (err) {
+			ret = report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
 			break;
 		}
 		if (bpf_map_update_elem(m.ports_fd, &key, &key, BPF_ANY)) {

@@ -367,4 +367,32 @@ test_stats_loop_stops_on_signals_program_stays() {
 	[ ! -e "$PIN" ] || fail "left pinned: $(pins_left)"
 }
 
+test_failed_call_keeps_earlier_devices() {
+	fwd_lab
+	fwd "$VETH_B" >/dev/null || fail "attach $VETH_B"
+	local id
+	id=$(xdp_on "$NS_B" "$VETH_B")
+	# veth1 already runs xdp_fwd: this call fails on it and rolls back veth2 only
+	fwd "$VETH_R2" "$VETH_B" >/dev/null 2>&1
+	expect_eq "exit code" "$?" 3
+	expect_eq "$VETH_R2 rolled back" "$(xdp_on "$NS_B" "$VETH_R2")" ""
+	expect_eq "$VETH_B keeps the earlier program" "$(xdp_on "$NS_B" "$VETH_B")" "$id"
+	expect_eq "$VETH_B still registered" "$(counter "$VETH_B" "['rx']")" 0
+	fwd -d "$VETH_B" >/dev/null || fail "detach"
+	[ ! -e "$PIN" ] || fail "left pinned: $(pins_left)"
+}
+
+test_two_calls_share_the_pinned_maps() {
+	fwd_lab
+	fwd "$VETH_B" >/dev/null || fail "attach $VETH_B"
+	fwd -D "$VETH_R2" >/dev/null || fail "attach $VETH_R2 in a second call (reusing the pins)"
+	recv_start "$NS_C" "$VETH_C" 500
+	send_a 500 --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
+	recv_expect 500 63
+	expect_eq "fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" 500
+	expect_eq "tx on $VETH_R2" "$(counter "$VETH_R2" "['tx']")" 500
+	fwd -d "$VETH_B" >/dev/null && fwd -d "$VETH_R2" >/dev/null || fail "detach"
+	[ ! -e "$PIN" ] || fail "left pinned: $(pins_left)"
+}
+
 run_tests "$@"

@@ -137,12 +137,40 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &fs) && fs.f_type == BPF_FS_MAGIC;
 }
 
-/* True when this process shares the mount namespace of PID 1 (not inside `ip netns exec`). */
-static bool init_mount_ns(void)
+/* `ip netns exec NAME` mounts a private sysfs on /sys whose source is NAME. */
+static bool in_ip_netns_exec(void)
+{
+	char line[1024], mnt[512], fstype[64], src[256], path[300];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 || strcmp(mnt, "/sys") || !sep ||
+		    sscanf(sep + 3, "%63s %255s", fstype, src) != 2 || strcmp(fstype, "sysfs"))
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", src);
+		found = !strchr(src, '/') && !access(path, F_OK);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * May we mount a bpffs that outlives us? Yes in PID 1's mount namespace; no in a private one
+ * (inside `ip netns exec` the mount would vanish with this process). When /proc/1 cannot be
+ * read, only the `ip netns exec` case is recognised.
+ */
+static bool mount_persists(void)
 {
 	struct stat a, b;
 
-	return !stat("/proc/self/ns/mnt", &a) && !stat("/proc/1/ns/mnt", &b) && a.st_ino == b.st_ino;
+	if (!stat("/proc/self/ns/mnt", &a) && !stat("/proc/1/ns/mnt", &b))
+		return a.st_ino == b.st_ino;
+	return !in_ip_netns_exec();
 }
 
 /*
@@ -157,7 +185,7 @@ static int pins_prepare(const struct pins *p)
 	char *slash;
 
 	if (p->default_dir && !is_bpffs(BPFFS_DEFAULT)) {
-		if (!init_mount_ns())
+		if (!mount_persists())
 			return -EMEDIUMTYPE;
 		if (mount("bpf", BPFFS_DEFAULT, "bpf", 0, "mode=0700"))
 			return -errno;

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BPF_PROG_TEST_RUN tests of xdp_fwd_kern.c, against the real FIB of prog_run's private network
+ * namespace: an ingress veth (fi0, 10.1.0.1/24, fd01::1/64) and an egress veth (fo0,
+ * 10.2.0.1/24, fd02::1/64, MAC 02:00:00:00:02:01) with a permanent neighbour 10.2.0.2 /
+ * fd02::2 at 02:00:00:00:02:02, forwarding on.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_insn.h"
+#include "common_user.h"
+#include "prog_run.h"
+#include "xdp_fwd.h"
+#include "xdp_fwd.skel.h"
+
+static const __u8 mac_out[ETH_ALEN] = { 0x02, 0, 0, 0, 0x02, 0x01 };
+static const __u8 mac_nh[ETH_ALEN] = { 0x02, 0, 0, 0, 0x02, 0x02 };
+
+/* The router of these tests, built once per prog_run (the namespace goes away with it). */
+static int lab_ok = -1;
+
+static bool lab(void)
+{
+	if (lab_ok >= 0)
+		return lab_ok;
+	/* sh() takes commands of up to 512 bytes: one step per call */
+	lab_ok = !sh("ip link add fi0 type veth peer name fi1 && "
+		     "ip link add fo0 address 02:00:00:00:02:01 type veth peer name fo1 && "
+		     "sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv6.conf.all.forwarding=1") &&
+		 !sh("ip addr add 10.1.0.1/24 dev fi0 && ip addr add 10.2.0.1/24 dev fo0 && "
+		     "ip addr add fd01::1/64 dev fi0 nodad && ip addr add fd02::1/64 dev fo0 nodad && "
+		     "for d in fi0 fi1 fo0 fo1; do ip link set $d up || exit 1; done") &&
+		 !sh("ip neigh replace 10.2.0.2 lladdr 02:00:00:00:02:02 dev fo0 nud permanent && "
+		     "ip neigh replace fd02::2 lladdr 02:00:00:00:02:02 dev fo0 nud permanent") &&
+		 !sh("ip route add blackhole 10.98.0.0/24 && ip route add unreachable 10.97.0.0/24 && "
+		     "ip route add prohibit 10.96.0.0/24 && ip -6 route add blackhole fd98::/64");
+	return lab_ok;
+}
+
+static __u16 csum_fold_hdr(const void *hdr, unsigned int len)
+{
+	const __u16 *p = hdr;
+	__u32 sum = 0;
+
+	for (unsigned int i = 0; i < len / 2; i++)
+		sum += p[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Ethernet + IPv4 (valid checksum) + UDP of len bytes, from 10.1.0.2 to dst. */
+static __u32 frame4(__u8 *buf, __u32 len, const char *dst, __u8 ttl, __u16 id)
+{
+	struct iphdr *ip = (struct iphdr *)(buf + ETH_HLEN);
+
+	pkt_udp(buf, len, false);
+	ip->ttl = ttl;
+	ip->id = htons(id);
+	inet_pton(AF_INET, "10.1.0.2", &ip->saddr);
+	inet_pton(AF_INET, dst, &ip->daddr);
+	ip->check = 0;
+	ip->check = csum_fold_hdr(ip, sizeof(*ip));
+	return len;
+}
+
+static __u32 frame6(__u8 *buf, __u32 len, const char *dst, __u8 hops)
+{
+	struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + ETH_HLEN);
+
+	pkt_udp(buf, len, true);
+	ip6->hop_limit = hops;
+	inet_pton(AF_INET6, "fd01::2", &ip6->saddr);
+	inet_pton(AF_INET6, dst, &ip6->daddr);
+	return len;
+}
+
+struct fwd {
+	struct xdp_fwd_kern *skel;
+	int prog, stats, ports;
+	__u32 in, out;
+};
+
+static void fwd_close(struct fwd *f)
+{
+	xdp_fwd_kern__destroy(f->skel);
+}
+
+/* Load (with fib_flags), register fi0 and fo0 in the stats map, fo0 in the devmap if ports. */
+static bool fwd_open(struct fwd *f, __u32 fib_flags, bool ports)
+{
+	int ncpus = ncpus_possible(), err;
+	__u64 *zero;
+
+	memset(f, 0, sizeof(*f));
+	if (!lab()) {
+		ASSERT_TRUE(false, "set up the router (ip link/addr/route/neigh)");
+		return false;
+	}
+	f->in = if_nametoindex("fi0");
+	f->out = if_nametoindex("fo0");
+	f->skel = xdp_fwd_kern__open();
+	if (!ASSERT_OK_PTR(f->skel, "open xdp_fwd_kern"))
+		return false;
+	f->skel->rodata->cfg.fib_flags = fib_flags;
+	err = xdp_fwd_kern__load(f->skel);
+	if (err) {
+		if (!skip_if_eperm(err, "load xdp_fwd"))
+			ASSERT_OK(err, "load xdp_fwd_kern");
+		fwd_close(f);
+		return false;
+	}
+	f->prog = bpf_program__fd(f->skel->progs.xdp_fwd_prog);
+	f->stats = bpf_map__fd(f->skel->maps.xdp_fwd_stats);
+	f->ports = bpf_map__fd(f->skel->maps.xdp_fwd_ports);
+	zero = calloc((size_t)ncpus * FWD_REC_N, sizeof(__u64));
+	err = !zero || bpf_map_update_elem(f->stats, &f->in, zero, BPF_ANY) ||
+	      bpf_map_update_elem(f->stats, &f->out, zero, BPF_ANY) ||
+	      (ports && (bpf_map_update_elem(f->ports, &f->in, &f->in, BPF_ANY) ||
+			 bpf_map_update_elem(f->ports, &f->out, &f->out, BPF_ANY)));
+	free(zero);
+	if (!ASSERT_OK(err, "fill stats map and devmap")) {
+		fwd_close(f);
+		return false;
+	}
+	return true;
+}
+
+static __u64 cnt(const struct fwd *f, __u32 ifindex, unsigned int field)
+{
+	__u64 total[FWD_REC_N];
+
+	if (percpu_sum(f->stats, ifindex, FWD_REC_N, ncpus_possible(), NULL, total))
+		return ~0ULL;
+	return total[field];
+}
+
+#define RX 0
+#define FWD 1
+#define TX 2
+#define PASS(r) (3 + (r))
+
+/* Every counter of fi0 is zero except rx == n and pass[reason] == n; fo0 sends nothing. */
+static void expect_passed(const struct fwd *f, unsigned int reason, __u64 n, const char *what)
+{
+	char m[128];
+
+	snprintf(m, sizeof(m), "%s: rx", what);
+	ASSERT_EQ(cnt(f, f->in, RX), n, m);
+	snprintf(m, sizeof(m), "%s: fwd", what);
+	ASSERT_EQ(cnt(f, f->in, FWD), 0, m);
+	snprintf(m, sizeof(m), "%s: tx on fo0", what);
+	ASSERT_EQ(cnt(f, f->out, TX), 0, m);
+	for (unsigned int r = 0; r < FWD_R_N; r++) {
+		snprintf(m, sizeof(m), "%s: pass reason %u", what, r);
+		ASSERT_EQ(cnt(f, f->in, PASS(r)), r == reason ? n : 0, m);
+	}
+}
+
+/* Runs one frame and expects XDP_PASS with the frame unchanged. */
+static bool run_pass(const struct fwd *f, const __u8 *pkt, __u32 len, const char *what)
+{
+	__u8 out[256];
+	struct xdp_run r = { .data = pkt, .len = len, .out = out, .out_len = sizeof(out),
+			     .repeat = 1, .ifindex = f->in };
+	char m[128];
+
+	snprintf(m, sizeof(m), "%s: run", what);
+	if (!ASSERT_OK(xdp_run(f->prog, &r), m))
+		return false;
+	snprintf(m, sizeof(m), "%s: verdict", what);
+	ASSERT_EQ(r.retval, XDP_PASS, m);
+	snprintf(m, sizeof(m), "%s: frame unchanged", what);
+	return ASSERT_TRUE(r.out_len == len && !memcmp(out, pkt, len), m);
+}
+
+/* One IPv4 frame through the program: redirected, MACs, TTL - 1, valid checksum, rest intact. */
+static bool forwarded4(const struct fwd *f, const __u8 *pkt, __u32 len, int ttl)
+{
+	__u8 out[128];
+	struct xdp_run r = { .data = pkt, .len = len, .out = out, .out_len = sizeof(out),
+			     .repeat = 1, .ifindex = f->in };
+	const struct iphdr *ip = (const struct iphdr *)(out + ETH_HLEN);
+	const struct ethhdr *eth = (const struct ethhdr *)out;
+
+	return ASSERT_OK(xdp_run(f->prog, &r), "run") &&
+	       ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict") &&
+	       ASSERT_EQ(r.out_len, len, "length") &&
+	       ASSERT_TRUE(!memcmp(eth->h_dest, mac_nh, ETH_ALEN), "dst MAC = neighbour") &&
+	       ASSERT_TRUE(!memcmp(eth->h_source, mac_out, ETH_ALEN), "src MAC = fo0") &&
+	       ASSERT_EQ(ip->ttl, ttl - 1, "TTL minus one") &&
+	       ASSERT_EQ(csum_fold_hdr(ip, sizeof(*ip)), 0, "IPv4 checksum valid (from scratch)") &&
+	       ASSERT_TRUE(!memcmp(out + 12, pkt + 12, ETH_HLEN - 12 + 8) &&
+			   out[ETH_HLEN + 9] == pkt[ETH_HLEN + 9] &&
+			   !memcmp(out + ETH_HLEN + 12, pkt + ETH_HLEN + 12, len - ETH_HLEN - 12),
+			   "everything else unchanged");
+}
+
+TEST(fwd_ipv4_forwarded_ttl_checksum_macs)
+{
+	struct iphdr *ip;
+	__u8 pkt[98];
+	struct fwd f;
+	int n = 0, edge = 0;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	ip = (struct iphdr *)(pkt + ETH_HLEN);
+	/*
+	 * many ids and TTLs, plus every id whose stored checksum (the u16 in memory) is near
+	 * 0xffff, where the incremental update needs its end-around carry; a checksum of 0 is
+	 * also sent as its other ones'-complement form 0xffff, where a lost carry gives 0x0000
+	 */
+	for (int ttl = 2; ttl <= 255; ttl += 29) {
+		for (__u32 id = 0; id < 65536; id++) {
+			frame4(pkt, sizeof(pkt), "10.2.0.2", (__u8)ttl, (__u16)id);
+			if (!ip->check)
+				ip->check = 0xffff;
+			if (id % 257 && ip->check < 0xfff0)
+				continue;
+			edge += ip->check == 0xffff;
+			n++;
+			if (!forwarded4(&f, pkt, sizeof(pkt), ttl))
+				goto out;
+		}
+	}
+	ASSERT_TRUE(edge > 0, "the carry case (stored 0xffff) was exercised");
+	ASSERT_EQ(cnt(&f, f.in, RX), n, "rx on fi0");
+	ASSERT_EQ(cnt(&f, f.in, FWD), n, "fwd on fi0");
+	ASSERT_EQ(cnt(&f, f.out, TX), n, "tx on fo0");
+	ASSERT_EQ(cnt(&f, f.out, RX), 0, "rx on fo0");
+	for (unsigned int r = 0; r < FWD_R_N; r++)
+		ASSERT_EQ(cnt(&f, f.in, PASS(r)), 0, "no pass reason");
+out:
+	fwd_close(&f);
+}
+
+TEST(fwd_ipv6_forwarded_hop_limit_macs)
+{
+	__u8 pkt[118], out[128];
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .out = out, .out_len = sizeof(out),
+			     .repeat = 1 };
+	struct ipv6hdr *ip6 = (struct ipv6hdr *)(out + ETH_HLEN);
+	struct ethhdr *eth = (struct ethhdr *)out;
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	r.ifindex = f.in;
+	frame6(pkt, sizeof(pkt), "fd02::2", 64);
+	if (ASSERT_OK(xdp_run(f.prog, &r), "run")) {
+		ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict");
+		ASSERT_TRUE(!memcmp(eth->h_dest, mac_nh, ETH_ALEN), "dst MAC = neighbour");
+		ASSERT_TRUE(!memcmp(eth->h_source, mac_out, ETH_ALEN), "src MAC = fo0");
+		ASSERT_EQ(ip6->hop_limit, 63, "hop limit minus one");
+		ASSERT_TRUE(!memcmp(out + 12, pkt + 12, ETH_HLEN - 12 + 7) &&
+			    !memcmp(out + ETH_HLEN + 8, pkt + ETH_HLEN + 8,
+				    sizeof(pkt) - ETH_HLEN - 8), "everything else unchanged");
+	}
+	/*
+	 * repeat runs the program again on the frame it just rewrote: hop limit 64 is forwarded
+	 * 63 times (64..2), then the last 37 runs see hop limit 1 and pass it to the stack.
+	 */
+	r.repeat = 100;
+	if (ASSERT_OK(xdp_run(f.prog, &r), "run x100")) {
+		ASSERT_EQ(r.retval, XDP_PASS, "last verdict of 100");
+		ASSERT_EQ(ip6->hop_limit, 1, "hop limit after 63 forwards");
+	}
+	ASSERT_EQ(cnt(&f, f.in, RX), 101, "rx on fi0");
+	ASSERT_EQ(cnt(&f, f.in, FWD), 1 + 63, "fwd on fi0");
+	ASSERT_EQ(cnt(&f, f.out, TX), 1 + 63, "tx on fo0");
+	ASSERT_EQ(cnt(&f, f.in, PASS(FWD_R_TTL)), 37, "ttl on fi0");
+	fwd_close(&f);
+}
+
+TEST(fwd_ttl_expired_to_stack)
+{
+	__u8 pkt[64], p6[84];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 1, 7);
+	run_pass(&f, pkt, sizeof(pkt), "IPv4 TTL 1");
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 0, 7);
+	run_pass(&f, pkt, sizeof(pkt), "IPv4 TTL 0");
+	frame6(p6, sizeof(p6), "fd02::2", 1);
+	run_pass(&f, p6, sizeof(p6), "IPv6 hop limit 1");
+	expect_passed(&f, FWD_R_TTL, 3, "ttl");
+	fwd_close(&f);
+}
+
+TEST(fwd_unknown_neighbour_to_stack)
+{
+	__u8 pkt[64], p6[84];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	frame4(pkt, sizeof(pkt), "10.2.0.3", 64, 1);
+	run_pass(&f, pkt, sizeof(pkt), "IPv4 10.2.0.3");
+	frame6(p6, sizeof(p6), "fd02::3", 64);
+	run_pass(&f, p6, sizeof(p6), "IPv6 fd02::3");
+	expect_passed(&f, FWD_R_NO_NEIGH, 2, "no_neigh");
+	fwd_close(&f);
+}
+
+TEST(fwd_no_route_to_stack)
+{
+	__u8 pkt[64], p6[84];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	frame4(pkt, sizeof(pkt), "10.99.0.1", 64, 1);
+	run_pass(&f, pkt, sizeof(pkt), "IPv4 no route");
+	frame6(p6, sizeof(p6), "fd99::1", 64);
+	run_pass(&f, p6, sizeof(p6), "IPv6 no route");
+	expect_passed(&f, FWD_R_NOT_FWDED, 2, "not_fwded");
+	fwd_close(&f);
+}
+
+TEST(fwd_blackhole_unreachable_prohibit_routes)
+{
+	static const struct { const char *dst; unsigned int reason; } c[] = {
+		{ "10.98.0.1", FWD_R_BLACKHOLE },
+		{ "10.97.0.1", FWD_R_UNREACHABLE },
+		{ "10.96.0.1", FWD_R_PROHIBIT },
+	};
+	__u8 pkt[64], p6[84];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		frame4(pkt, sizeof(pkt), c[i].dst, 64, 1);
+		run_pass(&f, pkt, sizeof(pkt), c[i].dst);
+		ASSERT_EQ(cnt(&f, f.in, PASS(c[i].reason)), 1, c[i].dst);
+	}
+	frame6(p6, sizeof(p6), "fd98::1", 64);
+	run_pass(&f, p6, sizeof(p6), "IPv6 blackhole");
+	ASSERT_EQ(cnt(&f, f.in, PASS(FWD_R_BLACKHOLE)), 2, "IPv6 blackhole counted");
+	ASSERT_EQ(cnt(&f, f.in, RX), 4, "rx");
+	ASSERT_EQ(cnt(&f, f.in, FWD), 0, "fwd");
+	fwd_close(&f);
+}
+
+TEST(fwd_forwarding_disabled_to_stack)
+{
+	__u8 pkt[64], p6[84];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	if (!ASSERT_OK(sh("sysctl -qw net.ipv4.conf.fi0.forwarding=0 "
+			  "net.ipv6.conf.fi0.forwarding=0"), "disable forwarding on fi0"))
+		goto out;
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
+	run_pass(&f, pkt, sizeof(pkt), "IPv4 forwarding off");
+	frame6(p6, sizeof(p6), "fd02::2", 64);
+	run_pass(&f, p6, sizeof(p6), "IPv6 forwarding off");
+	expect_passed(&f, FWD_R_FWD_DISABLED, 2, "fwd_disabled");
+out:
+	sh("sysctl -qw net.ipv4.conf.fi0.forwarding=1 net.ipv6.conf.fi0.forwarding=1");
+	fwd_close(&f);
+}
+
+TEST(fwd_egress_not_in_devmap_to_stack)
+{
+	__u8 pkt[64], p6[84];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, false))
+		return;
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
+	run_pass(&f, pkt, sizeof(pkt), "IPv4 egress not ours");
+	frame6(p6, sizeof(p6), "fd02::2", 64);
+	run_pass(&f, p6, sizeof(p6), "IPv6 egress not ours");
+	expect_passed(&f, FWD_R_NO_PORT, 2, "no_port");
+	fwd_close(&f);
+}
+
+TEST(fwd_not_ip_and_malformed_to_stack)
+{
+	__u8 buf[64];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	/* ARP, and a VLAN-tagged frame: not IP */
+	pkt_udp(buf, 60, false);
+	((struct ethhdr *)buf)->h_proto = htons(ETH_P_ARP);
+	run_pass(&f, buf, 60, "ARP");
+	((struct ethhdr *)buf)->h_proto = htons(ETH_P_8021Q);
+	run_pass(&f, buf, 60, "VLAN");
+	expect_passed(&f, FWD_R_NOT_IP, 2, "not_ip");
+	fwd_close(&f);
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	/* truncated: Ethernet only, half an IPv4 header, half an IPv6 header */
+	frame4(buf, 60, "10.2.0.2", 64, 1);
+	run_pass(&f, buf, ETH_HLEN, "IPv4, Ethernet header only");
+	run_pass(&f, buf, ETH_HLEN + 19, "IPv4, 19-byte IP header");
+	frame6(buf, 64, "fd02::2", 64);
+	run_pass(&f, buf, ETH_HLEN + 39, "IPv6, 39-byte IP header");
+	/* bad version, IHL below 5, IHL beyond the frame */
+	frame4(buf, 60, "10.2.0.2", 64, 1);
+	buf[ETH_HLEN] = 0x65;
+	run_pass(&f, buf, 60, "IPv4 header with version 6");
+	buf[ETH_HLEN] = 0x44;
+	run_pass(&f, buf, 60, "IHL 4");
+	buf[ETH_HLEN] = 0x4f;
+	run_pass(&f, buf, ETH_HLEN + 40, "IHL 15 in a 40-byte packet");
+	frame6(buf, 64, "fd02::2", 64);
+	buf[ETH_HLEN] = 0x40;
+	run_pass(&f, buf, 64, "IPv6 header with version 4");
+	expect_passed(&f, FWD_R_MALFORMED, 7, "malformed");
+	fwd_close(&f);
+}
+
+TEST(fwd_direct_lookup_forwards)
+{
+	__u8 pkt[64], out[64];
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .out = out, .out_len = sizeof(out),
+			     .repeat = 10 };
+	struct fwd f;
+
+	if (!fwd_open(&f, BPF_FIB_LOOKUP_DIRECT, true))
+		return;
+	r.ifindex = f.in;
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
+	if (ASSERT_OK(xdp_run(f.prog, &r), "run")) {
+		ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict");
+		ASSERT_EQ(out[ETH_HLEN + 8], 54, "TTL minus ten (repeat rewrites the same frame)");
+	}
+	ASSERT_EQ(cnt(&f, f.in, FWD), 10, "fwd");
+	fwd_close(&f);
+}
+
+TEST(fwd_unregistered_ingress_still_works)
+{
+	/* a device missing from the stats map (e.g. attached by hand with ip link) forwards */
+	__u8 pkt[64];
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 1 };
+	struct fwd f;
+	__u32 key;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	key = f.in;
+	bpf_map_delete_elem(f.stats, &key);
+	r.ifindex = f.in;
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
+	if (ASSERT_OK(xdp_run(f.prog, &r), "run"))
+		ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict");
+	ASSERT_EQ(cnt(&f, f.out, TX), 1, "tx still counted on fo0");
+	fwd_close(&f);
+}
+
+/*
+ * Per-packet cost (ns) of xdp_fwd forwarding IPv4 next to an empty XDP_PASS program. repeat
+ * rewrites the same frame, so each call starts at TTL 255 and stops before TTL 1 (250 runs);
+ * the kernel times the repeat loop only, averaged over FWD_COST_CALLS calls (default 20: under
+ * CPU contention each call yields often, so the bench asks for more).
+ */
+TEST(fwd_cost)
+{
+	const struct bpf_insn empty[] = { BPF_MOV64_IMM(BPF_REG_0, XDP_PASS), BPF_EXIT_INSN() };
+	const char *env = getenv("FWD_COST_CALLS");
+	const int calls = env && atoi(env) > 0 ? atoi(env) : 20;
+	double fwd_ns = 0, floor_ns = 0;
+	__u8 pkt[64];
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 250 };
+	struct fwd f;
+	int efd = -1;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	r.ifindex = f.in;
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 255, 1);
+	efd = bpf_prog_load(BPF_PROG_TYPE_XDP, "empty", "GPL", empty, ARRAY_SIZE(empty), NULL);
+	if (!ASSERT_TRUE(efd >= 0, "load the empty program"))
+		goto out;
+	for (int i = 0; i < calls; i++) {
+		if (!ASSERT_OK(xdp_run(f.prog, &r), "run xdp_fwd") ||
+		    !ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict"))
+			goto out;
+		fwd_ns += r.duration_ns;
+		if (!ASSERT_OK(xdp_run(efd, &r), "run empty"))
+			goto out;
+		floor_ns += r.duration_ns;
+	}
+	ASSERT_EQ(cnt(&f, f.in, FWD), (__u64)calls * 250, "every run forwarded");
+	printf("  info fwd_cost prog_ns=%.1f floor_ns=%.1f calls=%d\n", fwd_ns / calls,
+	       floor_ns / calls, calls);
+out:
+	if (efd >= 0)
+		close(efd);
+	fwd_close(&f);
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdp_fwd_kern.c: forward IPv4/IPv6 in XDP with the kernel's own FIB (bpf_fib_lookup):
+ * decrement TTL (incremental checksum) or hop limit, rewrite the MACs, redirect through a
+ * hash-keyed devmap. Everything that cannot be forwarded here goes to the stack, counted by
+ * reason, so the stack does what it always does (ICMP errors, neighbour resolution, ...).
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xdp_fwd.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPV6_FLOWINFO_MASK bpf_htonl(0x0FFFFFFF)
+
+const volatile struct fwd_cfg cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, FWD_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdp_fwd_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, FWD_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, struct fwd_rec);
+} xdp_fwd_stats SEC(".maps");
+
+static __always_inline int to_stack(struct fwd_rec *r, __u32 reason)
+{
+	if (r && reason < FWD_R_N)
+		r->pass[reason]++;
+	return XDP_PASS;
+}
+
+/* ip_decrease_ttl(): the checksum changes by +0x0100 (RFC 1624, end-around carry). */
+static __always_inline void ipv4_ttl_dec(struct iphdr *ip)
+{
+	__u32 check = ip->check;
+
+	check += bpf_htons(0x0100);
+	ip->check = (__u16)(check + (check >= 0xFFFF));
+	ip->ttl--;
+}
+
+SEC("xdp")
+int xdp_fwd_prog(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	struct bpf_fib_lookup p = {};
+	struct ethhdr *eth = data;
+	struct iphdr *ip = NULL;
+	struct ipv6hdr *ip6 = NULL;
+	struct fwd_rec *r, *out;
+	__u32 in = ctx->ingress_ifindex;
+	long rc;
+
+	r = bpf_map_lookup_elem(&xdp_fwd_stats, &in);
+	if (r)
+		r->rx++;
+	if ((void *)(eth + 1) > data_end)
+		return to_stack(r, FWD_R_MALFORMED);
+
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		ip = (void *)(eth + 1);
+		if ((void *)(ip + 1) > data_end)
+			return to_stack(r, FWD_R_MALFORMED);
+		if (ip->version != 4 || ip->ihl < 5 ||
+		    (void *)ip + ip->ihl * 4 > data_end)
+			return to_stack(r, FWD_R_MALFORMED);
+		if (ip->ttl <= 1)
+			return to_stack(r, FWD_R_TTL);
+		p.family = AF_INET;
+		p.tos = ip->tos;
+		p.l4_protocol = ip->protocol;
+		p.tot_len = bpf_ntohs(ip->tot_len);
+		p.ipv4_src = ip->saddr;
+		p.ipv4_dst = ip->daddr;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		ip6 = (void *)(eth + 1);
+		if ((void *)(ip6 + 1) > data_end)
+			return to_stack(r, FWD_R_MALFORMED);
+		if (ip6->version != 6)
+			return to_stack(r, FWD_R_MALFORMED);
+		if (ip6->hop_limit <= 1)
+			return to_stack(r, FWD_R_TTL);
+		p.family = AF_INET6;
+		p.flowinfo = *(__be32 *)ip6 & IPV6_FLOWINFO_MASK;
+		p.l4_protocol = ip6->nexthdr;
+		p.tot_len = bpf_ntohs(ip6->payload_len);
+		__builtin_memcpy(p.ipv6_src, &ip6->saddr, sizeof(p.ipv6_src));
+		__builtin_memcpy(p.ipv6_dst, &ip6->daddr, sizeof(p.ipv6_dst));
+	} else {
+		return to_stack(r, FWD_R_NOT_IP);
+	}
+	p.ifindex = in;
+
+	rc = bpf_fib_lookup(ctx, &p, sizeof(p), cfg.fib_flags);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return to_stack(r, rc > 0 && rc <= FWD_R_FIB_LAST ? (__u32)rc : FWD_R_FIB_OTHER);
+	/* only devices we run on can take the frame: check before touching the packet */
+	if (!bpf_map_lookup_elem(&xdp_fwd_ports, &p.ifindex))
+		return to_stack(r, FWD_R_NO_PORT);
+
+	if (ip)
+		ipv4_ttl_dec(ip);
+	else if (ip6)
+		ip6->hop_limit--;
+	__builtin_memcpy(eth->h_dest, p.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, p.smac, ETH_ALEN);
+
+	if (r)
+		r->fwd++;
+	out = bpf_map_lookup_elem(&xdp_fwd_stats, &p.ifindex);
+	if (out)
+		out->tx++;
+	return bpf_redirect_map(&xdp_fwd_ports, p.ifindex, 0);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -6,12 +6,13 @@
 # with xdp_fwd on veth1+veth2 versus the kernel's own forwarding (XDP_PASS on veth1, needed
 # for live frames redirected into veth0 to reach it). Source: pktgen --live from A; the rate is
 # counted at C by an XDP_DROP counter (xdp_rxq_info --action XDP_DROP on veth3): received
-# frames / sending time. Two sources: pktgen --live (fastest, ~1-2 Mpps; but on this kernel
-# the live frames that veth1's XDP_PASS hands to the stack mostly never reach IP: IpInReceives
-# moved by ~0.1% of them, so the kernel figure of that source is a pathology, not a rate) and
-# the AF_PACKET socket sender (pktgen without --live; sender-bound, so both paths show about
-# the sender's rate). Plus the per-packet program cost from BPF_PROG_TEST_RUN next to an empty
-# program (tests/prog_run fwd_cost).
+# frames / sending time. Two sources: pktgen --live (fastest; its program rewrites the headers
+# of every recycled frame, since live-frame pages are reused without a fresh copy and the
+# router's TTL decrement would otherwise persist until the TTL expires) and the AF_PACKET
+# socket sender (pktgen without --live; sender-bound, so both paths show about the sender's
+# rate). On veth, source, router and sink share the sender's CPU, so the ratio is of whole
+# pipelines. Plus the per-packet program cost from BPF_PROG_TEST_RUN next to an empty program
+# (tests/prog_run fwd_cost).
 
 _fwdb_lab() {
 	tmpdir >/dev/null

@@ -80,8 +80,9 @@ in_b() { ip netns exec "$NS_B" "$@"; }
 send_a() {
 	local n=$1
 	shift
-	in_a "$PKTGEN" --dev "$VETH_A" --count "$n" --dst-mac "$MAC_B" --src-ip "$IP_A" \
-		--dst-ip "$IP_B" "$@"
+	# PKTGEN_CPU=N pins the sender to CPU N (benchmarks split source and receiver)
+	in_a ${PKTGEN_CPU:+taskset -c "$PKTGEN_CPU"} "$PKTGEN" --dev "$VETH_A" --count "$n" \
+		--dst-mac "$MAC_B" --src-ip "$IP_A" --dst-ip "$IP_B" "$@"
 }
 
 # xdp_on NS DEV: prints the id of the XDP program on DEV (nothing when none).

@@ -17,6 +17,7 @@
 #include <linux/udp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,19 +343,37 @@ static int send_socket(int fd, struct frame *f, const struct gen_opts *o, struct
 	return 0;
 }
 
-/* XDP program for live frames: return bpf_redirect(ifindex, 0). */
-static int live_prog(int ifindex)
+#define LIVE_RESTORE 64	/* header bytes the live program rewrites on every run */
+
+/*
+ * XDP program for live frames: rewrite the frame's first bytes from immediates, then return
+ * bpf_redirect(ifindex, 0). The kernel recycles live-frame pages without copying data_in
+ * again, and whatever runs downstream (a router decrementing the TTL in place, the stack on an
+ * skb that shares the page) would otherwise change the frames this source sends next.
+ */
+static int live_prog(int ifindex, const __u8 *frame, __u32 len)
 {
-	struct bpf_insn insns[] = {
-		BPF_MOV64_IMM(BPF_REG_1, ifindex),
-		BPF_MOV64_IMM(BPF_REG_2, 0),
-		BPF_EMIT_CALL(BPF_FUNC_redirect),
-		BPF_EXIT_INSN(),
-	};
+	__u32 restore = (len < LIVE_RESTORE ? len : LIVE_RESTORE) & ~3u, n = 0;
+	struct bpf_insn insns[8 + LIVE_RESTORE / 4];
 	LIBBPF_OPTS(bpf_prog_load_opts, lo);
 	int fd;
 
-	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "pktgen_live", "GPL", insns, ARRAY_SIZE(insns), &lo);
+	insns[n++] = BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, data));
+	insns[n++] = BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_1, offsetof(struct xdp_md, data_end));
+	insns[n++] = BPF_MOV64_REG(BPF_REG_4, BPF_REG_2);
+	insns[n++] = BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, (__s32)restore);
+	insns[n++] = BPF_JMP_REG(BPF_JGT, BPF_REG_4, BPF_REG_3, (__s16)(restore / 4));
+	for (__u32 off = 0; off < restore; off += 4) {
+		__s32 word;
+
+		memcpy(&word, frame + off, sizeof(word));
+		insns[n++] = BPF_ST_MEM(BPF_W, BPF_REG_2, (__s16)off, word);
+	}
+	insns[n++] = BPF_MOV64_IMM(BPF_REG_1, ifindex);
+	insns[n++] = BPF_MOV64_IMM(BPF_REG_2, 0);
+	insns[n++] = BPF_EMIT_CALL(BPF_FUNC_redirect);
+	insns[n++] = BPF_EXIT_INSN();
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "pktgen_live", "GPL", insns, n, &lo);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -364,10 +383,10 @@ static int send_live(struct frame *f, const struct gen_opts *o, struct result *r
 	__u64 start = now_ns();
 	int fd, err = 0;
 
-	fd = live_prog(o->dev.ifindex);
+	frame_seq(f, o, 0);
+	fd = live_prog(o->dev.ifindex, f->buf, f->len);
 	if (fd < 0)
 		return fd;
-	frame_seq(f, o, 0);
 	while (!done(o, res->sent, start)) {
 		__u64 left = o->count ? o->count - res->sent : 1u << 20;
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f->buf, .data_size_in = f->len,

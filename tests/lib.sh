@@ -128,6 +128,9 @@ bg() {
 	in_a) shift; set -- ip netns exec "$NS_A" "$@" ;;
 	in_b) shift; set -- ip netns exec "$NS_B" "$@" ;;
 	esac
+	# truncate here, not in the child: a waiter must never see a previous run's lines
+	: >"$out"
+	: >"$out.err"
 	"$@" >"$out" 2>"$out.err" &
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
@@ -234,6 +237,7 @@ run_tests() {
 		(
 			trap lab_down EXIT
 			trap 'exit 130' INT TERM
+			tmpdir_make	# in this shell, so lab_down removes it
 			need_root
 			"$t"
 		)

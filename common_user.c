@@ -349,6 +349,38 @@ int iface_parse(struct iface *ifc, const char *arg)
 	return 0;
 }
 
+int iface_mac(const char *ifname, __u8 mac[6])
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+int mac_parse(const char *s, __u8 mac[6])
+{
+	unsigned int b[6];
+	char extra;
+
+	if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+			 &extra) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 255)
+			return -EINVAL;
+		mac[i] = (__u8)b[i];
+	}
+	return 0;
+}
+
 bool iface_exists(const struct iface *ifc)
 {
 	char name[IF_NAMESIZE];
@@ -480,6 +512,41 @@ void xdp_attach_release(struct xdp_attach *xa)
 		close(xa->link_fd);
 	}
 	xa->link_fd = -1;
+}
+
+int xdp_busy_report(const struct iface *ifc, __u32 prog_id)
+{
+	char name[64] = "?";
+
+	xdp_prog_name(prog_id, name, sizeof(name));
+	return report(0, EXIT_FAIL_XDP,
+		      "device %s already runs XDP program %u (%s); use --force to replace it",
+		      ifc->name, prog_id, name);
+}
+
+int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
+			 const struct iface *ifc, enum xdp_mode mode, bool force)
+{
+	__u32 busy = 0;
+	int err;
+
+	err = xdp_attach_prog(xa, prog, ifc, mode, force, &busy);
+	if (err == -EEXIST)
+		return xdp_busy_report(ifc, busy);
+	if (err == -EBUSY)
+		return report(0, EXIT_FAIL_XDP,
+			      "device %s runs XDP program %u held by another process's link; "
+			      "stop that process first", ifc->name, busy);
+	if (err)
+		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", ifc->name,
+			      xdp_mode_str(mode));
+	if (xa->fell_back)
+		fprintf(stderr, "%s: native XDP refused on %s (%s); using generic (skb) mode\n",
+			program_invocation_short_name, ifc->name, strerror(xa->native_err));
+	if (xa->replaced_id)
+		fprintf(stderr, "%s: replaced XDP program %u on %s (--force)\n",
+			program_invocation_short_name, xa->replaced_id, ifc->name);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ per-CPU maps */
@@ -830,4 +897,33 @@ int priv_check(char *buf, size_t len)
 	if (strlen(buf))
 		buf[strlen(buf) - 1] = '\0';
 	return -EPERM;
+}
+
+int priv_require(void)
+{
+	char caps[64];
+
+	if (!priv_check(caps, sizeof(caps)))
+		return 0;
+	return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+}
+
+/* ------------------------------------------------------------------ checksums */
+
+__u32 csum_add(__u32 sum, const void *data, size_t len)
+{
+	const __u8 *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (__u32)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (__u32)(p[len - 1] << 8);
+	return sum;
+}
+
+__u16 csum_fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
 }

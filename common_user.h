@@ -94,6 +94,8 @@ struct iface_list {
 };
 
 int iface_parse(struct iface *ifc, const char *arg);	/* name or index; -ENODEV */
+int iface_mac(const char *ifname, __u8 mac[6]);		/* the device's hardware address */
+int mac_parse(const char *s, __u8 mac[6]);		/* "xx:xx:xx:xx:xx:xx"; -EINVAL */
 int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver name */
 bool iface_exists(const struct iface *ifc);		/* same index still has that name */
 
@@ -122,6 +124,14 @@ struct xdp_attach {
 int xdp_attach_prog(struct xdp_attach *xa, const struct bpf_program *prog, const struct iface *ifc,
 		    enum xdp_mode mode, bool force, __u32 *busy_id);
 void xdp_attach_release(struct xdp_attach *xa);		/* idempotent */
+/*
+ * xdp_attach_prog() for a tool's main(): on failure prints the one-line reason (busy device and
+ * what to do, mode refused, ...) and returns the exit code; on success prints the notices
+ * (generic-mode fallback, program replaced by --force) and returns 0.
+ */
+int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
+			 const struct iface *ifc, enum xdp_mode mode, bool force);
+int xdp_busy_report(const struct iface *ifc, __u32 prog_id);	/* prints; EXIT_FAIL_XDP */
 const char *xdp_mode_str(enum xdp_mode mode);
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len);	/* name of a loaded program by id */
 
@@ -192,6 +202,11 @@ void log_setup(int verbose);		/* libbpf messages: none, -v warnings+info, -vv de
 /* 0 when the process can load BPF and attach to devices; else -EPERM and the missing
  * capability names in buf ("CAP_BPF, CAP_NET_ADMIN"). */
 int priv_check(char *buf, size_t len);
+int priv_require(void);		/* priv_check(); prints "missing privileges" and gives EXIT_FAIL_PRIV */
+
+/* Internet checksum: add data to a running sum (big-endian 16-bit words), fold and invert. */
+__u32 csum_add(__u32 sum, const void *data, size_t len);
+__u16 csum_fold(__u32 sum);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -747,14 +747,14 @@ int main(int argc, char **argv)
 	struct cs_opts opt = cs_defaults;
 	struct run run = { .opt = &opt };
 	struct loop lp = LOOP_INIT;
-	char caps[64];
 	int err, ret;
 
 	err = opts_parse(argc, argv, &cs_tool, &opt);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
-	if (priv_check(caps, sizeof(caps)))
-		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	ret = priv_require();
+	if (ret)
+		return ret;
 	log_setup(opt.verbose);
 
 	run.ncpus = ncpus_possible();

@@ -991,7 +991,6 @@ int main(int argc, char **argv)
 {
 	struct fwd_opts opt = fwd_defaults;
 	struct pins pins;
-	char caps[64];
 	int err, ret;
 
 	/* `xdp_fwd stats [IFACE...]` is the same as `xdp_fwd -s [IFACE...]` */
@@ -1004,8 +1003,9 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	if (priv_check(caps, sizeof(caps)))
-		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	ret = priv_require();
+	if (ret)
+		return ret;
 	log_setup(opt.verbose);
 	err = pins_init(&pins, opt.pin_dir);
 	if (err)

@@ -932,7 +932,6 @@ int main(int argc, char **argv)
 	struct tp_probe tps[MON_TPS] = {};
 	struct loop lp = LOOP_INIT;
 	struct run run = { .opt = &opt, .tps = tps };
-	char caps[64];
 	int err, ret;
 
 	err = opts_parse(argc, argv, &mon_tool, &opt);
@@ -941,8 +940,9 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	if (priv_check(caps, sizeof(caps)))
-		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	ret = priv_require();
+	if (ret)
+		return ret;
 	log_setup(opt.verbose);
 
 	err = own_netns(&run.netns);

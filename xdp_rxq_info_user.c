@@ -419,36 +419,6 @@ static int opts_finish(struct rxq_opts *opt)
 	return 0;
 }
 
-static int attach(struct xdp_rxq_info_kern *skel, const struct rxq_opts *opt,
-		  struct xdp_attach *xa)
-{
-	char name[64] = "?";
-	__u32 busy = 0;
-	int err;
-
-	err = xdp_attach_prog(xa, skel->progs.xdp_rxq_info_prog, &opt->dev, opt->mode, opt->force,
-			      &busy);
-	if (err == -EEXIST) {
-		xdp_prog_name(busy, name, sizeof(name));
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s already runs XDP program %u (%s); use --force to replace it",
-			      opt->dev.name, busy, name);
-	}
-	if (err == -EBUSY)
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s runs XDP program %u held by another process's link; "
-			      "stop that process first", opt->dev.name, busy);
-	if (err)
-		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", opt->dev.name,
-			      xdp_mode_str(opt->mode));
-	if (xa->fell_back)
-		fprintf(stderr, "xdp_rxq_info: native XDP refused on %s (%s); using generic (skb) mode\n",
-			opt->dev.name, strerror(xa->native_err));
-	if (xa->replaced_id)
-		fprintf(stderr, "xdp_rxq_info: replaced XDP program %u on %s (--force)\n",
-			xa->replaced_id, opt->dev.name);
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -457,7 +427,6 @@ int main(int argc, char **argv)
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct loop lp = LOOP_INIT;
 	struct run run = { .opt = &opt, .show_rxq = true };
-	char caps[64];
 	int err, ret;
 
 	err = opts_parse(argc, argv, &rxq_tool, &opt);
@@ -466,8 +435,9 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	if (priv_check(caps, sizeof(caps)))
-		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	ret = priv_require();
+	if (ret)
+		return ret;
 	log_setup(opt.verbose);
 
 	run.ncpus = ncpus_possible();
@@ -500,7 +470,8 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
-	ret = attach(skel, &opt, &xa);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, opt.mode,
+				   opt.force);
 	if (ret)
 		goto out;
 	print_banner(&opt, &xa);

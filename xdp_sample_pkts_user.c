@@ -712,36 +712,6 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	fflush(r->txt);
 }
 
-static int attach(struct xdp_sample_pkts_kern *skel, const struct sp_opts *opt,
-		  struct xdp_attach *xa)
-{
-	char name[64] = "?";
-	__u32 busy = 0;
-	int err;
-
-	err = xdp_attach_prog(xa, skel->progs.xdp_sample_prog, &opt->dev, opt->mode, opt->force,
-			      &busy);
-	if (err == -EEXIST) {
-		xdp_prog_name(busy, name, sizeof(name));
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s already runs XDP program %u (%s); use --force to replace it",
-			      opt->dev.name, busy, name);
-	}
-	if (err == -EBUSY)
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s runs XDP program %u held by another process's link; "
-			      "stop that process first", opt->dev.name, busy);
-	if (err)
-		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", opt->dev.name,
-			      xdp_mode_str(opt->mode));
-	if (xa->fell_back)
-		fprintf(stderr, "xdp_sample_pkts: native XDP refused on %s (%s); using generic (skb) mode\n",
-			opt->dev.name, strerror(xa->native_err));
-	if (xa->replaced_id)
-		fprintf(stderr, "xdp_sample_pkts: replaced XDP program %u on %s (--force)\n",
-			xa->replaced_id, opt->dev.name);
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -751,7 +721,6 @@ int main(int argc, char **argv)
 	struct perf_buffer *pb = NULL;
 	struct loop lp = LOOP_INIT;
 	struct run run = { .opt = &opt, .txt = stdout };
-	char caps[64];
 	int err, ret;
 
 	err = opts_parse(argc, argv, &sp_tool, &opt);
@@ -760,8 +729,9 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	if (priv_check(caps, sizeof(caps)))
-		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	ret = priv_require();
+	if (ret)
+		return ret;
 	log_setup(opt.verbose);
 	if (opt.write && !strcmp(opt.write, "-"))
 		run.txt = stderr;
@@ -806,7 +776,8 @@ int main(int argc, char **argv)
 	}
 	lp.extra_fd = perf_buffer__epoll_fd(pb);
 	clock_offset(&run);
-	ret = attach(skel, &opt, &xa);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, opt.mode,
+				   opt.force);
 	if (ret)
 		goto out;
 	run.t_first = run.t_prev = now_ns();

@@ -612,55 +612,6 @@ static int steer(struct ctx *c, struct xdpsock_kern *skel)
 
 /* ---------------------------------------------------------------- the txonly frame */
 
-static int parse_mac(const char *s, __u8 *mac)
-{
-	unsigned int b[6];
-	char x;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &x) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 255)
-			return -EINVAL;
-		mac[i] = (__u8)b[i];
-	}
-	return 0;
-}
-
-static int dev_mac(const char *ifname, __u8 *mac)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	close(fd);
-	return err;
-}
-
-static __u32 csum_add(__u32 sum, const void *data, size_t len)
-{
-	const __u8 *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (__u32)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (__u32)(p[len - 1] << 8);
-	return sum;
-}
-
-static __u16 csum_fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* Ethernet + IPv4 + UDP (9000 -> 9) of len bytes, payload filled with the 32-bit pattern,
  * IPv4 and UDP checksums computed. */
 static int frame_build(__u8 *buf, const struct xsk_opts *o)
@@ -673,8 +624,8 @@ static int frame_build(__u8 *buf, const struct xsk_opts *o)
 	int err;
 
 	memset(buf, 0, len);
-	err = o->tx_smac ? parse_mac(o->tx_smac, eth->h_source) : dev_mac(o->dev.name, eth->h_source);
-	if (err || parse_mac(o->tx_dmac, eth->h_dest))
+	err = o->tx_smac ? mac_parse(o->tx_smac, eth->h_source) : iface_mac(o->dev.name, eth->h_source);
+	if (err || mac_parse(o->tx_dmac, eth->h_dest))
 		return -EINVAL;
 	if (inet_pton(AF_INET, o->tx_saddr, &ip->saddr) != 1 ||
 	    inet_pton(AF_INET, o->tx_daddr, &ip->daddr) != 1)
@@ -1131,16 +1082,6 @@ static int opts_finish(struct xsk_opts *o)
 	return 0;
 }
 
-static int report_busy(const struct xsk_opts *o, __u32 busy)
-{
-	char name[64] = "?";
-
-	xdp_prog_name(busy, name, sizeof(name));
-	return report(0, EXIT_FAIL_XDP,
-		      "device %s already runs XDP program %u (%s); use --force to replace it",
-		      o->dev.name, busy, name);
-}
-
 /* Refuse a busy device before any socket is made (and any notice about bind modes printed). */
 static int check_busy(const struct xsk_opts *o)
 {
@@ -1148,31 +1089,7 @@ static int check_busy(const struct xsk_opts *o)
 
 	if (o->force || bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
 		return 0;
-	return report_busy(o, q.prog_id);
-}
-
-static int attach(struct xdpsock_kern *skel, const struct xsk_opts *o, struct xdp_attach *xa)
-{
-	__u32 busy = 0;
-	int err;
-
-	err = xdp_attach_prog(xa, skel->progs.xdpsock_prog, &o->dev, o->mode, o->force, &busy);
-	if (err == -EEXIST)
-		return report_busy(o, busy);
-	if (err == -EBUSY)
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s runs XDP program %u held by another process's link; "
-			      "stop that process first", o->dev.name, busy);
-	if (err)
-		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", o->dev.name,
-			      xdp_mode_str(o->mode));
-	if (xa->fell_back)
-		fprintf(stderr, "xdpsock: native XDP refused on %s (%s); using generic (skb) mode\n",
-			o->dev.name, strerror(xa->native_err));
-	if (xa->replaced_id)
-		fprintf(stderr, "xdpsock: replaced XDP program %u on %s (--force)\n", xa->replaced_id,
-			o->dev.name);
-	return 0;
+	return xdp_busy_report(&o->dev, q.prog_id);
 }
 
 static int load(struct xdpsock_kern **skelp, const struct xsk_opts *o)
@@ -1243,7 +1160,8 @@ static int start(struct run *run, struct xdp_attach *xa)
 	if (!ret && c->has_prog)
 		ret = steer(c, run->skel);
 	if (!ret && c->has_prog)
-		ret = attach(run->skel, c->opt, xa);
+		ret = xdp_attach_or_report(xa, run->skel->progs.xdpsock_prog, &c->opt->dev,
+					   c->opt->mode, c->opt->force);
 	if (!ret) {
 		collect(c, &run->first);
 		ret = thread_start(c);
@@ -1272,7 +1190,6 @@ int main(int argc, char **argv)
 	struct loop lp = LOOP_INIT;
 	struct run *run = NULL;
 	struct ctx *c = NULL;
-	char caps[64];
 	int err, ret;
 
 	err = opts_parse(argc, argv, &xsk_tool, &opt);
@@ -1281,8 +1198,9 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	if (priv_check(caps, sizeof(caps)))
-		return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
+	ret = priv_require();
+	if (ret)
+		return ret;
 	log_setup(opt.verbose);
 
 	c = calloc(1, sizeof(*c));

@@ -7,9 +7,9 @@
 # Numbers from veth on a shared VM: compare the ratios within one run, not absolute values.
 . "$(dirname "$0")/lib.sh"
 
-BENCH_SECS=${BENCH_SECS:-3}
-BENCH_WARMUP=${BENCH_WARMUP:-1}
-BENCH_REPS=${BENCH_REPS:-3}
+export BENCH_SECS=${BENCH_SECS:-3}
+export BENCH_WARMUP=${BENCH_WARMUP:-1}
+export BENCH_REPS=${BENCH_REPS:-3}
 BENCH_DIR="$O/bench"
 BENCH_JSONL="$BENCH_DIR/results.jsonl"
 

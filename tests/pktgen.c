@@ -105,55 +105,6 @@ struct frame {
 	__u8 src[ETH_ALEN], dst[ETH_ALEN];
 };
 
-static int parse_mac(const char *s, __u8 *mac)
-{
-	unsigned int b[6];
-	char c;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &c) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 255)
-			return -EINVAL;
-		mac[i] = (__u8)b[i];
-	}
-	return 0;
-}
-
-static int dev_mac(const char *ifname, __u8 *mac)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	close(fd);
-	return err;
-}
-
-static __u32 csum_add(__u32 sum, const void *data, size_t len)
-{
-	const __u8 *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (__u32)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (__u32)(p[len - 1] << 8);
-	return sum;
-}
-
-static __u16 csum_fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* Recompute the UDP checksum after the source port or sequence number changed. */
 static void udp_csum(struct frame *f, __u32 full_len)
 {
@@ -186,8 +137,8 @@ static int frame_build(struct frame *f, const struct gen_opts *o)
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	err = o->src_mac ? parse_mac(o->src_mac, f->src) : dev_mac(o->dev.name, f->src);
-	if (err || parse_mac(o->dst_mac, f->dst))
+	err = o->src_mac ? mac_parse(o->src_mac, f->src) : iface_mac(o->dev.name, f->src);
+	if (err || mac_parse(o->dst_mac, f->dst))
 		return -EINVAL;
 	if (inet_pton(AF_INET, o->src_ip, &s4) == 1 && inet_pton(AF_INET, o->dst_ip, &d4) == 1)
 		f->v6 = false;

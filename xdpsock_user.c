@@ -613,39 +613,40 @@ static int steer(struct ctx *c, struct xdpsock_kern *skel)
 /* ---------------------------------------------------------------- the txonly frame */
 
 /* Ethernet + IPv4 + UDP (9000 -> 9) of len bytes, payload filled with the 32-bit pattern,
- * IPv4 and UDP checksums computed. */
+ * IPv4 and UDP checksums computed. Headers are built in aligned locals and copied in: the IP
+ * header at buf + 14 is not 4-byte aligned. */
 static int frame_build(__u8 *buf, const struct xsk_opts *o)
 {
-	struct ethhdr *eth = (struct ethhdr *)buf;
-	struct iphdr *ip = (struct iphdr *)(eth + 1);
-	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	struct ethhdr eth = {};
+	struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP };
+	struct udphdr udp = {};
 	__u32 len = o->tx_size, pat = htonl(o->tx_pattern), sum;
-	__u8 *pl = (__u8 *)(udp + 1);
+	__u32 pl = sizeof(eth) + sizeof(ip) + sizeof(udp);
 	int err;
 
 	memset(buf, 0, len);
-	err = o->tx_smac ? mac_parse(o->tx_smac, eth->h_source) : iface_mac(o->dev.name, eth->h_source);
-	if (err || mac_parse(o->tx_dmac, eth->h_dest))
+	err = o->tx_smac ? mac_parse(o->tx_smac, eth.h_source) : iface_mac(o->dev.name, eth.h_source);
+	if (err || mac_parse(o->tx_dmac, eth.h_dest))
 		return -EINVAL;
-	if (inet_pton(AF_INET, o->tx_saddr, &ip->saddr) != 1 ||
-	    inet_pton(AF_INET, o->tx_daddr, &ip->daddr) != 1)
+	if (inet_pton(AF_INET, o->tx_saddr, &ip.saddr) != 1 ||
+	    inet_pton(AF_INET, o->tx_daddr, &ip.daddr) != 1)
 		return -EAFNOSUPPORT;
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons((__u16)(len - sizeof(*eth)));
-	ip->id = htons(1);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
-	udp->source = htons(9000);
-	udp->dest = htons(9);
-	udp->len = htons((__u16)(len - sizeof(*eth) - sizeof(*ip)));
-	for (__u32 i = 0; pl + i < buf + len; i++)
-		pl[i] = ((const __u8 *)&pat)[i % 4];
-	sum = csum_add(0, &ip->saddr, 8) + IPPROTO_UDP + ntohs(udp->len);
-	sum = csum_add(sum, udp, ntohs(udp->len));
-	udp->check = htons(csum_fold(sum) ? csum_fold(sum) : 0xffff);
+	eth.h_proto = htons(ETH_P_IP);
+	ip.tot_len = htons((__u16)(len - sizeof(eth)));
+	ip.id = htons(1);
+	ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
+	udp.source = htons(9000);
+	udp.dest = htons(9);
+	udp.len = htons((__u16)(len - sizeof(eth) - sizeof(ip)));
+	for (__u32 i = pl; i < len; i++)
+		buf[i] = ((const __u8 *)&pat)[(i - pl) % 4];
+	memcpy(buf + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
+	sum = csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + ntohs(udp.len);
+	sum = csum_add(sum, buf + sizeof(eth) + sizeof(ip), ntohs(udp.len));
+	udp.check = htons(csum_fold(sum) ? csum_fold(sum) : 0xffff);
+	memcpy(buf, &eth, sizeof(eth));
+	memcpy(buf + sizeof(eth), &ip, sizeof(ip));
+	memcpy(buf + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
 	return 0;
 }
 

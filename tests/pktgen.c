@@ -305,7 +305,7 @@ static int send_socket(int fd, struct frame *f, const struct gen_opts *o, struct
 static int live_prog(int ifindex, const __u8 *frame, __u32 len)
 {
 	__u32 restore = (len < LIVE_RESTORE ? len : LIVE_RESTORE) & ~3u, n = 0;
-	struct bpf_insn insns[8 + LIVE_RESTORE / 4];
+	struct bpf_insn insns[9 + LIVE_RESTORE / 4];	/* 5 + stores + 4 */
 	LIBBPF_OPTS(bpf_prog_load_opts, lo);
 	int fd;
 

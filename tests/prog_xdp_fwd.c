@@ -23,6 +23,10 @@
 #include "xdp_fwd.h"
 #include "xdp_fwd.skel.h"
 
+/* Wire headers at any alignment: an IP header at buf + 14 is not 4-byte aligned. */
+typedef struct iphdr iphdr_any __attribute__((aligned(1)));
+typedef struct ipv6hdr ipv6hdr_any __attribute__((aligned(1)));
+
 static const __u8 mac_out[ETH_ALEN] = { 0x02, 0, 0, 0, 0x02, 0x01 };
 static const __u8 mac_nh[ETH_ALEN] = { 0x02, 0, 0, 0, 0x02, 0x02 };
 
@@ -49,11 +53,14 @@ static bool lab(void)
 
 static __u16 csum_fold_hdr(const void *hdr, unsigned int len)
 {
-	const __u16 *p = hdr;
 	__u32 sum = 0;
 
-	for (unsigned int i = 0; i < len / 2; i++)
-		sum += p[i];
+	for (unsigned int i = 0; i < len / 2; i++) {
+		__u16 w;
+
+		memcpy(&w, (const __u8 *)hdr + 2 * i, sizeof(w));
+		sum += w;
+	}
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)~sum;
@@ -62,7 +69,7 @@ static __u16 csum_fold_hdr(const void *hdr, unsigned int len)
 /* Ethernet + IPv4 (valid checksum) + UDP of len bytes, from 10.1.0.2 to dst. */
 static __u32 frame4(__u8 *buf, __u32 len, const char *dst, __u8 ttl, __u16 id)
 {
-	struct iphdr *ip = (struct iphdr *)(buf + ETH_HLEN);
+	iphdr_any *ip = (iphdr_any *)(buf + ETH_HLEN);
 
 	pkt_udp(buf, len, false);
 	ip->ttl = ttl;
@@ -76,7 +83,7 @@ static __u32 frame4(__u8 *buf, __u32 len, const char *dst, __u8 ttl, __u16 id)
 
 static __u32 frame6(__u8 *buf, __u32 len, const char *dst, __u8 hops)
 {
-	struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + ETH_HLEN);
+	ipv6hdr_any *ip6 = (ipv6hdr_any *)(buf + ETH_HLEN);
 
 	pkt_udp(buf, len, true);
 	ip6->hop_limit = hops;
@@ -190,7 +197,7 @@ static bool forwarded4(const struct fwd *f, const __u8 *pkt, __u32 len, int ttl)
 	__u8 out[128];
 	struct xdp_run r = { .data = pkt, .len = len, .out = out, .out_len = sizeof(out),
 			     .repeat = 1, .ifindex = f->in };
-	const struct iphdr *ip = (const struct iphdr *)(out + ETH_HLEN);
+	const iphdr_any *ip = (const iphdr_any *)(out + ETH_HLEN);
 	const struct ethhdr *eth = (const struct ethhdr *)out;
 
 	return ASSERT_OK(xdp_run(f->prog, &r), "run") &&
@@ -208,14 +215,14 @@ static bool forwarded4(const struct fwd *f, const __u8 *pkt, __u32 len, int ttl)
 
 TEST(fwd_ipv4_forwarded_ttl_checksum_macs)
 {
-	struct iphdr *ip;
+	iphdr_any *ip;
 	__u8 pkt[98];
 	struct fwd f;
 	int n = 0, edge = 0;
 
 	if (!fwd_open(&f, 0, true))
 		return;
-	ip = (struct iphdr *)(pkt + ETH_HLEN);
+	ip = (iphdr_any *)(pkt + ETH_HLEN);
 	/*
 	 * many ids and TTLs, plus every id whose stored checksum (the u16 in memory) is near
 	 * 0xffff, where the incremental update needs its end-around carry; a checksum of 0 is
@@ -250,7 +257,7 @@ TEST(fwd_ipv6_forwarded_hop_limit_macs)
 	__u8 pkt[118], out[128];
 	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .out = out, .out_len = sizeof(out),
 			     .repeat = 1 };
-	struct ipv6hdr *ip6 = (struct ipv6hdr *)(out + ETH_HLEN);
+	ipv6hdr_any *ip6 = (ipv6hdr_any *)(out + ETH_HLEN);
 	struct ethhdr *eth = (struct ethhdr *)out;
 	struct fwd f;
 
@@ -507,5 +514,78 @@ TEST(fwd_cost)
 out:
 	if (efd >= 0)
 		close(efd);
+	fwd_close(&f);
+}
+
+/* Is this frame one that may be forwarded: IPv4 or IPv6 with a complete, sane header and a
+ * TTL / hop limit above 1? (Written apart from the program, from the RFCs.) */
+static bool fwd_may_forward(const __u8 *p, __u32 len)
+{
+	__u16 proto = (__u16)(p[12] << 8 | p[13]);
+
+	if (proto == ETH_P_IP) {
+		__u32 ihl = p[14] & 15;
+
+		return len >= 34 && (p[14] >> 4) == 4 && ihl >= 5 && 14 + ihl * 4 <= len &&
+		       p[22] > 1;
+	}
+	if (proto == ETH_P_IPV6)
+		return len >= 54 && (p[14] >> 4) == 6 && p[21] > 1;
+	return false;
+}
+
+/* 100,000 random and mutated frames, half of the IP ones aimed at a routable destination:
+ * verdicts only XDP_PASS or XDP_REDIRECT, never a redirect of a frame that may not be
+ * forwarded, and the counters add up: rx == runs == fwd + passes, tx(fo0) == fwd. */
+TEST(fwd_fuzz_100k_frames)
+{
+	static const __u8 dst4[4] = { 10, 2, 0, 2 };
+	__u8 buf[1514], out[1514 + 256];
+	__u64 rng = 0x5eed00f3, redirects = 0, passes = 0, bad = 0;
+	struct in6_addr dst6;
+	struct fwd f;
+	__u32 runs = 100000;
+	int kind = 0;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	inet_pton(AF_INET6, "fd02::2", &dst6);
+	for (__u32 i = 0; i < runs; i++) {
+		struct xdp_run r = { .data = buf, .out = out, .out_len = sizeof(out), .repeat = 1,
+				     .ifindex = f.in };
+
+		r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
+		if (fuzz_rand(&rng) & 1) {
+			if (r.len >= 34 && buf[12] == 0x08 && buf[13] == 0x00)
+				memcpy(buf + 30, dst4, 4);
+			else if (r.len >= 54 && buf[12] == 0x86 && buf[13] == 0xdd)
+				memcpy(buf + 38, &dst6, 16);
+		}
+		if (xdp_run(f.prog, &r)) {
+			bad++;
+			continue;
+		}
+		if (r.retval == XDP_REDIRECT) {
+			redirects++;
+			if (!fwd_may_forward(buf, r.len) && !bad++)
+				ASSERT_TRUE(false, "a frame that may not be forwarded was redirected");
+		} else if (r.retval == XDP_PASS) {
+			passes++;
+		} else if (!bad++) {
+			ASSERT_EQ(r.retval, XDP_PASS, "verdict outside {XDP_PASS, XDP_REDIRECT}");
+		}
+	}
+	ASSERT_EQ(bad, 0, "failed runs, bad verdicts or wrongly forwarded frames");
+	ASSERT_TRUE(redirects > 1000, "the fuzz reached the forwarding path");
+	ASSERT_EQ(cnt(&f, f.in, RX), runs, "rx == runs");
+	ASSERT_EQ(cnt(&f, f.in, FWD), redirects, "fwd == redirect verdicts");
+	ASSERT_EQ(cnt(&f, f.out, TX), redirects, "tx on fo0 == fwd");
+	{
+		__u64 p = 0;
+
+		for (unsigned int k = 0; k < FWD_R_N; k++)
+			p += cnt(&f, f.in, PASS(k));
+		ASSERT_EQ(p, passes, "passes by reason == XDP_PASS verdicts");
+	}
 	fwd_close(&f);
 }

@@ -309,3 +309,78 @@ TEST(sample_hand_loaded_defaults_and_bad_config)
 			return;
 	}
 }
+
+/* The fuzz reader keeps only the last record, to compare it with the frame just run. */
+struct fuzz_sink {
+	__u64 n, lost, bad;
+	struct rec last;
+};
+
+static void fuzz_on_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct fuzz_sink *s = ctx;
+
+	s->n++;
+	s->last.cpu = cpu;
+	s->last.size = size;
+	if (size < sizeof(s->last.h)) {
+		s->bad++;
+		return;
+	}
+	memcpy(&s->last.h, data, sizeof(s->last.h));
+	memcpy(s->last.data, (__u8 *)data + sizeof(s->last.h),
+	       size - sizeof(s->last.h) < sizeof(s->last.data) ? size - sizeof(s->last.h)
+							       : sizeof(s->last.data));
+}
+
+static void fuzz_on_lost(void *ctx, int cpu, __u64 cnt)
+{
+	(void)cpu;
+	((struct fuzz_sink *)ctx)->lost += cnt;
+}
+
+/* 100,000 random and mutated frames, every one sampled with the largest snaplen: always
+ * XDP_PASS, every record's lengths and bytes match its frame, counters add up. */
+TEST(sample_fuzz_100k_frames)
+{
+	struct fixture f;
+	struct fuzz_sink s = {};
+	struct perf_buffer *pb = NULL;
+	__u8 buf[1514];
+	__u64 rng = 0x5eed0005, bad = 0;
+	__u32 runs = 100000;
+	int kind = 0;
+
+	if (!fx_load(&f, SAMPLE_SNAPLEN_MAX, 1, false))
+		goto out;
+	pb = perf_buffer__new(bpf_map__fd(f.skel->maps.samples), 64, fuzz_on_sample, fuzz_on_lost,
+			      &s, NULL);
+	if (!ASSERT_OK_PTR(pb, "perf_buffer__new"))
+		goto out;
+	for (__u32 i = 0; i < runs; i++) {
+		struct xdp_run r = { .data = buf, .repeat = 1 };
+		__u64 before = s.n;
+
+		r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
+		if (xdp_run(PROG(&f), &r) || r.retval != XDP_PASS) {
+			if (!bad++)
+				ASSERT_EQ(r.retval, XDP_PASS, "verdict for a fuzzed frame");
+			continue;
+		}
+		perf_buffer__consume(pb);
+		if (s.n != before + 1 || s.last.h.pkt_len != r.len || s.last.h.cap_len != r.len ||
+		    memcmp(s.last.data, buf, r.len)) {
+			if (!bad++)
+				ASSERT_TRUE(false, "one record per frame, with its length and bytes");
+		}
+	}
+	ASSERT_EQ(bad, 0, "runs with a wrong verdict or record");
+	ASSERT_EQ(s.bad, 0, "records shorter than their header");
+	ASSERT_EQ(s.lost, 0, "lost records");
+	ASSERT_EQ(stat(&f, 0), runs, "seen == runs");
+	ASSERT_EQ(stat(&f, 1), runs, "sampled == runs");
+	ASSERT_EQ(stat(&f, 2), 0, "no output errors");
+out:
+	perf_buffer__free(pb);
+	fx_destroy(&f);
+}

@@ -4,6 +4,7 @@
 #define XDP_FWD_H
 
 #define FWD_PORTS_MAX 256	/* devices in the devmap and the stats map */
+#define FWD_STATS_DIRECT 256	/* ifindex below: counters in an array indexed by ifindex */
 
 /*
  * Why a packet went to the stack. Slots 0..FWD_R_FIB_LAST equal the BPF_FIB_LKUP_RET_* code
@@ -33,7 +34,8 @@ struct fwd_cfg {		/* .rodata, written before load; the defaults are those of `ip
 	__u32 fib_flags;	/* BPF_FIB_LOOKUP_DIRECT with -D */
 };
 
-/* One record per device (PERCPU_HASH xdp_fwd_stats, key ifindex) and CPU. */
+/* One record per device and CPU, key ifindex: in xdp_fwd_stats (PERCPU_ARRAY) below
+ * FWD_STATS_DIRECT, in xdp_fwd_stats_hi (PERCPU_HASH) from there on. */
 struct fwd_rec {
 	__u64 rx;		/* packets seen on this ingress device */
 	__u64 fwd;		/* of those, redirected (rx == fwd + sum(pass)) */

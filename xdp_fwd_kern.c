@@ -28,12 +28,28 @@ struct {
 	__type(value, __u32);
 } xdp_fwd_ports SEC(".maps");
 
+/* Counters: indexed by ifindex below FWD_STATS_DIRECT (an inlined array lookup, no helper
+ * call), in a hash above it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWD_STATS_DIRECT);
+	__type(key, __u32);
+	__type(value, struct fwd_rec);
+} xdp_fwd_stats SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, FWD_PORTS_MAX);
 	__type(key, __u32);
 	__type(value, struct fwd_rec);
-} xdp_fwd_stats SEC(".maps");
+} xdp_fwd_stats_hi SEC(".maps");
+
+static __always_inline struct fwd_rec *rec_of(__u32 ifindex)
+{
+	if (ifindex < FWD_STATS_DIRECT)
+		return bpf_map_lookup_elem(&xdp_fwd_stats, &ifindex);
+	return bpf_map_lookup_elem(&xdp_fwd_stats_hi, &ifindex);
+}
 
 static __always_inline int to_stack(struct fwd_rec *r, __u32 reason)
 {
@@ -65,7 +81,7 @@ int xdp_fwd_prog(struct xdp_md *ctx)
 	__u32 in = ctx->ingress_ifindex;
 	long rc;
 
-	r = bpf_map_lookup_elem(&xdp_fwd_stats, &in);
+	r = rec_of(in);
 	if (r)
 		r->rx++;
 	if ((void *)(eth + 1) > data_end)
@@ -108,8 +124,10 @@ int xdp_fwd_prog(struct xdp_md *ctx)
 	rc = bpf_fib_lookup(ctx, &p, sizeof(p), cfg.fib_flags);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return to_stack(r, rc > 0 && rc <= FWD_R_FIB_LAST ? (__u32)rc : FWD_R_FIB_OTHER);
-	/* only devices we run on can take the frame: check before touching the packet */
-	if (!bpf_map_lookup_elem(&xdp_fwd_ports, &p.ifindex))
+	/* Only devices we run on can take the frame. bpf_redirect_map() only records the target
+	 * (the redirect happens after we return) and gives XDP_PASS when the egress device is not
+	 * in the devmap, so the packet is still untouched when it goes to the stack. */
+	if (bpf_redirect_map(&xdp_fwd_ports, p.ifindex, XDP_PASS) != XDP_REDIRECT)
 		return to_stack(r, FWD_R_NO_PORT);
 
 	if (ip)
@@ -121,10 +139,10 @@ int xdp_fwd_prog(struct xdp_md *ctx)
 
 	if (r)
 		r->fwd++;
-	out = bpf_map_lookup_elem(&xdp_fwd_stats, &p.ifindex);
+	out = rec_of(p.ifindex);
 	if (out)
 		out->tx++;
-	return bpf_redirect_map(&xdp_fwd_ports, p.ifindex, 0);
+	return XDP_REDIRECT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -6,9 +6,9 @@
  *   xdp_fwd -d IFACE...              detach, only our own program (atomic replace check)
  *   xdp_fwd -s [IFACE...]            live counters per device: forwarded, passed by reason
  *
- * The devmap (xdp_fwd_ports) and the counters (xdp_fwd_stats) are pinned in bpffs, one
- * directory per network namespace, so later calls find them; the devmap doubles as the list of
- * devices we run on, and the pins go away with the last device.
+ * The devmap (xdp_fwd_ports) and the counters (xdp_fwd_stats, xdp_fwd_stats_hi) are pinned
+ * in bpffs, one directory per network namespace, so later calls find them; the devmap doubles
+ * as the list of devices we run on, and the pins go away with the last device.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,8 +31,10 @@
 #include "xdp_fwd.skel.h"
 
 #define BPFFS_DEFAULT "/sys/fs/bpf"
-#define PIN_STATS "xdp_fwd_stats"
-#define PIN_PORTS "xdp_fwd_ports"
+/* The pinned maps, by their names in xdp_fwd_kern.c */
+enum { MAP_STATS, MAP_STATS_HI, MAP_PORTS, MAP_N };
+static const char *const map_names[MAP_N] = { "xdp_fwd_stats", "xdp_fwd_stats_hi",
+					       "xdp_fwd_ports" };
 
 struct fwd_opts {
 	struct iface_list devs;
@@ -107,8 +109,7 @@ static const char *const reason_names[FWD_R_N] = {
 
 struct pins {
 	char dir[PATH_MAX];
-	char stats[PATH_MAX + 32];
-	char ports[PATH_MAX + 32];
+	char path[MAP_N][PATH_MAX + 32];
 	bool default_dir;
 };
 
@@ -125,8 +126,8 @@ static int pins_init(struct pins *p, const char *dir)
 		snprintf(p->dir, sizeof(p->dir), BPFFS_DEFAULT "/xdp_fwd/net%lu",
 			 (unsigned long)st.st_ino);
 	}
-	snprintf(p->stats, sizeof(p->stats), "%s/" PIN_STATS, p->dir);
-	snprintf(p->ports, sizeof(p->ports), "%s/" PIN_PORTS, p->dir);
+	for (int i = 0; i < MAP_N; i++)
+		snprintf(p->path[i], sizeof(p->path[i]), "%s/%s", p->dir, map_names[i]);
 	return 0;
 }
 
@@ -218,8 +219,8 @@ static void pins_remove(const struct pins *p)
 {
 	char parent[PATH_MAX], *slash;
 
-	unlink(p->stats);
-	unlink(p->ports);
+	for (int i = 0; i < MAP_N; i++)
+		unlink(p->path[i]);
 	rmdir(p->dir);
 	if (!p->default_dir)
 		return;
@@ -232,33 +233,64 @@ static void pins_remove(const struct pins *p)
 }
 
 struct maps {
-	int stats_fd, ports_fd;
+	int stats_fd, stats_hi_fd, ports_fd;
 };
-
-/* Open the pinned maps; -ENOENT when xdp_fwd runs nowhere in this namespace. */
-static int maps_open(const struct pins *p, struct maps *m)
-{
-	m->stats_fd = bpf_obj_get(p->stats);
-	if (m->stats_fd < 0)
-		return -errno;
-	m->ports_fd = bpf_obj_get(p->ports);
-	if (m->ports_fd < 0) {
-		int err = -errno;
-
-		close(m->stats_fd);
-		m->stats_fd = -1;
-		return err;
-	}
-	return 0;
-}
+#define MAPS_NONE { -1, -1, -1 }
 
 static void maps_close(struct maps *m)
 {
 	if (m->stats_fd >= 0)
 		close(m->stats_fd);
+	if (m->stats_hi_fd >= 0)
+		close(m->stats_hi_fd);
 	if (m->ports_fd >= 0)
 		close(m->ports_fd);
-	m->stats_fd = m->ports_fd = -1;
+	m->stats_fd = m->stats_hi_fd = m->ports_fd = -1;
+}
+
+/* Open the pinned maps; -ENOENT when xdp_fwd runs nowhere in this namespace. */
+static int maps_open(const struct pins *p, struct maps *m)
+{
+	int *fds[MAP_N] = { &m->stats_fd, &m->stats_hi_fd, &m->ports_fd };
+
+	for (int i = 0; i < MAP_N; i++) {
+		*fds[i] = bpf_obj_get(p->path[i]);
+		if (*fds[i] < 0) {
+			int err = -errno;
+
+			maps_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* A device's counters: in the array below FWD_STATS_DIRECT, in the hash above (xdp_fwd.h). */
+static int stats_fd_of(const struct maps *m, __u32 ifindex)
+{
+	return ifindex < FWD_STATS_DIRECT ? m->stats_fd : m->stats_hi_fd;
+}
+
+/* Zero a device's counters (creating its hash entry when it has one). */
+static int stats_reset(const struct maps *m, __u32 key, int ncpus)
+{
+	__u64 *zero = calloc((size_t)ncpus * FWD_REC_N, sizeof(__u64));
+	int err;
+
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map_update_elem(stats_fd_of(m, key), &key, zero, BPF_ANY) ? -errno : 0;
+	free(zero);
+	return err;
+}
+
+/* Forget a device's counters: zeroed in the array, deleted from the hash. */
+static void stats_drop(const struct maps *m, __u32 key)
+{
+	if (key < FWD_STATS_DIRECT)
+		stats_reset(m, key, ncpus_possible());
+	else
+		bpf_map_delete_elem(m->stats_hi_fd, &key);
 }
 
 /* Number of devices in the devmap (the devices xdp_fwd runs on), or -errno. */
@@ -372,7 +404,7 @@ static void port_undo(struct port *pt, int prog_fd, const struct maps *m)
 		return;		/* refused before anything changed */
 	if (!pt->had_port) {
 		bpf_map_delete_elem(m->ports_fd, &key);
-		bpf_map_delete_elem(m->stats_fd, &key);
+		stats_drop(m, key);
 	}
 	if (pt->attached)
 		nl_detach_ours(pt->ifc.ifindex, prog_fd, mode_flag(pt->mode));
@@ -383,18 +415,6 @@ static void port_undo(struct port *pt, int prog_fd, const struct maps *m)
 }
 
 /* ------------------------------------------------------------------ attach / detach */
-
-static int stats_reset(int stats_fd, __u32 key, int ncpus)
-{
-	__u64 *zero = calloc((size_t)ncpus * FWD_REC_N, sizeof(__u64));
-	int err;
-
-	if (!zero)
-		return -ENOMEM;
-	err = bpf_map_update_elem(stats_fd, &key, zero, BPF_ANY) ? -errno : 0;
-	free(zero);
-	return err;
-}
 
 static int attach_error(const struct fwd_opts *opt, const struct port *pt, int err)
 {
@@ -431,15 +451,15 @@ static int pins_error(const struct pins *p, int err)
  * Use the maps an earlier call pinned (libbpf 1.1's own pin reuse refuses the devmap: the
  * kernel adds BPF_F_RDONLY_PROG to its flags), after checking their shape.
  */
-static int maps_reuse(struct xdp_fwd_kern *skel, const struct pins *p, bool reused[2])
+static int maps_reuse(struct xdp_fwd_kern *skel, const struct pins *p, bool reused[MAP_N])
 {
-	struct bpf_map *maps[2] = { skel->maps.xdp_fwd_stats, skel->maps.xdp_fwd_ports };
-	const char *paths[2] = { p->stats, p->ports };
+	struct bpf_map *maps[MAP_N] = { skel->maps.xdp_fwd_stats, skel->maps.xdp_fwd_stats_hi,
+					skel->maps.xdp_fwd_ports };
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < MAP_N; i++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_obj_get(paths[i]), err = 0;
+		int fd = bpf_obj_get(p->path[i]), err = 0;
 
 		if (fd < 0) {
 			if (errno == ENOENT)
@@ -463,12 +483,14 @@ static int maps_reuse(struct xdp_fwd_kern *skel, const struct pins *p, bool reus
 	return 0;
 }
 
-static int maps_pin(struct xdp_fwd_kern *skel, const struct pins *p, const bool reused[2])
+static int maps_pin(struct xdp_fwd_kern *skel, const struct pins *p, const bool reused[MAP_N])
 {
-	if (!reused[0] && bpf_obj_pin(bpf_map__fd(skel->maps.xdp_fwd_stats), p->stats))
-		return -errno;
-	if (!reused[1] && bpf_obj_pin(bpf_map__fd(skel->maps.xdp_fwd_ports), p->ports))
-		return -errno;
+	struct bpf_map *maps[MAP_N] = { skel->maps.xdp_fwd_stats, skel->maps.xdp_fwd_stats_hi,
+					skel->maps.xdp_fwd_ports };
+
+	for (int i = 0; i < MAP_N; i++)
+		if (!reused[i] && bpf_obj_pin(bpf_map__fd(maps[i]), p->path[i]))
+			return -errno;
 	return 0;
 }
 
@@ -476,8 +498,8 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 {
 	struct xdp_fwd_kern *skel = NULL;
 	struct port ports[IFACE_MAX];
-	struct maps m = { -1, -1 };
-	bool reused[2] = {};
+	struct maps m = MAPS_NONE;
+	bool reused[MAP_N] = {};
 	int ncpus = ncpus_possible(), prog_fd, err, ret = 0, i, touched = 0;
 	__u32 prog_id;
 
@@ -508,6 +530,7 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 	}
 	prog_fd = bpf_program__fd(skel->progs.xdp_fwd_prog);
 	m.stats_fd = bpf_map__fd(skel->maps.xdp_fwd_stats);
+	m.stats_hi_fd = bpf_map__fd(skel->maps.xdp_fwd_stats_hi);
 	m.ports_fd = bpf_map__fd(skel->maps.xdp_fwd_ports);
 	{
 		struct bpf_prog_info info = {};
@@ -530,7 +553,7 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 			ret = attach_error(opt, pt, err);
 			break;
 		}
-		err = stats_reset(m.stats_fd, key, ncpus);
+		err = stats_reset(&m, key, ncpus);
 		if (err) {
 			ret = report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
 			break;
@@ -606,7 +629,7 @@ out:
 
 static int do_detach(const struct fwd_opts *opt, const struct pins *pins)
 {
-	struct maps m = { -1, -1 };
+	struct maps m = MAPS_NONE;
 	__u32 ids[IFACE_MAX], flags[IFACE_MAX], stats_id = 0;
 	int ret = 0, err;
 
@@ -652,7 +675,7 @@ static int do_detach(const struct fwd_opts *opt, const struct pins *pins)
 		}
 		if (m.ports_fd >= 0) {
 			bpf_map_delete_elem(m.ports_fd, &key);
-			bpf_map_delete_elem(m.stats_fd, &key);
+			stats_drop(&m, key);
 		}
 		printf("xdp_fwd: detached from %s (program %u)\n", d->name, ids[i]);
 	}
@@ -685,7 +708,8 @@ struct stats_run {
 static int collect(struct stats_run *s, struct dev_snap *snap, __u64 *t)
 {
 	for (int i = 0; i < s->n; i++) {
-		int err = percpu_sum(s->m.stats_fd, (__u32)s->dev[i].ifindex, FWD_REC_N, s->ncpus,
+		__u32 key = (__u32)s->dev[i].ifindex;
+		int err = percpu_sum(stats_fd_of(&s->m, key), key, FWD_REC_N, s->ncpus,
 				     snap[i].cpu, snap[i].tot);
 
 		if (err == -ENOENT) {	/* detached meanwhile: reads as zero */
@@ -884,7 +908,7 @@ static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
 	if (!s)
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 	s->opt = opt;
-	s->m.stats_fd = s->m.ports_fd = -1;
+	s->m = (struct maps)MAPS_NONE;
 	s->ncpus = ncpus_possible();
 	err = maps_open(pins, &s->m);
 	if (err) {

@@ -43,7 +43,9 @@ fwd_lab() {
 	ip netns add "$NS_C" || fail "add $NS_C"
 	in_c sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$NS_C" link set lo up
-	ip link add "$VETH_R2" netns "$NS_B" address "$MAC_R2" type veth \
+	# veth2's ifindex is above FWD_STATS_DIRECT, so its counters live in the hash map while
+	# veth1's are in the array: every test covers both
+	ip link add "$VETH_R2" netns "$NS_B" index 3000 address "$MAC_R2" type veth \
 		peer name "$VETH_C" netns "$NS_C" address "$MAC_C" || fail "add veth pair R-C"
 	ip -n "$NS_B" addr add "$IP_R2/24" dev "$VETH_R2"
 	ip -n "$NS_C" addr add "$IP_C/24" dev "$VETH_C"

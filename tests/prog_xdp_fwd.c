@@ -3,7 +3,9 @@
  * BPF_PROG_TEST_RUN tests of xdp_fwd_kern.c, against the real FIB of prog_run's private network
  * namespace: an ingress veth (fi0, 10.1.0.1/24, fd01::1/64) and an egress veth (fo0,
  * 10.2.0.1/24, fd02::1/64, MAC 02:00:00:00:02:01) with a permanent neighbour 10.2.0.2 /
- * fd02::2 at 02:00:00:00:02:02, forwarding on.
+ * fd02::2 at 02:00:00:00:02:02, forwarding on. A second pair with ifindexes above
+ * FWD_STATS_DIRECT (hi0 3001, 10.3.0.1/24; ho0 3002, 10.4.0.1/24, neighbour 10.4.0.2) has its
+ * counters in the hash map instead of the array.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,7 +49,12 @@ static bool lab(void)
 		 !sh("ip neigh replace 10.2.0.2 lladdr 02:00:00:00:02:02 dev fo0 nud permanent && "
 		     "ip neigh replace fd02::2 lladdr 02:00:00:00:02:02 dev fo0 nud permanent") &&
 		 !sh("ip route add blackhole 10.98.0.0/24 && ip route add unreachable 10.97.0.0/24 && "
-		     "ip route add prohibit 10.96.0.0/24 && ip -6 route add blackhole fd98::/64");
+		     "ip route add prohibit 10.96.0.0/24 && ip -6 route add blackhole fd98::/64") &&
+		 !sh("ip link add hi0 index 3001 type veth peer name hi1 && "
+		     "ip link add ho0 index 3002 address 02:00:00:00:03:01 type veth peer name ho1 && "
+		     "ip addr add 10.3.0.1/24 dev hi0 && ip addr add 10.4.0.1/24 dev ho0 && "
+		     "for d in hi0 hi1 ho0 ho1; do ip link set $d up || exit 1; done && "
+		     "ip neigh replace 10.4.0.2 lladdr 02:00:00:00:03:02 dev ho0 nud permanent");
 	return lab_ok;
 }
 
@@ -94,16 +101,22 @@ static __u32 frame6(__u8 *buf, __u32 len, const char *dst, __u8 hops)
 
 struct fwd {
 	struct xdp_fwd_kern *skel;
-	int prog, stats, ports;
-	__u32 in, out;
+	int prog, stats, stats_hi, ports;
+	__u32 in, out, hin, hout;	/* fi0, fo0, hi0, ho0 */
 };
+
+static int stats_of(const struct fwd *f, __u32 ifindex)
+{
+	return ifindex < FWD_STATS_DIRECT ? f->stats : f->stats_hi;
+}
 
 static void fwd_close(struct fwd *f)
 {
 	xdp_fwd_kern__destroy(f->skel);
 }
 
-/* Load (with fib_flags), register fi0 and fo0 in the stats map, fo0 in the devmap if ports. */
+/* Load (with fib_flags), register fi0, fo0, hi0 and ho0 in the counters and, if ports, in the
+ * devmap. */
 static bool fwd_open(struct fwd *f, __u32 fib_flags, bool ports)
 {
 	int ncpus = ncpus_possible(), err;
@@ -116,6 +129,8 @@ static bool fwd_open(struct fwd *f, __u32 fib_flags, bool ports)
 	}
 	f->in = if_nametoindex("fi0");
 	f->out = if_nametoindex("fo0");
+	f->hin = if_nametoindex("hi0");
+	f->hout = if_nametoindex("ho0");
 	f->skel = xdp_fwd_kern__open();
 	if (!ASSERT_OK_PTR(f->skel, "open xdp_fwd_kern"))
 		return false;
@@ -129,12 +144,16 @@ static bool fwd_open(struct fwd *f, __u32 fib_flags, bool ports)
 	}
 	f->prog = bpf_program__fd(f->skel->progs.xdp_fwd_prog);
 	f->stats = bpf_map__fd(f->skel->maps.xdp_fwd_stats);
+	f->stats_hi = bpf_map__fd(f->skel->maps.xdp_fwd_stats_hi);
 	f->ports = bpf_map__fd(f->skel->maps.xdp_fwd_ports);
 	zero = calloc((size_t)ncpus * FWD_REC_N, sizeof(__u64));
-	err = !zero || bpf_map_update_elem(f->stats, &f->in, zero, BPF_ANY) ||
-	      bpf_map_update_elem(f->stats, &f->out, zero, BPF_ANY) ||
-	      (ports && (bpf_map_update_elem(f->ports, &f->in, &f->in, BPF_ANY) ||
-			 bpf_map_update_elem(f->ports, &f->out, &f->out, BPF_ANY)));
+	err = !zero || f->hin < FWD_STATS_DIRECT || f->hout < FWD_STATS_DIRECT;
+	for (int i = 0; i < 4 && !err; i++) {
+		__u32 dev = i == 0 ? f->in : i == 1 ? f->out : i == 2 ? f->hin : f->hout;
+
+		err = bpf_map_update_elem(stats_of(f, dev), &dev, zero, BPF_ANY) ||
+		      (ports && bpf_map_update_elem(f->ports, &dev, &dev, BPF_ANY));
+	}
 	free(zero);
 	if (!ASSERT_OK(err, "fill stats map and devmap")) {
 		fwd_close(f);
@@ -147,7 +166,7 @@ static __u64 cnt(const struct fwd *f, __u32 ifindex, unsigned int field)
 {
 	__u64 total[FWD_REC_N];
 
-	if (percpu_sum(f->stats, ifindex, FWD_REC_N, ncpus_possible(), NULL, total))
+	if (percpu_sum(stats_of(f, ifindex), ifindex, FWD_REC_N, ncpus_possible(), NULL, total))
 		return ~0ULL;
 	return total[field];
 }
@@ -248,6 +267,44 @@ TEST(fwd_ipv4_forwarded_ttl_checksum_macs)
 	ASSERT_EQ(cnt(&f, f.out, RX), 0, "rx on fo0");
 	for (unsigned int r = 0; r < FWD_R_N; r++)
 		ASSERT_EQ(cnt(&f, f.in, PASS(r)), 0, "no pass reason");
+out:
+	fwd_close(&f);
+}
+
+/* Devices with ifindexes above FWD_STATS_DIRECT count in the hash map: hi0 -> ho0 (both in the
+ * hash), fi0 -> ho0 (array -> hash), hi0 -> fo0 (hash -> array), and an unknown egress from
+ * hi0. Every counter lands on its own device and nowhere else. */
+TEST(fwd_counters_of_high_ifindexes)
+{
+	static const struct {
+		int from_hi;
+		const char *dst;
+		__u32 n;
+	} runs[] = { { 1, "10.4.0.2", 3 }, { 0, "10.4.0.2", 5 }, { 1, "10.2.0.2", 7 },
+		     { 1, "10.99.0.2", 11 } };
+	__u8 pkt[64];
+	struct fwd f;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	for (unsigned int i = 0; i < ARRAY_SIZE(runs); i++) {
+		struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = runs[i].n,
+				     .ifindex = runs[i].from_hi ? f.hin : f.in };
+
+		frame4(pkt, sizeof(pkt), runs[i].dst, 64, (__u16)i);
+		if (!ASSERT_OK(xdp_run(f.prog, &r), "run"))
+			goto out;
+		ASSERT_EQ(r.retval, i == 3 ? XDP_PASS : XDP_REDIRECT, "verdict");
+	}
+	ASSERT_EQ(cnt(&f, f.hin, RX), 3 + 7 + 11, "rx on hi0");
+	ASSERT_EQ(cnt(&f, f.hin, FWD), 3 + 7, "fwd on hi0");
+	ASSERT_EQ(cnt(&f, f.hin, PASS(FWD_R_NOT_FWDED)), 11, "no route from hi0");
+	ASSERT_EQ(cnt(&f, f.in, RX), 5, "rx on fi0");
+	ASSERT_EQ(cnt(&f, f.in, FWD), 5, "fwd on fi0");
+	ASSERT_EQ(cnt(&f, f.hout, TX), 3 + 5, "tx on ho0");
+	ASSERT_EQ(cnt(&f, f.out, TX), 7, "tx on fo0");
+	ASSERT_EQ(cnt(&f, f.hout, RX) + cnt(&f, f.out, RX) + cnt(&f, f.hin, TX) + cnt(&f, f.in, TX),
+		  0, "nothing else counted");
 out:
 	fwd_close(&f);
 }

@@ -161,6 +161,26 @@ test_redirect_oversize_frame_is_emsgsize() {
 	redirect_errors_are EMSGSIZE --size 1000
 }
 
+# The redirect itself succeeds (veth2 advertises ndo_xdp_xmit: its peer runs XDP), but with
+# the peer down its NAPI is gone and the driver refuses every bulk (-ENXIO): the devmap-xmit
+# row shows the drops, the driver-error bulks and the decoded error.
+test_devmap_xmit_driver_error_counted() {
+	redirect_up
+	ip -n "$NS_C" link set "$VETH_D" down
+	mon_start in_b
+	send_a $N >/dev/null || fail "pktgen failed"
+	local row="[x for x in j['devmap_xmit'] if x['from']['name'] == '$VETH_B' and x['to']['name'] == '$VETH_C']"
+	wait_until 10 jeq "$OUT" interval "sum(x['drops'] for x in $row)" $N ||
+		fail "devmap xmit drops never reached $N: $(tail -1 "$OUT" | cut -c1-400)"
+	mon_stop
+	expect_eq "sent" "$(jget "$OUT" summary "sum(x['sent'] for x in $row)")" 0
+	expect_eq "drops" "$(jget "$OUT" summary "sum(x['drops'] for x in $row)")" $N
+	expect_eq "every bulk a driver error" \
+		"$(jget "$OUT" summary "sum(x['drv_err'] - x['events'] for x in $row)")" 0
+	expect_eq "decoded error" "$(jget "$OUT" summary "$row[0]['last_err']")" ENXIO
+	expect_eq "no redirect errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
+}
+
 test_xdp_tx_bulk_counted() {
 	mon_lab_up
 	lab_pass_on_a || fail "attach the pass program on $VETH_A"
@@ -192,6 +212,26 @@ test_cpumap_enqueue_and_kthread() {
 	mon_stop
 	expect_eq "redirect successes not counted (errors only)" \
 		"$(jget "$OUT" summary "j['redirect']['success']")" 0
+}
+
+# A program on the cpumap entry: its verdicts show in the kthread row (xdp_drop, then xdp_pass).
+test_cpumap_program_verdicts_counted() {
+	mon_lab_up
+	local v other kt
+	for v in drop pass; do
+		other=pass
+		[ $v = pass ] && other=drop
+		ip -n "$NS_B" link set dev "$VETH_B" xdp off
+		in_b "$REDIR" "$VETH_B" cpu:0:$v || fail "attach the cpumap redirect program ($v)"
+		mon_start in_b
+		send_a 1000 >/dev/null || fail "pktgen failed"
+		kt="sum(c['xdp_$v'] for c in j['cpumap_kthread'] if c['cpu'] == 0)"
+		wait_until 10 jge "$OUT" interval "$kt" 1000 ||
+			fail "cpumap program $v: $(tail -1 "$OUT" | cut -c1-400)"
+		mon_stop
+		expect_eq "no xdp_$other with a $v program" \
+			"$(jget "$OUT" summary "sum(c['xdp_$other'] for c in j['cpumap_kthread'])")" 0
+	done
 }
 
 test_dev_filter_excludes_other_devices() {

@@ -4,8 +4,9 @@
  * instructions that returns bpf_redirect(TARGET, 0) for every frame, then exits: the program
  * stays until `ip link set dev DEV xdp off` or the namespace goes. A redirect workload of the
  * test suite's own, with a from->to pair of its choice. With "cpu:N" as TARGET, frames go into
- * a cpumap entry for CPU N instead (bpf_redirect_map), and on to the stack from that CPU.
- *   xdp_redirect_to DEV TARGET|cpu:N
+ * a cpumap entry for CPU N instead (bpf_redirect_map), and on to the stack from that CPU;
+ * "cpu:N:pass" or "cpu:N:drop" also gives the entry a program (BPF_XDP_CPUMAP) with that verdict.
+ *   xdp_redirect_to DEV TARGET|cpu:N[:pass|:drop]
  */
 #include <errno.h>
 #include <net/if.h>
@@ -19,18 +20,41 @@
 
 #include "bpf_insn.h"
 
-/* A cpumap with an entry for cpu; fd or -errno. */
-static int cpumap(unsigned int cpu)
+/* A program for a cpumap entry that returns verdict; fd or -errno. */
+static int cpumap_prog(int verdict)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_XDP_CPUMAP);
+	const struct bpf_insn insns[] = { BPF_MOV64_IMM(BPF_REG_0, verdict), BPF_EXIT_INSN() };
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "cpumap_verdict", "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), &lo);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* A cpumap with an entry for cpu (with a program returning verdict if >= 0); fd or -errno. */
+static int cpumap(unsigned int cpu, int verdict)
 {
 	struct bpf_cpumap_val val = { .qsize = 2048 };
 	int fd = bpf_map_create(BPF_MAP_TYPE_CPUMAP, "redirect_cpu", sizeof(__u32), sizeof(val),
-				cpu + 1, NULL);
+				cpu + 1, NULL), pfd = -1, err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_update_elem(fd, &cpu, &val, 0)) {
+	if (verdict >= 0) {
+		pfd = cpumap_prog(verdict);
+		if (pfd < 0) {
+			close(fd);
+			return pfd;
+		}
+		val.bpf_prog.fd = pfd;
+	}
+	if (bpf_map_update_elem(fd, &cpu, &val, 0))
+		err = -errno;
+	if (pfd >= 0)
+		close(pfd);	/* the map entry holds it */
+	if (err) {
 		close(fd);
-		return -errno;
+		return err;
 	}
 	return fd;
 }
@@ -39,15 +63,22 @@ int main(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, lo);
 	unsigned int dev, target = 0, cpu = 0;
-	int fd, err, map = -1;
+	int fd, err, map = -1, verdict = -1;
+	char what[8] = "";
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: xdp_redirect_to DEV TARGET\n");
 		return 2;
 	}
 	dev = if_nametoindex(argv[1]);
-	if (sscanf(argv[2], "cpu:%u", &cpu) == 1) {
-		map = cpumap(cpu);
+	if (sscanf(argv[2], "cpu:%u:%7s", &cpu, what) >= 1 && !strncmp(argv[2], "cpu:", 4)) {
+		if (what[0])
+			verdict = !strcmp(what, "pass") ? XDP_PASS : !strcmp(what, "drop") ? XDP_DROP : -2;
+		if (verdict == -2) {
+			fprintf(stderr, "xdp_redirect_to: cpumap verdict '%s': pass or drop\n", what);
+			return 2;
+		}
+		map = cpumap(cpu, verdict);
 		if (map < 0) {
 			fprintf(stderr, "xdp_redirect_to: cpumap: %s\n", strerror(-map));
 			return 4;

@@ -22,7 +22,8 @@ bench_cpustat() {
 		return 0
 	}
 	sysctl -qw kernel.bpf_stats_enabled=1
-	out=$(tmpdir)/bench_cpustat.json
+	tmpdir_make	# in this shell, so lab_down (bench.sh's EXIT trap) removes it
+	out=$TMP_DIR/bench_cpustat.json
 	for ((i = 0; i < reps; i++)); do
 		bg "$out" "$BINDIR/cpustat" --json -i "$secs"
 		pid=$BG_PID

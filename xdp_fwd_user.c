@@ -447,15 +447,23 @@ static int pins_error(const struct pins *p, int err)
 	return report(err, EXIT_FAIL, "prepare pin directory %s", p->dir);
 }
 
+/* The skeleton's maps in MAP_* order. */
+static void skel_maps(struct xdp_fwd_kern *skel, struct bpf_map *maps[MAP_N])
+{
+	maps[MAP_STATS] = skel->maps.xdp_fwd_stats;
+	maps[MAP_STATS_HI] = skel->maps.xdp_fwd_stats_hi;
+	maps[MAP_PORTS] = skel->maps.xdp_fwd_ports;
+}
+
 /*
  * Use the maps an earlier call pinned (libbpf 1.1's own pin reuse refuses the devmap: the
  * kernel adds BPF_F_RDONLY_PROG to its flags), after checking their shape.
  */
 static int maps_reuse(struct xdp_fwd_kern *skel, const struct pins *p, bool reused[MAP_N])
 {
-	struct bpf_map *maps[MAP_N] = { skel->maps.xdp_fwd_stats, skel->maps.xdp_fwd_stats_hi,
-					skel->maps.xdp_fwd_ports };
+	struct bpf_map *maps[MAP_N];
 
+	skel_maps(skel, maps);
 	for (int i = 0; i < MAP_N; i++) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
@@ -485,9 +493,9 @@ static int maps_reuse(struct xdp_fwd_kern *skel, const struct pins *p, bool reus
 
 static int maps_pin(struct xdp_fwd_kern *skel, const struct pins *p, const bool reused[MAP_N])
 {
-	struct bpf_map *maps[MAP_N] = { skel->maps.xdp_fwd_stats, skel->maps.xdp_fwd_stats_hi,
-					skel->maps.xdp_fwd_ports };
+	struct bpf_map *maps[MAP_N];
 
+	skel_maps(skel, maps);
 	for (int i = 0; i < MAP_N; i++)
 		if (!reused[i] && bpf_obj_pin(bpf_map__fd(maps[i]), p->path[i]))
 			return -errno;

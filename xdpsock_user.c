@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +50,8 @@
 #define MAX_BATCH 2048		/* most descriptors handled in one ring operation */
 #define LINE 64			/* bytes per cache line touched by --read-bytes */
 #define POLL_MS 100		/* -p: poll() timeout, also bounds the reaction to a stop */
+#define IRQ_MAX 64		/* -I: interrupts matched */
+#define IRQ_CPUS 1024		/* -I: CPU columns of /proc/interrupts */
 
 enum bench { BENCH_RXDROP, BENCH_TXONLY, BENCH_L2FWD };
 static const char *const bench_names[] = { "rxdrop", "txonly", "l2fwd" };
@@ -67,6 +70,7 @@ struct xsk_opts {
 	__u32 read_bytes;
 	double interval, duration;
 	bool extra, app, quiet, json, force, no_sep;
+	const char *irq;
 	int verbose;
 	int bench;		/* derived from -r/-t/-l */
 };
@@ -135,6 +139,8 @@ static const struct opt_def xsk_opt_defs[] = {
 	  .min = 0, .max = 31536000),
 	O("extra-stats", 'x', OPT_BOOL, extra, NULL, "kernel XDP_STATISTICS per socket"),
 	O("app-stats", 'a', OPT_BOOL, app, NULL, "application statistics (polls, sendtos)"),
+	O("irq-string", 'I', OPT_STR, irq, "STR",
+	  "count the interrupts whose /proc/interrupts name contains STR (e.g. mlx5_comp2)"),
 	O("quiet", 'Q', OPT_BOOL, quiet, NULL, "no periodic output, only the summary"),
 	O("json", 'j', OPT_BOOL, json, NULL, "JSON lines: start, one per interval, summary"),
 	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
@@ -683,6 +689,75 @@ static int frames_init(struct ctx *c)
 
 /* ---------------------------------------------------------------- statistics */
 
+/* ---------------------------------------------------------------- -I: interrupts */
+
+/* The interrupts -I matches and what /proc/interrupts counts for them, per CPU column. */
+struct irq_sel {
+	unsigned int num[IRQ_MAX];
+	int n;
+	int cpu[IRQ_CPUS];	/* column -> CPU number (offline CPUs have no column) */
+	int ncols;
+};
+
+/*
+ * Read /proc/interrupts: the numbered lines whose name part (after the counts) contains match.
+ * With sel->n == 0 the matching interrupts are recorded in sel (and the columns learnt);
+ * per_cpu (ncols entries) gets the sums. 0, or -errno (-ENOENT: nothing matched).
+ */
+static int irq_read(const char *match, struct irq_sel *sel, __u64 *per_cpu)
+{
+	FILE *f = fopen("/proc/interrupts", "re");
+	bool learn = sel->n == 0;
+	char *line = NULL, *p, *end;
+	size_t cap = 0;
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	if (getline(&line, &cap, f) > 0 && learn) {
+		sel->ncols = 0;
+		for (p = line; (p = strstr(p, "CPU")) && sel->ncols < IRQ_CPUS; p += 3)
+			sel->cpu[sel->ncols++] = atoi(p + 3);
+	}
+	if (per_cpu)
+		memset(per_cpu, 0, sizeof(__u64) * (size_t)sel->ncols);
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long num = strtoul(line, &end, 10);
+		__u64 cnt[IRQ_CPUS];
+		int col;
+
+		if (end == line || *end != ':')
+			continue;	/* NMI, LOC, ...: not numbered interrupts */
+		p = end + 1;
+		for (col = 0; col < sel->ncols; col++) {
+			cnt[col] = strtoull(p, &end, 10);
+			if (end == p)
+				break;
+			p = end;
+		}
+		if (col < sel->ncols || !strstr(p, match))
+			continue;
+		if (learn) {
+			if (sel->n == IRQ_MAX)
+				continue;
+			sel->num[sel->n++] = (unsigned int)num;
+		} else {
+			bool ours = false;
+
+			for (int i = 0; i < sel->n; i++)
+				ours |= sel->num[i] == num;
+			if (!ours)
+				continue;	/* appeared after the start */
+		}
+		found++;
+		for (col = 0; per_cpu && col < sel->ncols; col++)
+			per_cpu[col] += cnt[col];
+	}
+	free(line);
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
 struct sock_snap {
 	__u64 rx, tx, app[APP_N], xs[XS_N];
 };
@@ -691,11 +766,14 @@ struct snap {
 	__u64 t;
 	struct sock_snap s[XSK_MAX_SOCKS];
 	struct sock_snap total;
+	__u64 irq[IRQ_CPUS];	/* -I: per CPU column */
+	__u64 irq_total;
 };
 
 struct run {
 	struct ctx *c;
 	struct xdpsock_kern *skel;
+	struct irq_sel irq;
 	struct snap first, prev, cur;
 };
 
@@ -714,9 +792,14 @@ static void xdp_stats(int fd, __u64 *xs)
 	xs[XS_TX_EMPTY] = st.tx_ring_empty_descs;
 }
 
-static void collect(const struct ctx *c, struct snap *sn)
+static void collect(struct run *r, struct snap *sn)
 {
+	const struct ctx *c = r->c;
+
 	memset(sn, 0, sizeof(*sn));
+	if (c->opt->irq && !irq_read(c->opt->irq, &r->irq, sn->irq))
+		for (int k = 0; k < r->irq.ncols; k++)
+			sn->irq_total += sn->irq[k];
 	for (int i = 0; i < c->n; i++) {
 		struct sock_snap *p = &sn->s[i];
 
@@ -755,6 +838,26 @@ static void print_sock_row(const char *label, const struct sock_snap *now,
 	       fmt_rate(d, rate_per_sec(now->tx, then->tx, dt), sep), fmt_u64(e, now->tx, sep));
 }
 
+/* -I: interrupts per second and since the start, in total and on each CPU that took any. */
+static void print_irq_rows(const struct run *r, __u64 dt, bool sep)
+{
+	char a[32], b[32], label[16];
+
+	printf("%-8s %14s %16s   interrupts matching '%s' (%d)\n", "irqs", "(1/s)", "(count)",
+	       r->c->opt->irq, r->irq.n);
+	printf("%-8s %14s %16s\n", "total",
+	       fmt_rate(a, rate_per_sec(r->cur.irq_total, r->prev.irq_total, dt), sep),
+	       fmt_u64(b, r->cur.irq_total - r->first.irq_total, sep));
+	for (int k = 0; k < r->irq.ncols; k++) {
+		if (r->cur.irq[k] == r->first.irq[k])
+			continue;
+		snprintf(label, sizeof(label), "cpu%d", r->irq.cpu[k]);
+		printf("%-8s %14s %16s\n", label,
+		       fmt_rate(a, rate_per_sec(r->cur.irq[k], r->prev.irq[k], dt), sep),
+		       fmt_u64(b, r->cur.irq[k] - r->first.irq[k], sep));
+	}
+}
+
 static void print_table(const struct run *r)
 {
 	const struct xsk_opts *o = r->c->opt;
@@ -772,6 +875,8 @@ static void print_table(const struct run *r)
 	}
 	if (r->c->n > 1)
 		print_sock_row("total", &r->cur.total, &r->prev.total, dt, sep);
+	if (o->irq)
+		print_irq_rows(r, dt, sep);
 	for (int i = 0; i < r->c->n && (o->extra || o->app); i++) {
 		printf("sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
 		       "(1/s)", "(count)");
@@ -833,6 +938,35 @@ static void json_prog(struct jw *w, const struct run *r)
 	jw_obj_end(w);
 }
 
+/* -I: counts since the start (then: the snapshot the rate is taken from). */
+static void json_irq(struct jw *w, const struct run *r, const struct snap *now,
+		     const struct snap *then, __u64 dt)
+{
+	if (!r->c->opt->irq)
+		return;
+	jw_obj(w, "irq");
+	jw_str(w, "match", r->c->opt->irq);
+	jw_arr(w, "irqs");
+	for (int i = 0; i < r->irq.n; i++)
+		jw_u64(w, NULL, r->irq.num[i]);
+	jw_arr_end(w);
+	jw_u64(w, "count", now->irq_total - r->first.irq_total);
+	jw_double(w, "per_sec", rate_per_sec(now->irq_total, then->irq_total, dt));
+	jw_double(w, "per_pkt", now->total.rx + now->total.tx > r->first.total.rx + r->first.total.tx ?
+		  (double)(now->irq_total - r->first.irq_total) /
+		  (double)(now->total.rx + now->total.tx - r->first.total.rx - r->first.total.tx) : 0);
+	jw_arr(w, "per_cpu");
+	for (int k = 0; k < r->irq.ncols; k++) {
+		jw_obj(w, NULL);
+		jw_i64(w, "cpu", r->irq.cpu[k]);
+		jw_u64(w, "count", now->irq[k] - r->first.irq[k]);
+		jw_double(w, "per_sec", rate_per_sec(now->irq[k], then->irq[k], dt));
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
 static void print_json(const struct run *r)
 {
 	__u64 dt = r->cur.t - r->prev.t;
@@ -843,6 +977,7 @@ static void print_json(const struct run *r)
 	jw_u64(&w, "period_ns", dt);
 	json_socks(&w, r, &r->cur, &r->prev, dt);
 	json_prog(&w, r);
+	json_irq(&w, r, &r->cur, &r->prev, dt);
 	jw_end(&w);
 }
 
@@ -859,7 +994,7 @@ static int xsk_poll(struct run *r, struct loop *lp)
 
 		if (ev == LOOP_TOGGLE)
 			continue;
-		collect(r->c, &r->cur);
+		collect(r, &r->cur);
 		if (!o->quiet && (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10)) {
 			if (o->json)
 				print_json(r);
@@ -940,6 +1075,7 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_u64(&w, "duration_ns", dt);
 		json_socks(&w, r, &r->cur, &r->first, dt);
 		json_prog(&w, r);
+		json_irq(&w, r, &r->cur, &r->first, dt);
 		jw_obj(&w, "umem");
 		jw_u64(&w, "frames", a->frames);
 		jw_u64(&w, "fill_ring", a->fill_ring);
@@ -963,6 +1099,14 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
+	if (o->irq) {
+		__u64 irqs = r->cur.irq_total - r->first.irq_total;
+		__u64 pkts = r->cur.total.rx + r->cur.total.tx - r->first.total.rx - r->first.total.tx;
+
+		printf("IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
+		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
+		       pkts ? (double)irqs / (double)pkts : 0.0);
+	}
 	if (r->c->has_prog && prog[1] + prog[2])
 		printf("XDP: %s packets on other queues, %s with no socket (passed)\n",
 		       fmt_u64(b1, prog[1], sep), fmt_u64(b2, prog[2], sep));
@@ -1164,7 +1308,7 @@ static int start(struct run *run, struct xdp_attach *xa)
 		ret = xdp_attach_or_report(xa, run->skel->progs.xdpsock_prog, &c->opt->dev,
 					   c->opt->mode, c->opt->force);
 	if (!ret) {
-		collect(c, &run->first);
+		collect(run, &run->first);
 		ret = thread_start(c);
 	}
 	return ret;
@@ -1176,7 +1320,7 @@ static int finish(struct run *run, const struct loop *lp)
 	struct acct acct = {};
 
 	drain(run->c, &acct);
-	collect(run->c, &run->cur);
+	collect(run, &run->cur);
 	print_summary(run, lp, &acct);
 	if (acct.lost)
 		return report(0, EXIT_FAIL, "UMEM books off by %lld frame(s)", acct.lost);
@@ -1213,6 +1357,11 @@ int main(int argc, char **argv)
 	c->opt = &opt;
 	c->done_fd = -1;
 	run->c = c;
+	if (opt.irq && irq_read(opt.irq, &run->irq, NULL)) {
+		ret = report(0, EXIT_FAIL_OPTION,
+			     "no numbered interrupt in /proc/interrupts has '%s' in its name", opt.irq);
+		goto out;
+	}
 	if (umem_alloc(c)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate %u UMEM frames", opt.frames);
 		goto out;

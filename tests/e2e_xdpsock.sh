@@ -234,6 +234,50 @@ test_table_output_and_summary() {
 	grep -q "^UMEM: 4,096 frames = .*(ok)" "$out" || fail "UMEM line: $(tail -2 "$out")"
 }
 
+# irq_counts: "NUM TOTAL NAME" for every numbered interrupt of /proc/interrupts.
+irq_counts() {
+	awk 'NR == 1 { ncpu = NF; next }
+	     $1 ~ /^[0-9]+:$/ { t = 0; for (i = 2; i <= ncpu + 1; i++) t += $i
+				 sub(":", "", $1); print $1, t, $NF }' /proc/interrupts
+}
+
+# disk_io DIR: 16 MiB of direct (uncached) writes, so the disk raises interrupts.
+disk_io() {
+	dd if=/dev/zero of="$1/irq-io" bs=1M count=16 oflag=direct 2>/dev/null
+	rm -f "$1/irq-io"
+}
+
+# -I NAME counts that interrupt exactly as /proc/interrupts does: the machine's disk is the
+# interrupt source (veth has none), found as the one that direct I/O raises most. The count
+# must be above zero and within what /proc/interrupts moved across the whole run.
+test_irq_string_counts_interrupts() {
+	lab_up
+	local io_dir="$O" before after name num t0 t1 cnt
+	before="$(tmpdir)/irq0"
+	irq_counts >"$before"
+	disk_io "$io_dir"
+	read -r num name < <(irq_counts | awk 'NR == FNR { b[$1] = $2; next }
+		{ d = $2 - b[$1]; if (d > best) { best = d; n = $1; nm = $3 } }
+		END { if (best > 0) print n, nm }' "$before" -)
+	[ -n "$name" ] || skip "no numbered interrupt rises with direct disk I/O on this machine"
+	# the name must pick only this interrupt, or the totals below are not comparable
+	[ "$(irq_counts | awk -v s="$name" 'index($3, s)' | wc -l)" = 1 ] ||
+		skip "interrupt name $name is not unique"
+	t0=$(irq_counts | awk -v n="$num" '$1 == n { print $2 }')
+	xsk_start -S -I "$name"
+	disk_io "$io_dir"
+	wait_until 10 jge_irq || fail "no interrupt counted: $(tail -1 "$OUT" | cut -c1-400)"
+	xsk_stop
+	t1=$(irq_counts | awk -v n="$num" '$1 == n { print $2 }')
+	expect_eq "interrupt matched" "$(jget "$OUT" summary "j['irq']['irqs']")" "[$num]"
+	cnt=$(jget "$OUT" summary "j['irq']['count']")
+	[ "$cnt" -gt 0 ] && [ "$cnt" -le $((t1 - t0)) ] ||
+		fail "counted $cnt interrupts, /proc/interrupts moved $((t1 - t0))"
+	expect_eq "per-CPU counts add up" \
+		"$(jget "$OUT" summary "sum(c['count'] for c in j['irq']['per_cpu']) - j['irq']['count']")" 0
+}
+jge_irq() { [ "$(jget "$OUT" interval "j['irq']['count']" 2>/dev/null)" -gt 0 ] 2>/dev/null; }
+
 test_signals_leave_no_program() {
 	lab_up
 	local sig

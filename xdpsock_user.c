@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/xsk.h>
@@ -64,7 +65,7 @@ struct xsk_opts {
 	bool skb, native, copy, zero_copy;
 	bool poll, no_wakeup, unaligned, busy_poll;
 	__u32 batch, frame_size, frames, nsocks, ring_size;
-	__u32 tx_count, tx_size, tx_pattern;
+	__u32 tx_count, tx_size, tx_pattern, tx_cycle;
 	const char *tx_smac, *tx_dmac, *tx_saddr, *tx_daddr;
 	bool read;
 	__u32 read_bytes;
@@ -125,6 +126,9 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("tx-pkt-size", 's', OPT_U32, tx_size, "BYTES",
 	  "txonly: frame length without FCS, 64 up to the frame size", .min = 64, .max = 4096),
 	O("tx-pkt-pattern", 'P', OPT_U32, tx_pattern, "U32", "txonly: payload fill pattern (0x... accepted)"),
+	O("tx-cycle", 'T', OPT_U32, tx_cycle, "USEC",
+	  "txonly: one batch per socket every USEC microseconds (cyclic TX; jitter in the summary)",
+	  .min = 1, .max = 1000000),
 	O("tx-dmac", 'G', OPT_STR, tx_dmac, "MAC", "txonly: destination MAC"),
 	O("tx-smac", 'H', OPT_STR, tx_smac, "MAC", "txonly: source MAC (default: the device's)"),
 	O("tx-saddr", 0, OPT_STR, tx_saddr, "IPV4", "txonly: source address"),
@@ -203,6 +207,9 @@ struct ctx {
 	__u32 tx_budget;	/* copy mode: frames per sendto(), 0: the kernel's default (32) */
 	struct frames fr;
 	__u64 tx_sent;		/* txonly: frames submitted so far */
+	struct {		/* txonly -T: cycle starts (data thread; read after the join) */
+		__u64 next, prev, n, min, max, sum, late_max;
+	} cyc;
 	__u32 frame_len;	/* txonly frame length */
 	volatile __u8 sink;	/* --read: keeps the loads */
 	int stop;		/* main() -> data thread (atomic) */
@@ -408,6 +415,41 @@ static void txonly(struct ctx *c, struct sock *s)
 		kick_tx(c, s);
 }
 
+/* -T: sleep until the next cycle starts (absolute deadlines, so lateness never accumulates)
+ * and record the period since the last start and how late this one is. */
+static void cycle_wait(struct ctx *c)
+{
+	__u64 cycle = (__u64)c->opt->tx_cycle * 1000, now, d;
+
+	if (c->cyc.next) {
+		struct timespec ts = { .tv_sec = (time_t)(c->cyc.next / 1000000000ULL),
+				       .tv_nsec = (long)(c->cyc.next % 1000000000ULL) };
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	now = now_ns();
+	if (!c->cyc.next)
+		c->cyc.next = now;
+	if (now - c->cyc.next > c->cyc.late_max)
+		c->cyc.late_max = now - c->cyc.next;
+	if (c->cyc.prev) {
+		d = now - c->cyc.prev;
+		c->cyc.min = c->cyc.n > 1 && c->cyc.min < d ? c->cyc.min : d;
+		if (d > c->cyc.max)
+			c->cyc.max = d;
+		c->cyc.sum += d;
+	}
+	c->cyc.n++;
+	c->cyc.prev = now;
+	c->cyc.next += cycle;
+}
+
+static bool tx_all_sent(const struct ctx *c)
+{
+	return c->opt->tx_count && c->tx_sent >= c->opt->tx_count;
+}
+
 static bool tx_finished(const struct ctx *c)
 {
 	return c->opt->bench == BENCH_TXONLY && c->opt->tx_count && c->tx_sent >= c->opt->tx_count &&
@@ -424,6 +466,8 @@ static void *data_thread(void *arg)
 	for (int i = 0; i < c->n; i++)
 		pfd[i] = (struct pollfd){ .fd = c->s[i].fd, .events = ev };
 	while (!stopping(c)) {
+		if (c->opt->tx_cycle && !tx_all_sent(c))
+			cycle_wait(c);
 		if (c->opt->poll) {
 			bump(&c->s[0].app[APP_POLLS], 1);
 			if (poll(pfd, (nfds_t)c->n, POLL_MS) <= 0)
@@ -967,6 +1011,24 @@ static void json_irq(struct jw *w, const struct run *r, const struct snap *now,
 	jw_obj_end(w);
 }
 
+/* -T: the cycles, their periods (start to start) and the worst lateness, in microseconds. */
+static void json_cycle(struct jw *w, const struct ctx *c)
+{
+	__u64 periods = c->cyc.n > 1 ? c->cyc.n - 1 : 0;
+
+	if (!c->opt->tx_cycle)
+		return;
+	jw_obj(w, "tx_cycle");
+	jw_u64(w, "cycle_us", c->opt->tx_cycle);
+	jw_u64(w, "cycles", c->cyc.n);
+	jw_double(w, "span_us", (double)c->cyc.sum / 1e3);
+	jw_double(w, "min_us", (double)c->cyc.min / 1e3);
+	jw_double(w, "avg_us", periods ? (double)c->cyc.sum / 1e3 / (double)periods : 0);
+	jw_double(w, "max_us", (double)c->cyc.max / 1e3);
+	jw_double(w, "late_max_us", (double)c->cyc.late_max / 1e3);
+	jw_obj_end(w);
+}
+
 static void print_json(const struct run *r)
 {
 	__u64 dt = r->cur.t - r->prev.t;
@@ -1076,6 +1138,7 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		json_socks(&w, r, &r->cur, &r->first, dt);
 		json_prog(&w, r);
 		json_irq(&w, r, &r->cur, &r->first, dt);
+		json_cycle(&w, r->c);
 		jw_obj(&w, "umem");
 		jw_u64(&w, "frames", a->frames);
 		jw_u64(&w, "fill_ring", a->fill_ring);
@@ -1099,6 +1162,15 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
+	if (o->tx_cycle) {
+		const struct ctx *c = r->c;
+		__u64 periods = c->cyc.n > 1 ? c->cyc.n - 1 : 0;
+
+		printf("Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
+		       "started late by at most %.1f us\n", fmt_u64(b1, c->cyc.n, sep), o->tx_cycle,
+		       (double)c->cyc.min / 1e3, periods ? (double)c->cyc.sum / 1e3 / (double)periods : 0,
+		       (double)c->cyc.max / 1e3, (double)c->cyc.late_max / 1e3);
+	}
 	if (o->irq) {
 		__u64 irqs = r->cur.irq_total - r->first.irq_total;
 		__u64 pkts = r->cur.total.rx + r->cur.total.tx - r->first.total.rx - r->first.total.tx;
@@ -1214,6 +1286,8 @@ static int opts_finish(struct xsk_opts *o)
 		o->read_bytes = LINE;
 	if (o->read && o->bench == BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--read applies to rxdrop and l2fwd, not txonly");
+	if (o->tx_cycle && o->bench != BENCH_TXONLY)
+		return report(0, EXIT_FAIL_OPTION, "--tx-cycle applies to txonly");
 	if (o->tx_count && o->bench != BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--tx-pkt-count applies to txonly");
 	if (o->bench == BENCH_TXONLY && frame_build(frame, o))

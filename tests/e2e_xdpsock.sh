@@ -123,6 +123,28 @@ test_txonly_counted_exactly_by_receiver() {
 	expect_eq "XDP left on $VETH_A" "$(xdp_on "$NS_A" "$VETH_A")" ""
 }
 
+# -T: one batch of 64 every 2 ms, 640 frames: exactly 10 cycles, all 640 frames received, and
+# (deadlines are absolute) the first and last cycle starts at least 9 cycles apart.
+test_txonly_cyclic_paced_and_counted() {
+	lab_up
+	local out
+	out="$(tmpdir)/rxq.json"
+	bg "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_DROP --json --interval 0.2
+	local rxq=$BG_PID
+	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start"
+	OUT="$(tmpdir)/tx.json"
+	in_a "$XSK" -i "$VETH_A" -t -T 2000 -b 64 -C 640 --tx-dmac "$MAC_B" --tx-saddr "$IP_A" \
+		--tx-daddr "$IP_B" --json -n 0.2 >"$OUT" 2>"$OUT.err" ||
+		fail "xdpsock -t -T exit $?: $(cat "$OUT.err")"
+	expect_eq "cycles" "$(jget "$OUT" summary "j['tx_cycle']['cycles']")" 10
+	expect_eq "span >= 9 cycles" "$(jget "$OUT" summary "int(j['tx_cycle']['span_us'] >= 18000)")" 1
+	expect_eq "summary tx" "$(jget "$OUT" summary "j['total']['tx']")" 640
+	wait_until 10 jeq "$out" interval "j['total']['processed']" 640 ||
+		fail "receiver counted $(jget "$out" interval "j['total']['processed']"), want 640"
+	stop "$rxq" INT
+	expect_eq "receiver total" "$(jget "$out" summary "j['processed']")" 640
+}
+
 # The receiver's IP/UDP stack checks the frames: right length, valid IPv4 and UDP checksums.
 test_txonly_frames_valid_udp_ipv4() {
 	lab_up

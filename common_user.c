@@ -537,6 +537,11 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 		return report(0, EXIT_FAIL_XDP,
 			      "device %s runs XDP program %u held by another process's link; "
 			      "stop that process first", ifc->name, busy);
+	if (err == -ERANGE)	/* veth: MTU above a page without a frags-capable program */
+		return report(0, EXIT_FAIL_XDP,
+			      "attach XDP to %s in %s mode: its MTU is too large for a program "
+			      "without multi-buffer (frags) support; lower the MTU", ifc->name,
+			      xdp_mode_str(mode));
 	if (err)
 		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", ifc->name,
 			      xdp_mode_str(mode));

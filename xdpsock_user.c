@@ -43,6 +43,12 @@
 #ifndef XDP_MAX_TX_SKB_BUDGET
 #define XDP_MAX_TX_SKB_BUDGET 9	/* Linux 6.17: frames one copy-mode sendto() may send */
 #endif
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)		/* Linux 6.6: multi-buffer (--frags) */
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)		/* descriptor options: more buffers of this packet follow */
+#endif
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
 #endif
@@ -63,7 +69,7 @@ struct xsk_opts {
 	bool rxdrop, txonly, l2fwd;
 	int mode;
 	bool skb, native, copy, zero_copy;
-	bool poll, no_wakeup, unaligned, busy_poll;
+	bool poll, no_wakeup, unaligned, busy_poll, frags;
 	__u32 batch, frame_size, frames, nsocks, ring_size;
 	__u32 tx_count, tx_size, tx_pattern, tx_cycle;
 	const char *tx_smac, *tx_dmac, *tx_saddr, *tx_daddr;
@@ -117,6 +123,8 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("frames", 0, OPT_U32, frames, "N", "UMEM frames", .min = 64, .max = 65536),
 	O("ring-size", 0, OPT_U32, ring_size, "N",
 	  "RX, TX and completion ring entries (a power of 2)", .min = 64, .max = 65536),
+	O("frags", 0, OPT_BOOL, frags, NULL,
+	  "rxdrop/l2fwd: multi-buffer packets larger than a frame (XDP_USE_SG, xdp.frags)"),
 	O("busy-poll", 'B', OPT_BOOL, busy_poll, NULL,
 	  "busy poll (SO_PREFER_BUSY_POLL, SO_BUSY_POLL 20 us, budget = batch)"),
 	O("multi-sock", 'M', OPT_U32, nsocks, "N",
@@ -182,6 +190,8 @@ struct sock {
 	struct xsk_ring_prod tx;
 	int fd;
 	__u64 rx_pkts, tx_pkts, app[APP_N];	/* written by the data thread only */
+	__u64 rx_bufs, rx_bytes;	/* buffers (descriptors) and bytes received */
+	bool in_pkt;		/* --frags: the last buffer seen had XDP_PKT_CONTD */
 };
 
 /* Where every UMEM frame is (data thread only; read by main() after the join). */
@@ -327,7 +337,7 @@ static void reap_tx(struct ctx *c, struct sock *s, bool to_fill)
 static void rxdrop(struct ctx *c, struct sock *s)
 {
 	__u32 batch = c->opt->batch, idx, n;
-	__u64 addrs[MAX_BATCH];
+	__u64 addrs[MAX_BATCH], pkts = 0, bytes = 0;
 
 	n = xsk_ring_cons__peek(&s->rx, batch, &idx);
 	if (!n) {
@@ -341,10 +351,14 @@ static void rxdrop(struct ctx *c, struct sock *s)
 		if (c->opt->read)
 			touch(c, d->addr, d->len);
 		addrs[i] = frame_base(c, d->addr);
+		bytes += d->len;
+		pkts += !(d->options & XDP_PKT_CONTD);
 	}
 	xsk_ring_cons__release(&s->rx, n);
 	c->fr.in_fill -= n;
-	bump(&s->rx_pkts, n);
+	bump(&s->rx_pkts, pkts);
+	bump(&s->rx_bufs, n);
+	bump(&s->rx_bytes, bytes);
 	if (!fill_put(c, s, addrs, n))
 		free_put(c, addrs, n);
 }
@@ -352,6 +366,7 @@ static void rxdrop(struct ctx *c, struct sock *s)
 static void l2fwd(struct ctx *c, struct sock *s)
 {
 	__u32 batch = c->opt->batch, idx_rx, idx_tx, n;
+	__u64 pkts = 0, bytes = 0;
 
 	reap_tx(c, s, true);
 	n = xsk_ring_cons__peek(&s->rx, batch, &idx_rx);
@@ -376,16 +391,23 @@ static void l2fwd(struct ctx *c, struct sock *s)
 
 		if (c->opt->read)
 			touch(c, d->addr, d->len);
-		swap_mac(c, d->addr);
+		if (!s->in_pkt)		/* the first buffer of a packet has the headers */
+			swap_mac(c, d->addr);
+		s->in_pkt = d->options & XDP_PKT_CONTD;
 		t->addr = d->addr;
 		t->len = d->len;
+		t->options = d->options & XDP_PKT_CONTD;
+		bytes += d->len;
+		pkts += !s->in_pkt;
 	}
 	xsk_ring_prod__submit(&s->tx, n);
 	xsk_ring_cons__release(&s->rx, n);
 	c->fr.in_fill -= n;
 	c->fr.in_tx += n;
-	bump(&s->rx_pkts, n);
-	bump(&s->tx_pkts, n);
+	bump(&s->rx_pkts, pkts);
+	bump(&s->rx_bufs, n);
+	bump(&s->rx_bytes, bytes);
+	bump(&s->tx_pkts, pkts);
 	kick_tx(c, s);
 }
 
@@ -594,7 +616,7 @@ static void tx_budget_set(struct ctx *c)
 static int xsk_open(struct ctx *c)
 {
 	const struct xsk_opts *o = c->opt;
-	__u32 wake = o->no_wakeup ? 0 : XDP_USE_NEED_WAKEUP;
+	__u32 wake = (o->no_wakeup ? 0 : XDP_USE_NEED_WAKEUP) | (o->frags ? XDP_USE_SG : 0);
 	bool try_zc = !o->copy && o->mode != XDP_MODE_SKB;
 	int err;
 
@@ -803,7 +825,7 @@ static int irq_read(const char *match, struct irq_sel *sel, __u64 *per_cpu)
 }
 
 struct sock_snap {
-	__u64 rx, tx, app[APP_N], xs[XS_N];
+	__u64 rx, tx, rx_bufs, rx_bytes, app[APP_N], xs[XS_N];
 };
 
 struct snap {
@@ -849,11 +871,15 @@ static void collect(struct run *r, struct snap *sn)
 
 		p->rx = rd(&c->s[i].rx_pkts);
 		p->tx = rd(&c->s[i].tx_pkts);
+		p->rx_bufs = rd(&c->s[i].rx_bufs);
+		p->rx_bytes = rd(&c->s[i].rx_bytes);
 		for (int k = 0; k < APP_N; k++)
 			p->app[k] = rd(&c->s[i].app[k]);
 		xdp_stats(c->s[i].fd, p->xs);
 		sn->total.rx += p->rx;
 		sn->total.tx += p->tx;
+		sn->total.rx_bufs += p->rx_bufs;
+		sn->total.rx_bytes += p->rx_bytes;
 		for (int k = 0; k < APP_N; k++)
 			sn->total.app[k] += p->app[k];
 		for (int k = 0; k < XS_N; k++)
@@ -938,6 +964,8 @@ static void json_sock(struct jw *w, const struct sock_snap *now, const struct so
 {
 	jw_u64(w, "rx", now->rx);
 	jw_u64(w, "tx", now->tx);
+	jw_u64(w, "rx_bufs", now->rx_bufs);
+	jw_u64(w, "rx_bytes", now->rx_bytes);
 	jw_double(w, "rx_pps", rate_per_sec(now->rx, then->rx, dt));
 	jw_double(w, "tx_pps", rate_per_sec(now->tx, then->tx, dt));
 	jw_obj(w, "xdp_stats");
@@ -1096,13 +1124,22 @@ static void drain(struct ctx *c, struct acct *a)
 
 	for (int i = 0; i < c->n && c->opt->bench != BENCH_TXONLY; i++) {
 		while ((n = xsk_ring_cons__peek(&c->s[i].rx, MAX_BATCH, &idx)) > 0) {
-			for (__u32 k = 0; k < n; k++)
-				addrs[k] = frame_base(c, xsk_ring_cons__rx_desc(&c->s[i].rx,
-										 idx + k)->addr);
+			__u64 pkts = 0, bytes = 0;
+
+			for (__u32 k = 0; k < n; k++) {
+				const struct xdp_desc *d = xsk_ring_cons__rx_desc(&c->s[i].rx,
+										  idx + k);
+
+				addrs[k] = frame_base(c, d->addr);
+				pkts += !(d->options & XDP_PKT_CONTD);
+				bytes += d->len;
+			}
 			xsk_ring_cons__release(&c->s[i].rx, n);
 			free_put(c, addrs, n);
 			c->fr.in_fill -= n;
-			bump(&c->s[i].rx_pkts, n);
+			bump(&c->s[i].rx_pkts, pkts);
+			bump(&c->s[i].rx_bufs, n);
+			bump(&c->s[i].rx_bytes, bytes);
 		}
 	}
 	while (c->fr.in_tx && now_ns() < deadline) {
@@ -1162,6 +1199,11 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
+	if (o->frags)
+		printf("Multi-buffer: %s packets in %s buffers, %s bytes\n",
+		       fmt_u64(b1, r->cur.total.rx - r->first.total.rx, sep),
+		       fmt_u64(b2, r->cur.total.rx_bufs - r->first.total.rx_bufs, sep),
+		       fmt_u64(b3, r->cur.total.rx_bytes - r->first.total.rx_bytes, sep));
 	if (o->tx_cycle) {
 		const struct ctx *c = r->c;
 		__u64 periods = c->cyc.n > 1 ? c->cyc.n - 1 : 0;
@@ -1209,6 +1251,7 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 		jw_u64(&w, "sockets", (__u64)c->n);
 		jw_u64(&w, "frames", o->frames);
 		jw_u64(&w, "frame_size", o->frame_size);
+		jw_bool(&w, "frags", o->frags);
 		jw_bool(&w, "unaligned", o->unaligned);
 		jw_u64(&w, "batch", o->batch);
 		jw_u64(&w, "tx_budget", c->tx_budget);
@@ -1223,6 +1266,8 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 	       !c->has_prog ? "none (txonly)" : xdp_mode_str(xa->mode), bind,
 	       c->need_wakeup ? " need_wakeup" : "", o->poll ? " poll()" : "", c->n, o->frames,
 	       o->frame_size, o->unaligned ? " unaligned" : "", o->read ? " read" : "");
+	if (o->frags)
+		printf("multi-buffer (--frags): a packet larger than a frame spans several\n");
 	fflush(stdout);
 }
 
@@ -1286,6 +1331,8 @@ static int opts_finish(struct xsk_opts *o)
 		o->read_bytes = LINE;
 	if (o->read && o->bench == BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--read applies to rxdrop and l2fwd, not txonly");
+	if (o->frags && o->bench == BENCH_TXONLY)
+		return report(0, EXIT_FAIL_OPTION, "--frags applies to rxdrop and l2fwd, not txonly");
 	if (o->tx_cycle && o->bench != BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--tx-cycle applies to txonly");
 	if (o->tx_count && o->bench != BENCH_TXONLY)
@@ -1321,6 +1368,10 @@ static int load(struct xdpsock_kern **skelp, const struct xsk_opts *o)
 		return report(-errno, EXIT_FAIL_BPF, "open BPF object");
 	skel->rodata->cfg.queue = o->queue;
 	skel->rodata->cfg.nsocks = o->nsocks;
+	if (o->frags)
+		bpf_program__set_flags(skel->progs.xdpsock_prog,
+				       bpf_program__flags(skel->progs.xdpsock_prog) |
+				       BPF_F_XDP_HAS_FRAGS);
 	err = xdpsock_kern__load(skel);
 	if (err)
 		return report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");

@@ -180,6 +180,61 @@ l2fwd_case() {
 test_l2fwd_native_returns_frames_swapped() { l2fwd_case -N; }
 test_l2fwd_skb_returns_frames_swapped() { l2fwd_case -S --read; }
 
+# jumbo_lab: the lab with a 9000-byte MTU on both veths (5000-byte frames need 3 buffers of a
+# 2048-byte frame: 2048 - 256 bytes of XDP headroom each).
+jumbo_lab() {
+	lab_up
+	ip -n "$NS_A" link set "$VETH_A" mtu 9000 && ip -n "$NS_B" link set "$VETH_B" mtu 9000 ||
+		fail "MTU 9000"
+}
+
+# --frags: every 5000-byte frame arrives whole, as one packet in three buffers, skb and native.
+test_frags_multi_buffer_rxdrop_skb_and_native() {
+	local m n=1000
+	for m in -S -N; do
+		jumbo_lab
+		xsk_start $m --frags -f 2048
+		expect_eq "frags in the banner" "$(jget "$OUT" start "j['frags']")" 1
+		send_a $n --size 5000 --rate 50000 >/dev/null || fail "pktgen failed"
+		xsk_expect_rx $n
+		expect_eq "$m buffers" "$(jget "$OUT" summary "j['total']['rx_bufs']")" $((3 * n))
+		expect_eq "$m bytes" "$(jget "$OUT" summary "j['total']['rx_bytes']")" $((5000 * n))
+		expect_eq "$m dropped" "$(jget "$OUT" summary "j['total']['xdp_stats']['rx_dropped']")" 0
+		lab_down
+	done
+}
+
+# Without --frags the same frames do not fit a frame: skb mode counts each as rx_dropped;
+# native mode refuses to attach at this MTU and says why.
+test_frags_off_large_frames_dropped_or_refused() {
+	local n=500
+	jumbo_lab
+	xsk_start -S -f 2048
+	send_a $n --size 5000 --rate 50000 >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "j['total']['xdp_stats']['rx_dropped']" $n ||
+		fail "rx_dropped never reached $n: $(tail -1 "$OUT" | cut -c1-300)"
+	xsk_stop
+	expect_eq "received" "$(jget "$OUT" summary "j['total']['rx']")" 0
+	local err rc=0
+	err=$(in_b "$XSK" -i "$VETH_B" -N -f 2048 -d 0.1 2>&1 >/dev/null) || rc=$?
+	expect_eq "native without --frags: exit" "$rc" 3
+	echo "$err" | grep -q "MTU is too large.*multi-buffer" || fail "message: $err"
+}
+
+# l2fwd --frags: the three buffers of each packet go back as one frame, MACs swapped once.
+test_frags_l2fwd_returns_whole_frames() {
+	jumbo_lab
+	xsk_start -l -S --frags -f 2048
+	local res n=1000
+	res=$(send_a $n --size 5000 --rate 50000 --expect-back 10) || fail "pktgen failed"
+	expect_eq "frames back" "$(echo "$res" | field received)" $n
+	expect_eq "frames back with MACs swapped" "$(echo "$res" | field swapped)" $n
+	expect_eq "frames back whole (5000 bytes, payload intact)" "$(echo "$res" | field whole)" $n
+	xsk_expect_rx $n
+	expect_eq "summary tx" "$(jget "$OUT" summary "j['total']['tx']")" $n
+	expect_eq "buffers" "$(jget "$OUT" summary "j['total']['rx_bufs']")" $((3 * n))
+}
+
 test_multi_sock_3_accounts_for_all() {
 	lab_up
 	xsk_start -M 3 "${DEEP[@]}"

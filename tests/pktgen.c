@@ -238,7 +238,7 @@ static int packet_socket(const struct iface *dev)
 }
 
 struct result {
-	__u64 sent, errors, received, swapped, elapsed_ns;
+	__u64 sent, errors, received, swapped, whole, elapsed_ns;
 };
 
 /* Stop conditions: count reached (count > 0), or the duration elapsed (duration > 0). */
@@ -373,6 +373,10 @@ static void back_frame(const __u8 *buf, ssize_t n, const struct frame *f, struct
 	res->received++;
 	if (!memcmp(buf, f->src, ETH_ALEN) && !memcmp(buf + ETH_ALEN, f->dst, ETH_ALEN))
 		res->swapped++;
+	/* as long as sent, and the payload after the sequence number unchanged */
+	if (n == (ssize_t)f->len && f->len >= f->seq_off + 4 &&
+	    !memcmp(buf + f->seq_off + 4, f->buf + f->seq_off + 4, f->len - f->seq_off - 4))
+		res->whole++;
 }
 
 /* Read what has come back so far, without waiting. */
@@ -441,6 +445,7 @@ int main(int argc, char **argv)
 	jw_u64(&w, "errors", res.errors);
 	jw_u64(&w, "received", res.received);
 	jw_u64(&w, "swapped", res.swapped);
+	jw_u64(&w, "whole", res.whole);
 	jw_u64(&w, "elapsed_ns", res.elapsed_ns);
 	jw_double(&w, "pps", rate_per_sec(res.sent, 0, res.elapsed_ns));
 	jw_end(&w);

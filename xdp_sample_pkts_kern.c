@@ -44,7 +44,7 @@ int xdp_sample_prog(struct xdp_md *ctx)
 	if (rate > 1 && seq % rate)
 		return XDP_PASS;
 
-	/* the whole frame (a program without frags support only ever sees linear ones) */
+	/* the whole frame, fragments included (xdp_sample_pkts loads it frags-capable) */
 	len = (__u32)bpf_xdp_get_buff_len(ctx);
 	if (!snaplen || snaplen > SAMPLE_SNAPLEN_MAX)
 		snaplen = SAMPLE_SNAPLEN_DEF;

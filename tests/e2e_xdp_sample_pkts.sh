@@ -177,6 +177,29 @@ test_pcap_to_stdout_pipes_into_tcpdump() {
 	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
 }
 
+# MTU 9000: 5000-byte frames are multi-buffer in native mode (veth, page-sized buffers). The
+# program is frags-capable, so it attaches natively and samples whole frames across buffers.
+test_jumbo_multi_buffer_frames_sampled_whole() {
+	sp_lab_up || fail "lab_up"
+	ip -n "$NS_A" link set "$VETH_A" mtu 9000 && ip -n "$NS_B" link set "$VETH_B" mtu 9000 ||
+		fail "MTU 9000"
+	local n=100
+	sp_start --mode native --snaplen 6000 --pages 512	# 2 MiB per CPU: no sample lost
+	send_a $n --size 5000 --rate 20000 >/dev/null || fail "pktgen failed"
+	wait_until 10 has_samples "$OUT" $n || fail "only $(nsamples "$OUT") of $n samples"
+	sp_stop
+	check_samples "$OUT" "
+want('samples', len(s), $n)
+for o in s:
+    d = bytes.fromhex(o['data'])
+    want('len, cap, data', (o['len'], o['cap'], len(d)), (5000, 5000, 5000))
+    want('payload magic', d[42:46], b'XDPS')
+    want('payload pattern to the last byte', d[50:], bytes(i & 0xff for i in range(50, 5000)))
+want('sequence numbers', sorted(int.from_bytes(bytes.fromhex(o['data'])[46:50], 'big') for o in s),
+     list(range($n)))
+want('summary received, lost', (summ['received'], summ['lost']), ($n, 0))"
+}
+
 test_sample_rate_4_exact() {
 	sp_lab_up || fail "lab_up"
 	local n=400

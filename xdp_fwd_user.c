@@ -520,6 +520,10 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 		goto out;
 	}
 	skel->rodata->cfg.fib_flags = opt->direct ? BPF_FIB_LOOKUP_DIRECT : 0;
+	/* it reads only the headers, in the first buffer: frags-capable, so jumbo-MTU routers
+	 * forward multi-buffer frames in XDP too */
+	bpf_program__set_flags(skel->progs.xdp_fwd_prog,
+			       bpf_program__flags(skel->progs.xdp_fwd_prog) | BPF_F_XDP_HAS_FRAGS);
 	err = maps_reuse(skel, pins, reused);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "reuse the maps pinned in %s (another version?)",

@@ -101,7 +101,7 @@ s.setsockopt(socket.SOL_SOCKET, 33, 1 << 26)	# SO_RCVBUFFORCE: bursts must not o
 s.bind((dev, 0))
 s.settimeout(0.1)
 open(ready, "w").close()
-res = {"n": 0, "ttl": {}, "bad_csum": 0}
+res = {"n": 0, "ttl": {}, "bad_csum": 0, "len": {}}
 start = time.monotonic(); done_at = None
 def csum_ok(h):
     s = sum(struct.unpack("!%dH" % (len(h) // 2), h))
@@ -135,6 +135,7 @@ while True:
     res["n"] += 1
     res["ttl"][str(ttl)] = res["ttl"].get(str(ttl), 0) + 1
     res["bad_csum"] += not ok
+    res["len"][str(len(buf))] = res["len"].get(str(len(buf)), 0) + 1
     if res["n"] == n:
         done_at = time.monotonic()
 print(json.dumps(res))
@@ -231,6 +232,27 @@ test_ipv6_forwarded_exactly_once_hop_limit_minus_one() {
 	expect_eq "xdp_fwd fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" $N
 	expect_eq "xdp_fwd tx on $VETH_R2" "$(counter "$VETH_R2" "['tx']")" $N
 	expect_eq "kernel Ip6OutForwDatagrams delta" "$(($(ip_fwd_datagrams 6) - k0))" 0
+}
+
+# MTU 9000 on every device: 5000-byte frames are multi-buffer in native XDP on veth. xdp_fwd is
+# frags-capable, so it attaches and forwards them whole (a frags-capable XDP_PASS on C's veth).
+test_jumbo_frames_forwarded_whole() {
+	fwd_lab
+	local d
+	ip -n "$NS_A" link set dev "$VETH_A" xdp off
+	ip -n "$NS_C" link set dev "$VETH_C" xdp off
+	for d in "$NS_A:$VETH_A" "$NS_B:$VETH_B" "$NS_B:$VETH_R2" "$NS_C:$VETH_C"; do
+		ip -n "${d%%:*}" link set "${d#*:}" mtu 9000 || fail "MTU 9000 on ${d#*:}"
+	done
+	ip -n "$NS_C" link set dev "$VETH_C" xdpdrv obj "$O/tests/xdp_floor_kern.o" \
+		sec xdp.frags || fail "frags-capable XDP_PASS on $VETH_C"
+	fwd_attach_both --mode native
+	recv_start "$NS_C" "$VETH_C" $N
+	send_a $N --dst-ip "$IP_C" --size 5000 --rate 20000 >/dev/null || fail "pktgen failed"
+	recv_expect $N 63
+	expect_eq "lengths" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["len"])' \
+		"$RECV_OUT")" "{'5000': $N}"
+	expect_eq "forwarded in XDP" "$(counter "$VETH_B" "['fwd']")" $N
 }
 
 test_reverse_direction() {

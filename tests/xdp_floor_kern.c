@@ -15,4 +15,11 @@ int xdp_floor_pass(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* The same, frags-capable (BPF_F_XDP_HAS_FRAGS): attaches at jumbo MTUs. */
+SEC("xdp.frags")
+int xdp_floor_pass_frags(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

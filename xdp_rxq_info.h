@@ -5,7 +5,7 @@
 
 #define RXQ_MAX 64		/* rxq_stats slot RXQ_MAX counts every queue index >= RXQ_MAX */
 #define RXQ_LINE 64		/* bytes per cache line touched by --read-bytes */
-#define RXQ_READ_MAX 4096	/* largest --read-bytes (linear part of the frame only) */
+#define RXQ_READ_MAX 9216	/* largest --read-bytes (a jumbo frame, across its buffers) */
 
 enum rxq_flags {
 	RXQ_F_READ = 1U << 0,		/* touch the payload (the DDIO/cache-miss experiment) */

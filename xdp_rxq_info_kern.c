@@ -23,19 +23,26 @@ struct {
 /* Keep a loaded value alive without spending an instruction on it. */
 #define KEEP(v) asm volatile("" : : "r"(v))
 
-/* Read one byte of every cache line below cfg.read_bytes; returns false if the frame ends first. */
-static __always_inline int touch(void *data, void *data_end)
+/*
+ * Read one byte of every cache line below cfg.read_bytes; returns false if the frame ends
+ * first. Lines in the first buffer are plain loads; lines of a multi-buffer frame's other
+ * buffers (the program is loaded frags-capable) are read with bpf_xdp_load_bytes().
+ */
+static __always_inline int touch(struct xdp_md *ctx, void *data, void *data_end)
 {
-	__u8 acc = 0;
+	__u8 acc = 0, b;
 
 	for (__u32 i = 0; i < RXQ_READ_MAX / RXQ_LINE; i++) {
 		__u8 *p = (__u8 *)data + i * RXQ_LINE;
 
 		if (i * RXQ_LINE >= cfg.read_bytes)
 			break;
-		if ((void *)(p + 1) > data_end)
-			return 0;
-		acc ^= *p;
+		if ((void *)(p + 1) <= data_end)
+			acc ^= *p;
+		else if (bpf_xdp_load_bytes(ctx, i * RXQ_LINE, &b, 1))
+			return 0;	/* past the end of the whole frame */
+		else
+			acc ^= b;
 	}
 	KEEP(acc);
 	return 1;
@@ -73,7 +80,7 @@ int xdp_rxq_info_prog(struct xdp_md *ctx)
 		r->bad_ifindex++;
 
 	if (cfg.flags & RXQ_F_READ)
-		ok = touch(data, data_end);
+		ok = touch(ctx, data, data_end);
 	if (cfg.flags & RXQ_F_SWAPMAC)
 		ok &= swap_mac(data, data_end);
 	if (!ok)

@@ -193,7 +193,7 @@ test_frags_multi_buffer_rxdrop_skb_and_native() {
 	local m n=1000
 	for m in -S -N; do
 		jumbo_lab
-		xsk_start $m --frags -f 2048
+		xsk_start $m --frags "${DEEP[@]}"
 		expect_eq "frags in the banner" "$(jget "$OUT" start "j['frags']")" 1
 		send_a $n --size 5000 --rate 50000 >/dev/null || fail "pktgen failed"
 		xsk_expect_rx $n
@@ -209,7 +209,7 @@ test_frags_multi_buffer_rxdrop_skb_and_native() {
 test_frags_off_large_frames_dropped_or_refused() {
 	local n=500
 	jumbo_lab
-	xsk_start -S -f 2048
+	xsk_start -S "${DEEP[@]}"
 	send_a $n --size 5000 --rate 50000 >/dev/null || fail "pktgen failed"
 	wait_until 10 jeq "$OUT" interval "j['total']['xdp_stats']['rx_dropped']" $n ||
 		fail "rx_dropped never reached $n: $(tail -1 "$OUT" | cut -c1-300)"
@@ -224,7 +224,7 @@ test_frags_off_large_frames_dropped_or_refused() {
 # l2fwd --frags: the three buffers of each packet go back as one frame, MACs swapped once.
 test_frags_l2fwd_returns_whole_frames() {
 	jumbo_lab
-	xsk_start -l -S --frags -f 2048
+	xsk_start -l -S --frags "${DEEP[@]}"
 	local res n=1000
 	res=$(send_a $n --size 5000 --rate 50000 --expect-back 10) || fail "pktgen failed"
 	expect_eq "frames back" "$(echo "$res" | field received)" $n

@@ -56,6 +56,7 @@
 #define RING_SIZE 2048		/* default rx, tx and completion ring entries */
 #define MAX_BATCH 2048		/* most descriptors handled in one ring operation */
 #define LINE 64			/* bytes per cache line touched by --read-bytes */
+#define TX_SIZE_MAX 9216	/* txonly: largest frame (several buffers with --frags) */
 #define POLL_MS 100		/* -p: poll() timeout, also bounds the reaction to a stop */
 #define IRQ_MAX 64		/* -I: interrupts matched */
 #define IRQ_CPUS 1024		/* -I: CPU columns of /proc/interrupts */
@@ -124,7 +125,7 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("ring-size", 0, OPT_U32, ring_size, "N",
 	  "RX, TX and completion ring entries (a power of 2)", .min = 64, .max = 65536),
 	O("frags", 0, OPT_BOOL, frags, NULL,
-	  "rxdrop/l2fwd: multi-buffer packets larger than a frame (XDP_USE_SG, xdp.frags)"),
+	  "multi-buffer packets larger than a frame (XDP_USE_SG; txonly: -s above the frame size)"),
 	O("busy-poll", 'B', OPT_BOOL, busy_poll, NULL,
 	  "busy poll (SO_PREFER_BUSY_POLL, SO_BUSY_POLL 20 us, budget = batch)"),
 	O("multi-sock", 'M', OPT_U32, nsocks, "N",
@@ -132,7 +133,8 @@ static const struct opt_def xsk_opt_defs[] = {
 	  .max = XSK_MAX_SOCKS),
 	O("tx-pkt-count", 'C', OPT_U32, tx_count, "N", "txonly: send N frames, then stop"),
 	O("tx-pkt-size", 's', OPT_U32, tx_size, "BYTES",
-	  "txonly: frame length without FCS, 64 up to the frame size", .min = 64, .max = 4096),
+	  "txonly: frame length without FCS, 64 up to the frame size (more with --frags)",
+	  .min = 64, .max = TX_SIZE_MAX),
 	O("tx-pkt-pattern", 'P', OPT_U32, tx_pattern, "U32", "txonly: payload fill pattern (0x... accepted)"),
 	O("tx-cycle", 'T', OPT_U32, tx_cycle, "USEC",
 	  "txonly: one batch per socket every USEC microseconds (cyclic TX; jitter in the summary)",
@@ -221,6 +223,8 @@ struct ctx {
 		__u64 next, prev, n, min, max, sum, late_max;
 	} cyc;
 	__u32 frame_len;	/* txonly frame length */
+	__u32 tx_bufs;		/* txonly: buffers per frame (several with --frags), UMEM frames
+				 * grouped in slots of that many; the free list holds slot heads */
 	volatile __u8 sink;	/* --read: keeps the loads */
 	int stop;		/* main() -> data thread (atomic) */
 	int done_fd;		/* data thread -> main(): txonly -C finished (eventfd) */
@@ -241,6 +245,14 @@ static inline __u64 rd(const __u64 *p)
 static inline bool stopping(struct ctx *c)
 {
 	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
+}
+
+/* txonly: bytes of the frame in its buffer j (the last one holds the rest). */
+static inline __u32 tx_part_len(const struct ctx *c, __u32 j)
+{
+	__u32 fs = c->opt->frame_size;
+
+	return j + 1 < c->tx_bufs ? fs : c->frame_len - j * fs;
 }
 
 static inline __u64 frame_base(const struct ctx *c, __u64 addr)
@@ -319,19 +331,24 @@ static void free_put(struct ctx *c, const __u64 *addrs, __u32 n)
 static void reap_tx(struct ctx *c, struct sock *s, bool to_fill)
 {
 	__u64 addrs[MAX_BATCH];
-	__u32 idx, n;
+	__u32 idx, n, heads = 0;
 
 	if (!c->fr.in_tx)
 		return;
 	n = xsk_ring_cons__peek(&c->cq, MAX_BATCH, &idx);
 	if (!n)
 		return;
-	for (__u32 i = 0; i < n; i++)
-		addrs[i] = frame_base(c, *xsk_ring_cons__comp_addr(&c->cq, idx + i));
+	for (__u32 i = 0; i < n; i++) {
+		__u64 a = frame_base(c, *xsk_ring_cons__comp_addr(&c->cq, idx + i));
+
+		/* txonly keeps slot heads only: the slot's other buffers come back with it */
+		if (to_fill || c->tx_bufs <= 1 || (a / c->opt->frame_size) % c->tx_bufs == 0)
+			addrs[heads++] = a;
+	}
 	xsk_ring_cons__release(&c->cq, n);
 	c->fr.in_tx -= n;
-	if (!to_fill || !fill_put(c, s, addrs, n))
-		free_put(c, addrs, n);
+	if (!to_fill || !fill_put(c, s, addrs, heads))
+		free_put(c, addrs, heads);
 }
 
 static void rxdrop(struct ctx *c, struct sock *s)
@@ -414,22 +431,29 @@ static void l2fwd(struct ctx *c, struct sock *s)
 static void txonly(struct ctx *c, struct sock *s)
 {
 	__u64 left = c->opt->tx_count ? c->opt->tx_count - c->tx_sent : ~0ULL;
-	__u32 n = c->opt->batch, idx;
+	__u32 n = c->opt->batch, k = c->tx_bufs, idx;
 
 	reap_tx(c, s, false);
+	if (n * k > c->opt->ring_size)
+		n = c->opt->ring_size / k;
 	if (n > c->fr.nfree)
 		n = c->fr.nfree;
 	if (n > left)
 		n = (__u32)left;
-	if (n && xsk_ring_prod__reserve(&s->tx, n, &idx) == n) {
+	if (n && xsk_ring_prod__reserve(&s->tx, n * k, &idx) == n * k) {
 		for (__u32 i = 0; i < n; i++) {
-			struct xdp_desc *t = xsk_ring_prod__tx_desc(&s->tx, idx + i);
+			__u64 head = c->fr.free[--c->fr.nfree];
 
-			t->addr = c->fr.free[--c->fr.nfree];
-			t->len = c->frame_len;
+			for (__u32 j = 0; j < k; j++) {
+				struct xdp_desc *t = xsk_ring_prod__tx_desc(&s->tx, idx + i * k + j);
+
+				t->addr = head + (__u64)j * c->opt->frame_size;
+				t->len = tx_part_len(c, j);
+				t->options = j + 1 < k ? XDP_PKT_CONTD : 0;
+			}
 		}
-		xsk_ring_prod__submit(&s->tx, n);
-		c->fr.in_tx += n;
+		xsk_ring_prod__submit(&s->tx, n * k);
+		c->fr.in_tx += n * k;
 		c->tx_sent += n;
 		bump(&s->tx_pkts, n);
 	}
@@ -727,7 +751,7 @@ static int frame_build(__u8 *buf, const struct xsk_opts *o)
 static int frames_init(struct ctx *c)
 {
 	const struct xsk_opts *o = c->opt;
-	__u8 tmpl[4096];
+	__u8 tmpl[TX_SIZE_MAX];
 	__u32 idx;
 	int err;
 
@@ -736,11 +760,13 @@ static int frames_init(struct ctx *c)
 		if (err)
 			return report(err, EXIT_FAIL, "build the txonly frame");
 		c->frame_len = o->tx_size;
-		for (__u32 i = 0; i < o->frames; i++) {
-			__u64 addr = (__u64)i * o->frame_size;
-
-			memcpy((__u8 *)c->area + addr, tmpl, o->tx_size);
-			c->fr.free[c->fr.nfree++] = addr;
+		c->tx_bufs = (o->tx_size + o->frame_size - 1) / o->frame_size;
+		/* frame i holds part i % tx_bufs of the frame; whole slots only */
+		for (__u32 i = 0; i + c->tx_bufs <= o->frames; i += c->tx_bufs) {
+			for (__u32 j = 0; j < c->tx_bufs; j++)
+				memcpy((__u8 *)c->area + (__u64)(i + j) * o->frame_size,
+				       tmpl + j * o->frame_size, tx_part_len(c, j));
+			c->fr.free[c->fr.nfree++] = (__u64)i * o->frame_size;
 		}
 		return 0;
 	}
@@ -1151,7 +1177,10 @@ static void drain(struct ctx *c, struct acct *a)
 	}
 	a->frames = c->opt->frames;
 	a->fill_ring = ring_used_prod(&c->fq);
-	a->free = c->fr.nfree;
+	/* txonly: each slot head on the free list stands for a whole slot; frames beyond the
+	 * last whole slot are never used */
+	a->free = c->tx_bufs > 1 ? (__u64)c->fr.nfree * c->tx_bufs + c->opt->frames % c->tx_bufs
+				 : c->fr.nfree;
 	a->tx_pending = c->fr.in_tx;
 	a->held = 0;	/* the data thread holds frames only inside one call */
 	a->kernel = c->fr.in_fill > a->fill_ring ? c->fr.in_fill - a->fill_ring : 0;
@@ -1199,7 +1228,10 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
-	if (o->frags)
+	if (o->frags && o->bench == BENCH_TXONLY)
+		printf("Multi-buffer: %s packets sent, %u buffer(s) each\n",
+		       fmt_u64(b1, r->cur.total.tx - r->first.total.tx, sep), r->c->tx_bufs);
+	else if (o->frags)
 		printf("Multi-buffer: %s packets in %s buffers, %s bytes\n",
 		       fmt_u64(b1, r->cur.total.rx - r->first.total.rx, sep),
 		       fmt_u64(b2, r->cur.total.rx_bufs - r->first.total.rx_bufs, sep),
@@ -1257,6 +1289,7 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 		jw_u64(&w, "tx_budget", c->tx_budget);
 		jw_u64(&w, "read_bytes", o->read ? o->read_bytes : 0);
 		jw_u64(&w, "tx_size", o->bench == BENCH_TXONLY ? o->tx_size : 0);
+		jw_u64(&w, "tx_bufs", o->bench == BENCH_TXONLY ? c->tx_bufs : 0);
 		jw_u64(&w, "prog_id", xa->prog_id);
 		jw_end(&w);
 		return;
@@ -1297,7 +1330,7 @@ static __u32 dev_queues(const char *ifname)
 
 static int opts_finish(struct xsk_opts *o)
 {
-	__u8 frame[4096];
+	__u8 frame[TX_SIZE_MAX];
 	__u32 nq;
 
 	if (o->rxdrop + o->txonly + o->l2fwd > 1)
@@ -1322,17 +1355,15 @@ static int opts_finish(struct xsk_opts *o)
 	if (o->ring_size & (o->ring_size - 1))
 		return report(0, EXIT_FAIL_OPTION, "bad --ring-size %u (want a power of 2)",
 			      o->ring_size);
-	if (o->tx_size > o->frame_size)
-		return report(0, EXIT_FAIL_OPTION, "--tx-pkt-size %u exceeds the frame size %u",
-			      o->tx_size, o->frame_size);
+	if (o->tx_size > o->frame_size && !o->frags)
+		return report(0, EXIT_FAIL_OPTION, "--tx-pkt-size %u exceeds the frame size %u "
+			      "(--frags sends it in several buffers)", o->tx_size, o->frame_size);
 	if (o->read_bytes)
 		o->read = true;
 	else if (o->read)
 		o->read_bytes = LINE;
 	if (o->read && o->bench == BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--read applies to rxdrop and l2fwd, not txonly");
-	if (o->frags && o->bench == BENCH_TXONLY)
-		return report(0, EXIT_FAIL_OPTION, "--frags applies to rxdrop and l2fwd, not txonly");
 	if (o->tx_cycle && o->bench != BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--tx-cycle applies to txonly");
 	if (o->tx_count && o->bench != BENCH_TXONLY)

@@ -221,6 +221,27 @@ test_frags_off_large_frames_dropped_or_refused() {
 	echo "$err" | grep -q "MTU is too large.*multi-buffer" || fail "message: $err"
 }
 
+# txonly --frags -s 5000 on 2048-byte frames: each frame goes out in three buffers, and the
+# receiver's IP/UDP stack takes every one as a valid 5000-byte datagram (checksums included).
+test_frags_txonly_sends_valid_jumbo_frames() {
+	jumbo_lab
+	local n=1000 np0 ce0 rx0 out
+	rx0=$(snmp "$NS_B" Ip InReceives)
+	np0=$(snmp "$NS_B" Udp NoPorts)
+	ce0=$(snmp "$NS_B" Udp InCsumErrors)
+	out="$(tmpdir)/txf.json"
+	in_a "$XSK" -i "$VETH_A" -t --frags -s 5000 -f 2048 -C $n --tx-dmac "$MAC_B" \
+		--tx-saddr "$IP_A" --tx-daddr "$IP_B" --json -n 0.2 >"$out" 2>"$out.err" ||
+		fail "xdpsock -t --frags exit $?: $(cat "$out.err")"
+	expect_eq "buffers per frame" "$(jget "$out" start "j['tx_bufs']")" 3
+	expect_eq "summary tx" "$(jget "$out" summary "j['total']['tx']")" $n
+	expect_eq "UMEM books" "$(jget "$out" summary "j['umem']['ok']")" 1
+	wait_until 5 test "$(($(snmp "$NS_B" Udp NoPorts) - np0))" -ge $n
+	expect_eq "IPv4 packets received" "$(($(snmp "$NS_B" Ip InReceives) - rx0))" $n
+	expect_eq "UDP datagrams to port 9" "$(($(snmp "$NS_B" Udp NoPorts) - np0))" $n
+	expect_eq "UDP checksum errors" "$(($(snmp "$NS_B" Udp InCsumErrors) - ce0))" 0
+}
+
 # l2fwd --frags: the three buffers of each packet go back as one frame, MACs swapped once.
 test_frags_l2fwd_returns_whole_frames() {
 	jumbo_lab

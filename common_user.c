@@ -554,6 +554,11 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 	return 0;
 }
 
+void xdp_prog_frags_capable(struct bpf_program *prog)
+{
+	bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_HAS_FRAGS);
+}
+
 /* ------------------------------------------------------------------ per-CPU maps */
 
 int ncpus_possible(void)

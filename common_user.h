@@ -132,6 +132,9 @@ void xdp_attach_release(struct xdp_attach *xa);		/* idempotent */
 int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 			 const struct iface *ifc, enum xdp_mode mode, bool force);
 int xdp_busy_report(const struct iface *ifc, __u32 prog_id);	/* prints; EXIT_FAIL_XDP */
+/* Before load: mark a program that never reads past its first buffer (or reads the rest with
+ * bpf_xdp_load_bytes) as frags-capable, so it attaches at jumbo MTUs (BPF_F_XDP_HAS_FRAGS). */
+void xdp_prog_frags_capable(struct bpf_program *prog);
 const char *xdp_mode_str(enum xdp_mode mode);
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len);	/* name of a loaded program by id */
 

@@ -522,8 +522,7 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 	skel->rodata->cfg.fib_flags = opt->direct ? BPF_FIB_LOOKUP_DIRECT : 0;
 	/* it reads only the headers, in the first buffer: frags-capable, so jumbo-MTU routers
 	 * forward multi-buffer frames in XDP too */
-	bpf_program__set_flags(skel->progs.xdp_fwd_prog,
-			       bpf_program__flags(skel->progs.xdp_fwd_prog) | BPF_F_XDP_HAS_FRAGS);
+	xdp_prog_frags_capable(skel->progs.xdp_fwd_prog);
 	err = maps_reuse(skel, pins, reused);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "reuse the maps pinned in %s (another version?)",

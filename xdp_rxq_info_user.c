@@ -459,9 +459,7 @@ int main(int argc, char **argv)
 	skel->rodata->cfg.read_bytes = opt.read_bytes;
 	/* it reads past the first buffer only through bpf_xdp_load_bytes: frags-capable, so it
 	 * attaches at jumbo MTUs in native mode too */
-	bpf_program__set_flags(skel->progs.xdp_rxq_info_prog,
-			       bpf_program__flags(skel->progs.xdp_rxq_info_prog) |
-			       BPF_F_XDP_HAS_FRAGS);
+	xdp_prog_frags_capable(skel->progs.xdp_rxq_info_prog);
 	err = xdp_rxq_info_kern__load(skel);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");

@@ -755,8 +755,7 @@ int main(int argc, char **argv)
 	skel->rodata->cfg.rate = opt.rate;
 	/* it never reads the frame itself (bpf_perf_event_output copies, across fragments), so it
 	 * can run on multi-buffer frames: jumbo MTUs, native mode included */
-	bpf_program__set_flags(skel->progs.xdp_sample_prog,
-			       bpf_program__flags(skel->progs.xdp_sample_prog) | BPF_F_XDP_HAS_FRAGS);
+	xdp_prog_frags_capable(skel->progs.xdp_sample_prog);
 	err = xdp_sample_pkts_kern__load(skel);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");

@@ -1400,9 +1400,7 @@ static int load(struct xdpsock_kern **skelp, const struct xsk_opts *o)
 	skel->rodata->cfg.queue = o->queue;
 	skel->rodata->cfg.nsocks = o->nsocks;
 	if (o->frags)
-		bpf_program__set_flags(skel->progs.xdpsock_prog,
-				       bpf_program__flags(skel->progs.xdpsock_prog) |
-				       BPF_F_XDP_HAS_FRAGS);
+		xdp_prog_frags_capable(skel->progs.xdpsock_prog);
 	err = xdpsock_kern__load(skel);
 	if (err)
 		return report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");

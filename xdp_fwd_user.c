@@ -233,29 +233,25 @@ static void pins_remove(const struct pins *p)
 }
 
 struct maps {
-	int stats_fd, stats_hi_fd, ports_fd;
+	int fd[MAP_N];		/* by MAP_*; -1 when not open */
 };
-#define MAPS_NONE { -1, -1, -1 }
+#define MAPS_NONE { { -1, -1, -1 } }
 
 static void maps_close(struct maps *m)
 {
-	if (m->stats_fd >= 0)
-		close(m->stats_fd);
-	if (m->stats_hi_fd >= 0)
-		close(m->stats_hi_fd);
-	if (m->ports_fd >= 0)
-		close(m->ports_fd);
-	m->stats_fd = m->stats_hi_fd = m->ports_fd = -1;
+	for (int i = 0; i < MAP_N; i++) {
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+		m->fd[i] = -1;
+	}
 }
 
 /* Open the pinned maps; -ENOENT when xdp_fwd runs nowhere in this namespace. */
 static int maps_open(const struct pins *p, struct maps *m)
 {
-	int *fds[MAP_N] = { &m->stats_fd, &m->stats_hi_fd, &m->ports_fd };
-
 	for (int i = 0; i < MAP_N; i++) {
-		*fds[i] = bpf_obj_get(p->path[i]);
-		if (*fds[i] < 0) {
+		m->fd[i] = bpf_obj_get(p->path[i]);
+		if (m->fd[i] < 0) {
 			int err = -errno;
 
 			maps_close(m);
@@ -268,7 +264,7 @@ static int maps_open(const struct pins *p, struct maps *m)
 /* A device's counters: in the array below FWD_STATS_DIRECT, in the hash above (xdp_fwd.h). */
 static int stats_fd_of(const struct maps *m, __u32 ifindex)
 {
-	return ifindex < FWD_STATS_DIRECT ? m->stats_fd : m->stats_hi_fd;
+	return m->fd[ifindex < FWD_STATS_DIRECT ? MAP_STATS : MAP_STATS_HI];
 }
 
 /* Zero a device's counters (creating its hash entry when it has one). */
@@ -290,7 +286,7 @@ static void stats_drop(const struct maps *m, __u32 key)
 	if (key < FWD_STATS_DIRECT)
 		stats_reset(m, key, ncpus_possible());
 	else
-		bpf_map_delete_elem(m->stats_hi_fd, &key);
+		bpf_map_delete_elem(m->fd[MAP_STATS_HI], &key);
 }
 
 /* Number of devices in the devmap (the devices xdp_fwd runs on), or -errno. */
@@ -403,7 +399,7 @@ static void port_undo(struct port *pt, int prog_fd, const struct maps *m)
 	if (!pt->attached && pt->old_fd < 0)
 		return;		/* refused before anything changed */
 	if (!pt->had_port) {
-		bpf_map_delete_elem(m->ports_fd, &key);
+		bpf_map_delete_elem(m->fd[MAP_PORTS], &key);
 		stats_drop(m, key);
 	}
 	if (pt->attached)
@@ -540,9 +536,13 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 		goto out;
 	}
 	prog_fd = bpf_program__fd(skel->progs.xdp_fwd_prog);
-	m.stats_fd = bpf_map__fd(skel->maps.xdp_fwd_stats);
-	m.stats_hi_fd = bpf_map__fd(skel->maps.xdp_fwd_stats_hi);
-	m.ports_fd = bpf_map__fd(skel->maps.xdp_fwd_ports);
+	{
+		struct bpf_map *maps[MAP_N];
+
+		skel_maps(skel, maps);
+		for (int j = 0; j < MAP_N; j++)
+			m.fd[j] = bpf_map__fd(maps[j]);
+	}
 	{
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
@@ -558,7 +558,7 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 		pt->ifc = opt->devs.v[i];
 		pt->old_fd = -1;
 		touched = i + 1;
-		pt->had_port = !bpf_map_lookup_elem(m.ports_fd, &key, &val);
+		pt->had_port = !bpf_map_lookup_elem(m.fd[MAP_PORTS], &key, &val);
 		err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->mode, opt->force);
 		if (err) {
 			ret = attach_error(opt, pt, err);
@@ -569,7 +569,7 @@ static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
 			ret = report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
 			break;
 		}
-		if (bpf_map_update_elem(m.ports_fd, &key, &key, BPF_ANY)) {
+		if (bpf_map_update_elem(m.fd[MAP_PORTS], &key, &key, BPF_ANY)) {
 			ret = report(-errno, EXIT_FAIL_XDP, "add %s to the devmap", pt->ifc.name);
 			break;
 		}
@@ -598,9 +598,9 @@ out:
 	for (int j = 0; j < touched; j++)
 		if (ports[j].old_fd >= 0)
 			close(ports[j].old_fd);
-	if (ret && m.ports_fd >= 0 && ports_list(m.ports_fd, NULL, 0) == 0)
+	if (ret && m.fd[MAP_PORTS] >= 0 && ports_list(m.fd[MAP_PORTS], NULL, 0) == 0)
 		pins_remove(pins);	/* nothing of ours runs anywhere: leave nothing pinned */
-	else if (ret && m.ports_fd < 0)
+	else if (ret && m.fd[MAP_PORTS] < 0)
 		rmdir(pins->dir);	/* only when we created it empty */
 	xdp_fwd_kern__destroy(skel);
 	return ret;
@@ -646,7 +646,7 @@ static int do_detach(const struct fwd_opts *opt, const struct pins *pins)
 
 	err = maps_open(pins, &m);
 	if (!err)
-		stats_id = map_id(m.stats_fd);
+		stats_id = map_id(m.fd[MAP_STATS]);
 	/* check every device first: refuse as a whole, never half */
 	for (int i = 0; i < opt->devs.n; i++) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -684,13 +684,13 @@ static int do_detach(const struct fwd_opts *opt, const struct pins *pins)
 			ret = report(err, EXIT_FAIL_XDP, "detach program %u from %s", ids[i], d->name);
 			continue;
 		}
-		if (m.ports_fd >= 0) {
-			bpf_map_delete_elem(m.ports_fd, &key);
+		if (m.fd[MAP_PORTS] >= 0) {
+			bpf_map_delete_elem(m.fd[MAP_PORTS], &key);
 			stats_drop(&m, key);
 		}
 		printf("xdp_fwd: detached from %s (program %u)\n", d->name, ids[i]);
 	}
-	if (m.ports_fd >= 0 && ports_list(m.ports_fd, NULL, 0) == 0) {
+	if (m.fd[MAP_PORTS] >= 0 && ports_list(m.fd[MAP_PORTS], NULL, 0) == 0) {
 		pins_remove(pins);
 		printf("xdp_fwd: last device detached; removed %s\n", pins->dir);
 	}
@@ -882,14 +882,14 @@ static int stats_devices(struct stats_run *s)
 		for (int i = 0; i < s->opt->devs.n; i++) {
 			__u32 key = (__u32)s->opt->devs.v[i].ifindex, val;
 
-			if (bpf_map_lookup_elem(s->m.ports_fd, &key, &val))
+			if (bpf_map_lookup_elem(s->m.fd[MAP_PORTS], &key, &val))
 				return report(0, EXIT_FAIL_OPTION, "xdp_fwd does not run on %s",
 					      s->opt->devs.v[i].name);
 			s->dev[s->n++] = s->opt->devs.v[i];
 		}
 		return 0;
 	}
-	n = ports_list(s->m.ports_fd, keys, FWD_PORTS_MAX);
+	n = ports_list(s->m.fd[MAP_PORTS], keys, FWD_PORTS_MAX);
 	if (n < 0)
 		return report(n, EXIT_FAIL, "list devices");
 	if (n > FWD_PORTS_MAX)

@@ -351,6 +351,14 @@ static void reap_tx(struct ctx *c, struct sock *s, bool to_fill)
 		free_put(c, addrs, heads);
 }
 
+/* Received buffers: pkts packets (buffers without XDP_PKT_CONTD) in n buffers of bytes. */
+static void count_rx(struct sock *s, __u64 pkts, __u32 n, __u64 bytes)
+{
+	bump(&s->rx_pkts, pkts);
+	bump(&s->rx_bufs, n);
+	bump(&s->rx_bytes, bytes);
+}
+
 static void rxdrop(struct ctx *c, struct sock *s)
 {
 	__u32 batch = c->opt->batch, idx, n;
@@ -373,9 +381,7 @@ static void rxdrop(struct ctx *c, struct sock *s)
 	}
 	xsk_ring_cons__release(&s->rx, n);
 	c->fr.in_fill -= n;
-	bump(&s->rx_pkts, pkts);
-	bump(&s->rx_bufs, n);
-	bump(&s->rx_bytes, bytes);
+	count_rx(s, pkts, n, bytes);
 	if (!fill_put(c, s, addrs, n))
 		free_put(c, addrs, n);
 }
@@ -421,9 +427,7 @@ static void l2fwd(struct ctx *c, struct sock *s)
 	xsk_ring_cons__release(&s->rx, n);
 	c->fr.in_fill -= n;
 	c->fr.in_tx += n;
-	bump(&s->rx_pkts, pkts);
-	bump(&s->rx_bufs, n);
-	bump(&s->rx_bytes, bytes);
+	count_rx(s, pkts, n, bytes);
 	bump(&s->tx_pkts, pkts);
 	kick_tx(c, s);
 }
@@ -481,7 +485,8 @@ static void cycle_wait(struct ctx *c)
 		c->cyc.late_max = now - c->cyc.next;
 	if (c->cyc.prev) {
 		d = now - c->cyc.prev;
-		c->cyc.min = c->cyc.n > 1 && c->cyc.min < d ? c->cyc.min : d;
+		if (!c->cyc.min || d < c->cyc.min)
+			c->cyc.min = d;
 		if (d > c->cyc.max)
 			c->cyc.max = d;
 		c->cyc.sum += d;
@@ -498,8 +503,7 @@ static bool tx_all_sent(const struct ctx *c)
 
 static bool tx_finished(const struct ctx *c)
 {
-	return c->opt->bench == BENCH_TXONLY && c->opt->tx_count && c->tx_sent >= c->opt->tx_count &&
-	       !c->fr.in_tx;
+	return c->opt->bench == BENCH_TXONLY && tx_all_sent(c) && !c->fr.in_tx;
 }
 
 static void *data_thread(void *arg)
@@ -1036,6 +1040,15 @@ static void json_prog(struct jw *w, const struct run *r)
 	jw_obj_end(w);
 }
 
+/* -I: interrupts per packet (received + sent) since the start; 0 before the first packet. */
+static double irq_per_pkt(const struct run *r, const struct snap *now)
+{
+	__u64 irqs = now->irq_total - r->first.irq_total;
+	__u64 pkts = now->total.rx + now->total.tx - r->first.total.rx - r->first.total.tx;
+
+	return pkts ? (double)irqs / (double)pkts : 0;
+}
+
 /* -I: counts since the start (then: the snapshot the rate is taken from). */
 static void json_irq(struct jw *w, const struct run *r, const struct snap *now,
 		     const struct snap *then, __u64 dt)
@@ -1050,9 +1063,7 @@ static void json_irq(struct jw *w, const struct run *r, const struct snap *now,
 	jw_arr_end(w);
 	jw_u64(w, "count", now->irq_total - r->first.irq_total);
 	jw_double(w, "per_sec", rate_per_sec(now->irq_total, then->irq_total, dt));
-	jw_double(w, "per_pkt", now->total.rx + now->total.tx > r->first.total.rx + r->first.total.tx ?
-		  (double)(now->irq_total - r->first.irq_total) /
-		  (double)(now->total.rx + now->total.tx - r->first.total.rx - r->first.total.tx) : 0);
+	jw_double(w, "per_pkt", irq_per_pkt(r, now));
 	jw_arr(w, "per_cpu");
 	for (int k = 0; k < r->irq.ncols; k++) {
 		jw_obj(w, NULL);
@@ -1065,11 +1076,15 @@ static void json_irq(struct jw *w, const struct run *r, const struct snap *now,
 	jw_obj_end(w);
 }
 
+/* -T: the mean period (start to start) in microseconds; n starts make n - 1 periods. */
+static double cycle_avg_us(const struct ctx *c)
+{
+	return c->cyc.n > 1 ? (double)c->cyc.sum / 1e3 / (double)(c->cyc.n - 1) : 0;
+}
+
 /* -T: the cycles, their periods (start to start) and the worst lateness, in microseconds. */
 static void json_cycle(struct jw *w, const struct ctx *c)
 {
-	__u64 periods = c->cyc.n > 1 ? c->cyc.n - 1 : 0;
-
 	if (!c->opt->tx_cycle)
 		return;
 	jw_obj(w, "tx_cycle");
@@ -1077,7 +1092,7 @@ static void json_cycle(struct jw *w, const struct ctx *c)
 	jw_u64(w, "cycles", c->cyc.n);
 	jw_double(w, "span_us", (double)c->cyc.sum / 1e3);
 	jw_double(w, "min_us", (double)c->cyc.min / 1e3);
-	jw_double(w, "avg_us", periods ? (double)c->cyc.sum / 1e3 / (double)periods : 0);
+	jw_double(w, "avg_us", cycle_avg_us(c));
 	jw_double(w, "max_us", (double)c->cyc.max / 1e3);
 	jw_double(w, "late_max_us", (double)c->cyc.late_max / 1e3);
 	jw_obj_end(w);
@@ -1163,9 +1178,7 @@ static void drain(struct ctx *c, struct acct *a)
 			xsk_ring_cons__release(&c->s[i].rx, n);
 			free_put(c, addrs, n);
 			c->fr.in_fill -= n;
-			bump(&c->s[i].rx_pkts, pkts);
-			bump(&c->s[i].rx_bufs, n);
-			bump(&c->s[i].rx_bytes, bytes);
+			count_rx(&c->s[i], pkts, n, bytes);
 		}
 	}
 	while (c->fr.in_tx && now_ns() < deadline) {
@@ -1236,22 +1249,17 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		       fmt_u64(b1, r->cur.total.rx - r->first.total.rx, sep),
 		       fmt_u64(b2, r->cur.total.rx_bufs - r->first.total.rx_bufs, sep),
 		       fmt_u64(b3, r->cur.total.rx_bytes - r->first.total.rx_bytes, sep));
-	if (o->tx_cycle) {
-		const struct ctx *c = r->c;
-		__u64 periods = c->cyc.n > 1 ? c->cyc.n - 1 : 0;
-
+	if (o->tx_cycle)
 		printf("Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
-		       "started late by at most %.1f us\n", fmt_u64(b1, c->cyc.n, sep), o->tx_cycle,
-		       (double)c->cyc.min / 1e3, periods ? (double)c->cyc.sum / 1e3 / (double)periods : 0,
-		       (double)c->cyc.max / 1e3, (double)c->cyc.late_max / 1e3);
-	}
+		       "started late by at most %.1f us\n", fmt_u64(b1, r->c->cyc.n, sep),
+		       o->tx_cycle, (double)r->c->cyc.min / 1e3, cycle_avg_us(r->c),
+		       (double)r->c->cyc.max / 1e3, (double)r->c->cyc.late_max / 1e3);
 	if (o->irq) {
 		__u64 irqs = r->cur.irq_total - r->first.irq_total;
-		__u64 pkts = r->cur.total.rx + r->cur.total.tx - r->first.total.rx - r->first.total.tx;
 
 		printf("IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
 		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
-		       pkts ? (double)irqs / (double)pkts : 0.0);
+		       irq_per_pkt(r, &r->cur));
 	}
 	if (r->c->has_prog && prog[1] + prog[2])
 		printf("XDP: %s packets on other queues, %s with no socket (passed)\n",

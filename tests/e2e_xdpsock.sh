@@ -138,6 +138,13 @@ test_txonly_cyclic_paced_and_counted() {
 		fail "xdpsock -t -T exit $?: $(cat "$OUT.err")"
 	expect_eq "cycles" "$(jget "$OUT" summary "j['tx_cycle']['cycles']")" 10
 	expect_eq "span >= 9 cycles" "$(jget "$OUT" summary "int(j['tx_cycle']['span_us'] >= 18000)")" 1
+	local c="j['tx_cycle']"
+	expect_eq "0 < min <= avg <= max" \
+		"$(jget "$OUT" summary "int(0 < $c['min_us'] <= $c['avg_us'] <= $c['max_us'])")" 1
+	expect_eq "avg = span / 9 periods" \
+		"$(jget "$OUT" summary "int(abs($c['avg_us'] * 9 - $c['span_us']) < 0.01)")" 1
+	# a timer never fires early and always a little late: a lateness of 0 means none was recorded
+	expect_eq "lateness recorded" "$(jget "$OUT" summary "int($c['late_max_us'] > 0)")" 1
 	expect_eq "summary tx" "$(jget "$OUT" summary "j['total']['tx']")" 640
 	wait_until 10 jeq "$out" interval "j['total']['processed']" 640 ||
 		fail "receiver counted $(jget "$out" interval "j['total']['processed']"), want 640"
@@ -363,6 +370,7 @@ test_irq_string_counts_interrupts() {
 		skip "interrupt name $name is not unique"
 	t0=$(irq_counts | awk -v n="$num" '$1 == n { print $2 }')
 	xsk_start -S -I "$name"
+	send_a 100 >/dev/null || fail "pktgen failed"
 	disk_io "$io_dir"
 	wait_until 10 jge_irq || fail "no interrupt counted: $(tail -1 "$OUT" | cut -c1-400)"
 	xsk_stop
@@ -373,6 +381,9 @@ test_irq_string_counts_interrupts() {
 		fail "counted $cnt interrupts, /proc/interrupts moved $((t1 - t0))"
 	expect_eq "per-CPU counts add up" \
 		"$(jget "$OUT" summary "sum(c['count'] for c in j['irq']['per_cpu']) - j['irq']['count']")" 0
+	expect_eq "packets received" "$(jget "$OUT" summary "j['total']['rx']")" 100
+	expect_eq "interrupts per packet = count / packets" \
+		"$(jget "$OUT" summary "int(abs(j['irq']['per_pkt'] - j['irq']['count'] / 100) < 1e-9)")" 1
 }
 jge_irq() { [ "$(jget "$OUT" interval "j['irq']['count']" 2>/dev/null)" -gt 0 ] 2>/dev/null; }
 

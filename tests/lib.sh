@@ -80,8 +80,7 @@ in_b() { ip netns exec "$NS_B" "$@"; }
 send_a() {
 	local n=$1
 	shift
-	# PKTGEN_CPU=N pins the sender to CPU N (benchmarks split source and receiver)
-	in_a ${PKTGEN_CPU:+taskset -c "$PKTGEN_CPU"} "$PKTGEN" --dev "$VETH_A" --count "$n" \
+	in_a "$PKTGEN" --dev "$VETH_A" --count "$n" \
 		--dst-mac "$MAC_B" --src-ip "$IP_A" --dst-ip "$IP_B" "$@"
 }
 

@@ -67,11 +67,11 @@ int main(int argc, char **argv)
 	char what[8] = "";
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: xdp_redirect_to DEV TARGET\n");
+		fprintf(stderr, "usage: xdp_redirect_to DEV TARGET|cpu:N[:pass|:drop]\n");
 		return 2;
 	}
 	dev = if_nametoindex(argv[1]);
-	if (sscanf(argv[2], "cpu:%u:%7s", &cpu, what) >= 1 && !strncmp(argv[2], "cpu:", 4)) {
+	if (sscanf(argv[2], "cpu:%u:%7s", &cpu, what) >= 1) {
 		if (what[0])
 			verdict = !strcmp(what, "pass") ? XDP_PASS : !strcmp(what, "drop") ? XDP_DROP : -2;
 		if (verdict == -2) {

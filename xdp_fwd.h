@@ -44,6 +44,8 @@ struct fwd_rec {
 };
 #define FWD_REC_N (sizeof(struct fwd_rec) / sizeof(__u64))
 
-#define FWD_PROG_NAME "xdp_fwd_prog"	/* what -d looks for */
+/* How xdp_fwd recognises its program on a device: this name, and maps named and defined as
+ * xdp_fwd_kern.c's (a foreign program of the same name is not taken for ours). */
+#define FWD_PROG_NAME "xdp_fwd_prog"
 
 #endif /* XDP_FWD_H */

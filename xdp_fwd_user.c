@@ -6,23 +6,25 @@
  *   xdp_fwd -d IFACE...              detach, only our own program (atomic replace check)
  *   xdp_fwd -s [IFACE...]            live counters per device: forwarded, passed by reason
  *
- * The devmap (xdp_fwd_ports) and the counters (xdp_fwd_stats, xdp_fwd_stats_hi) are pinned
- * in bpffs, one directory per network namespace, so later calls find them; the devmap doubles
- * as the list of devices we run on, and the pins go away with the last device.
+ * The state lives in the kernel only, never in the filesystem: the program attached to each
+ * device of this network namespace, recognised as ours by its name and its maps' definitions,
+ * and the maps it uses (the devmap xdp_fwd_ports, the counters xdp_fwd_stats and
+ * xdp_fwd_stats_hi), found by id. Every call looks at what the kernel holds, under a lock of the
+ * namespace, and first makes the devmap (the router's ports) match the devices that run our
+ * program; an attach reuses the maps it found, so all our devices share one devmap. The maps go
+ * away with the last program that uses them: nothing can go stale.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -30,11 +32,12 @@
 #include "xdp_fwd.h"
 #include "xdp_fwd.skel.h"
 
-#define BPFFS_DEFAULT "/sys/fs/bpf"
-/* The pinned maps, by their names in xdp_fwd_kern.c */
-enum { MAP_STATS, MAP_STATS_HI, MAP_PORTS, MAP_N };
-static const char *const map_names[MAP_N] = { "xdp_fwd_stats", "xdp_fwd_stats_hi",
-					       "xdp_fwd_ports" };
+/* The router's maps, by their names in xdp_fwd_kern.c; then what else a program may use. */
+enum { MAP_STATS, MAP_STATS_HI, MAP_PORTS, MAP_N, MAP_INTERNAL = MAP_N, MAP_FOREIGN };
+
+/* One xdp_fwd call at a time per network namespace: the lock is this abstract unix socket. */
+#define FWD_LOCK_NAME "xdp_fwd.lock"
+#define FWD_LOCK_WAIT_S 30
 
 struct fwd_opts {
 	struct iface_list devs;
@@ -44,7 +47,6 @@ struct fwd_opts {
 	int mode;
 	bool skb_mode;
 	bool force;
-	const char *pin_dir;
 	double interval;
 	double duration;
 	bool json;
@@ -67,8 +69,6 @@ static const struct opt_def fwd_opt_defs[] = {
 	  .values = xdp_mode_names),
 	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
 	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on a device"),
-	O("pin-dir", 'p', OPT_STR, pin_dir, "DIR",
-	  "where the maps are pinned (default /sys/fs/bpf/xdp_fwd/net<netns inode>)"),
 	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports (with -s)",
 	  .min = 0.01, .max = 3600),
 	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop -s after SEC seconds (0: Ctrl-C)",
@@ -92,7 +92,8 @@ static const struct opt_tool fwd_tool = {
 	       "is forwarded in XDP only when the egress device runs xdp_fwd too, else the stack\n"
 	       "forwards it (reason no_port). Reasons: no_port blackhole unreachable prohibit\n"
 	       "not_fwded fwd_disabled unsupp_lwt no_neigh frag_needed no_src_addr fib_other ttl\n"
-	       "not_ip malformed. Exit codes: see README.\n",
+	       "not_ip malformed. xdp_fwd keeps no files: each call finds its programs and maps in\n"
+	       "the kernel. Exit codes: see README.\n",
 };
 
 static const char *const reason_names[FWD_R_N] = {
@@ -105,160 +106,90 @@ static const char *const reason_names[FWD_R_N] = {
 	[FWD_R_NOT_IP] = "not_ip",		[FWD_R_MALFORMED] = "malformed",
 };
 
-/* ------------------------------------------------------------------ bpffs and pins */
+/* ------------------------------------------------------------------ lock, signals */
 
-struct pins {
-	char dir[PATH_MAX];
-	char path[MAP_N][PATH_MAX + 32];
-	bool default_dir;
-};
-
-static int pins_init(struct pins *p, const char *dir)
+/* Who binds the lock (its SO_PEERCRED), 0 when that cannot be learnt. */
+static pid_t lock_holder(const struct sockaddr_un *sa, socklen_t len)
 {
-	struct stat st;
+	struct ucred cred = {};
+	socklen_t clen = sizeof(cred);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	pid_t pid = 0;
 
-	p->default_dir = !dir;
-	if (dir) {
-		snprintf(p->dir, sizeof(p->dir), "%s", dir);
-	} else {
-		if (stat("/proc/self/ns/net", &st))
-			return -errno;
-		snprintf(p->dir, sizeof(p->dir), BPFFS_DEFAULT "/xdp_fwd/net%lu",
-			 (unsigned long)st.st_ino);
-	}
-	for (int i = 0; i < MAP_N; i++)
-		snprintf(p->path[i], sizeof(p->path[i]), "%s/%s", p->dir, map_names[i]);
-	return 0;
-}
-
-static bool is_bpffs(const char *path)
-{
-	struct statfs fs;
-
-	return !statfs(path, &fs) && fs.f_type == BPF_FS_MAGIC;
-}
-
-/* `ip netns exec NAME` mounts a private sysfs on /sys whose source is NAME. */
-static bool in_ip_netns_exec(void)
-{
-	char line[1024], mnt[512], fstype[64], src[256], path[300];
-	bool found = false;
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 || strcmp(mnt, "/sys") || !sep ||
-		    sscanf(sep + 3, "%63s %255s", fstype, src) != 2 || strcmp(fstype, "sysfs"))
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", src);
-		found = !strchr(src, '/') && !access(path, F_OK);
-	}
-	fclose(f);
-	return found;
+	if (fd < 0)
+		return 0;
+	if (!connect(fd, (const struct sockaddr *)sa, len) &&
+	    !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
+		pid = cred.pid;
+	close(fd);
+	return pid;
 }
 
 /*
- * May we mount a bpffs that outlives us? Yes in PID 1's mount namespace; no in a private one
- * (inside `ip netns exec` the mount would vanish with this process). When /proc/1 cannot be
- * read, only the `ip netns exec` case is recognised.
+ * Serialise xdp_fwd calls within this network namespace: the one that binds the abstract unix
+ * socket FWD_LOCK_NAME holds the lock. Abstract socket names belong to the network namespace
+ * (the same under `ip netns exec`, nsenter or neither), are no files, and the kernel frees them
+ * when the process ends, even on SIGKILL, so the lock never goes stale. Returns the socket
+ * (close it to release the lock) or -errno: -ETIMEDOUT after FWD_LOCK_WAIT_S seconds, with the
+ * holder's pid in *holder (0: unknown).
  */
-static bool mount_persists(void)
+static int ns_lock(pid_t *holder)
 {
-	struct stat a, b;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				    strlen(FWD_LOCK_NAME));
+	const struct timespec pause = { .tv_nsec = 5 * 1000 * 1000 };
+	__u64 deadline = now_ns() + FWD_LOCK_WAIT_S * 1000000000ULL;
+	int fd, err;
 
-	if (!stat("/proc/self/ns/mnt", &a) && !stat("/proc/1/ns/mnt", &b))
-		return a.st_ino == b.st_ino;
-	return !in_ip_netns_exec();
+	memcpy(sa.sun_path + 1, FWD_LOCK_NAME, strlen(FWD_LOCK_NAME));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	while (bind(fd, (struct sockaddr *)&sa, len)) {
+		err = -errno;
+		if (err != -EADDRINUSE || now_ns() > deadline) {
+			close(fd);
+			if (err == -EADDRINUSE) {
+				*holder = lock_holder(&sa, len);
+				err = -ETIMEDOUT;
+			}
+			return err;
+		}
+		nanosleep(&pause, NULL);
+	}
+	listen(fd, 1);	/* lets a waiter that gives up learn who holds the lock */
+	return fd;
 }
 
 /*
- * Make sure the pin directory can live in a bpffs that outlives us: mount bpffs on /sys/fs/bpf
- * when it is missing (only in the init mount namespace: inside `ip netns exec` /sys is private
- * and a bpffs mounted there would vanish with this process); then create the directory.
- * -EMEDIUMTYPE: no bpffs and none we may mount.
+ * Ctrl-C, SIGTERM and SIGHUP wait while a call changes the kernel state, so it is never left
+ * half done; they take effect when released. (After a SIGKILL the next call repairs the ports,
+ * see state_sync().)
  */
-static int pins_prepare(const struct pins *p)
+static void signals_hold(sigset_t *old)
 {
-	char path[PATH_MAX];
-	char *slash;
+	sigset_t set;
 
-	if (p->default_dir && !is_bpffs(BPFFS_DEFAULT)) {
-		if (!mount_persists())
-			return -EMEDIUMTYPE;
-		if (mount("bpf", BPFFS_DEFAULT, "bpf", 0, "mode=0700"))
-			return -errno;
-	}
-	snprintf(path, sizeof(path), "%s", p->dir);
-	/* the deepest existing ancestor must be a bpffs */
-	while (access(path, F_OK) && (slash = strrchr(path, '/')) && slash != path)
-		*slash = '\0';
-	if (!is_bpffs(path))
-		return -EMEDIUMTYPE;
-	/* mkdir -p */
-	snprintf(path, sizeof(path), "%s", p->dir);
-	for (char *s = path + 1; ; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST)
-			return -errno;
-		*s = c;
-		if (!c)
-			break;
-	}
-	return 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
 }
 
-/* Remove the pins and the directory (and the shared parent of the default one, if empty). */
-static void pins_remove(const struct pins *p)
-{
-	char parent[PATH_MAX], *slash;
-
-	for (int i = 0; i < MAP_N; i++)
-		unlink(p->path[i]);
-	rmdir(p->dir);
-	if (!p->default_dir)
-		return;
-	snprintf(parent, sizeof(parent), "%s", p->dir);
-	slash = strrchr(parent, '/');
-	if (slash) {
-		*slash = '\0';
-		rmdir(parent);	/* fails (ENOTEMPTY) while another namespace uses it */
-	}
-}
+/* ------------------------------------------------------------------ our maps */
 
 struct maps {
 	int fd[MAP_N];		/* by MAP_*; -1 when not open */
 };
-#define MAPS_NONE { { -1, -1, -1 } }
 
-static void maps_close(struct maps *m)
+/* The skeleton's maps in MAP_* order. */
+static void skel_maps(const struct xdp_fwd_kern *skel, struct bpf_map *maps[MAP_N])
 {
-	for (int i = 0; i < MAP_N; i++) {
-		if (m->fd[i] >= 0)
-			close(m->fd[i]);
-		m->fd[i] = -1;
-	}
-}
-
-/* Open the pinned maps; -ENOENT when xdp_fwd runs nowhere in this namespace. */
-static int maps_open(const struct pins *p, struct maps *m)
-{
-	for (int i = 0; i < MAP_N; i++) {
-		m->fd[i] = bpf_obj_get(p->path[i]);
-		if (m->fd[i] < 0) {
-			int err = -errno;
-
-			maps_close(m);
-			return err;
-		}
-	}
-	return 0;
+	maps[MAP_STATS] = skel->maps.xdp_fwd_stats;
+	maps[MAP_STATS_HI] = skel->maps.xdp_fwd_stats_hi;
+	maps[MAP_PORTS] = skel->maps.xdp_fwd_ports;
 }
 
 /* A device's counters: in the array below FWD_STATS_DIRECT, in the hash above (xdp_fwd.h). */
@@ -270,7 +201,7 @@ static int stats_fd_of(const struct maps *m, __u32 ifindex)
 /* Zero a device's counters (creating its hash entry when it has one). */
 static int stats_reset(const struct maps *m, __u32 key, int ncpus)
 {
-	__u64 *zero = calloc((size_t)ncpus * FWD_REC_N, sizeof(__u64));
+	struct fwd_rec *zero = calloc((size_t)ncpus, sizeof(*zero));
 	int err;
 
 	if (!zero)
@@ -289,14 +220,14 @@ static void stats_drop(const struct maps *m, __u32 key)
 		bpf_map_delete_elem(m->fd[MAP_STATS_HI], &key);
 }
 
-/* Number of devices in the devmap (the devices xdp_fwd runs on), or -errno. */
-static int ports_list(int ports_fd, __u32 *keys, int max)
+/* The keys of a map keyed by ifindex (up to max in keys); their number or -errno. */
+static int map_keys(int fd, __u32 *keys, int max)
 {
 	__u32 key, next;
 	int n = 0;
 	void *prev = NULL;
 
-	while (!bpf_map_get_next_key(ports_fd, prev, &next)) {
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (keys && n < max)
 			keys[n] = next;
 		n++;
@@ -306,12 +237,347 @@ static int ports_list(int ports_fd, __u32 *keys, int max)
 	return errno == ENOENT ? n : -errno;
 }
 
-static __u32 map_id(int fd)
+static bool is_port(const struct maps *m, __u32 ifindex)
+{
+	__u32 val;
+
+	return !bpf_map_lookup_elem(m->fd[MAP_PORTS], &ifindex, &val);
+}
+
+static __u32 prog_fd_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static __u32 map_fd_id(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* A map of ours: the skeleton's definition (the kernel keeps 15 characters of a name). */
+static bool map_matches(const struct bpf_map_info *info, const struct bpf_map *want)
+{
+	return !strncmp(info->name, bpf_map__name(want), BPF_OBJ_NAME_LEN - 1) &&
+	       info->type == bpf_map__type(want) && info->key_size == bpf_map__key_size(want) &&
+	       info->value_size == bpf_map__value_size(want) &&
+	       info->max_entries == bpf_map__max_entries(want);
+}
+
+/* Which map id is: MAP_* (ours), MAP_INTERNAL (libbpf's .rodata and such), MAP_FOREIGN, -errno. */
+static int map_kind(struct bpf_map *const maps[MAP_N], __u32 id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_map_get_fd_by_id(id), kind = MAP_FOREIGN;
+
+	if (fd < 0)
+		return errno == ENOENT ? MAP_FOREIGN : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		kind = -errno;
+	else if (strchr(info.name, '.'))
+		kind = MAP_INTERNAL;
+	for (int i = 0; i < MAP_N && kind == MAP_FOREIGN; i++)
+		if (map_matches(&info, maps[i]))
+			kind = i;
+	close(fd);
+	return kind;
+}
+
+/*
+ * Is program prog_id ours? It must be an XDP program named FWD_PROG_NAME whose maps are our
+ * three (by name and definition) besides libbpf's internal ones, so a foreign program that
+ * happens to bear our name is not taken for ours. 1 with its maps' ids by MAP_* in ids,
+ * 0 when not ours (or gone meanwhile), -errno.
+ */
+static int prog_ours(struct bpf_map *const maps[MAP_N], __u32 prog_id, __u32 ids[MAP_N])
+{
+	struct bpf_prog_info info = {};
+	__u32 map_ids[8] = {}, len = sizeof(info);
+	int fd, ret = 0;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	info.nr_map_ids = ARRAY_SIZE(map_ids);
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		ret = -errno;
+		goto out;
+	}
+	if (info.type != BPF_PROG_TYPE_XDP || strcmp(info.name, FWD_PROG_NAME) ||
+	    info.nr_map_ids > ARRAY_SIZE(map_ids))
+		goto out;
+	memset(ids, 0, MAP_N * sizeof(*ids));
+	for (__u32 i = 0; i < info.nr_map_ids; i++) {
+		int kind = map_kind(maps, map_ids[i]);
+
+		if (kind < 0) {
+			ret = kind;
+			goto out;
+		}
+		if (kind == MAP_FOREIGN || (kind < MAP_N && ids[kind]))
+			goto out;
+		if (kind < MAP_N)
+			ids[kind] = map_ids[i];
+	}
+	ret = ids[MAP_STATS] && ids[MAP_STATS_HI] && ids[MAP_PORTS];
+out:
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ the state in the kernel */
+
+/* A device of this namespace that runs our program with the router's maps. */
+struct fwd_dev {
+	struct iface ifc;
+	__u32 prog_id;
+	__u32 flags;		/* XDP_FLAGS_*_MODE it is attached in */
+};
+
+/* What the kernel holds for xdp_fwd in this network namespace. */
+struct fwd_state {
+	struct xdp_fwd_kern *skel;	/* opened, not loaded: our maps' definitions (attach loads) */
+	int lock_fd;			/* -1: not held */
+	sigset_t sigmask;		/* before signals_hold() */
+	struct maps m;			/* the router's maps; fd -1: xdp_fwd runs nowhere here */
+	__u32 map_id[MAP_N];
+	struct fwd_dev *dev;		/* the devices that run our program with these maps */
+	int n_dev;
+};
+
+static const struct fwd_dev *state_dev(const struct fwd_state *st, __u32 ifindex)
+{
+	for (int i = 0; i < st->n_dev; i++)
+		if ((__u32)st->dev[i].ifc.ifindex == ifindex)
+			return &st->dev[i];
+	return NULL;
+}
+
+static int state_open_maps(struct fwd_state *st, const __u32 ids[MAP_N])
+{
+	for (int i = 0; i < MAP_N; i++) {
+		st->m.fd[i] = bpf_map_get_fd_by_id(ids[i]);
+		if (st->m.fd[i] < 0)
+			return -errno;
+		st->map_id[i] = ids[i];
+	}
+	return 0;
+}
+
+/* The XDP programs on a device, one per mode: their ids and attach flags; count or -errno. */
+static int dev_progs(int ifindex, __u32 ids[3], __u32 flags[3])
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err = bpf_xdp_query(ifindex, 0, &q), n = 0;
+
+	if (err)
+		return err;
+	if (q.drv_prog_id) {
+		ids[n] = q.drv_prog_id;
+		flags[n++] = XDP_FLAGS_DRV_MODE;
+	}
+	if (q.skb_prog_id) {
+		ids[n] = q.skb_prog_id;
+		flags[n++] = XDP_FLAGS_SKB_MODE;
+	}
+	if (q.hw_prog_id) {
+		ids[n] = q.hw_prog_id;
+		flags[n++] = XDP_FLAGS_HW_MODE;
+	}
+	return n;
+}
+
+/* One device: when it runs our program, record it (the first one found gives the maps). */
+static int state_add_dev(struct fwd_state *st, struct bpf_map *const maps[MAP_N],
+			 const struct if_nameindex *ni)
+{
+	__u32 ids[3], flags[3], map_ids[MAP_N];
+	int n = dev_progs((int)ni->if_index, ids, flags), err;
+
+	if (n == -ENODEV)
+		return 0;	/* deleted meanwhile */
+	for (int k = 0; k < n; k++) {
+		struct fwd_dev *d = &st->dev[st->n_dev];
+
+		err = prog_ours(maps, ids[k], map_ids);
+		if (err < 0)
+			return err;
+		if (!err)
+			continue;
+		if (st->m.fd[MAP_PORTS] < 0) {
+			err = state_open_maps(st, map_ids);
+			if (err)
+				return err;
+		}
+		/* ours, with other maps (a second router, made by an older version with another
+		 * --pin-dir): not this router's */
+		if (memcmp(map_ids, st->map_id, sizeof(map_ids)))
+			continue;
+		snprintf(d->ifc.name, sizeof(d->ifc.name), "%s", ni->if_name);
+		d->ifc.ifindex = (int)ni->if_index;
+		d->prog_id = ids[k];
+		d->flags = flags[k];
+		st->n_dev++;
+		return 0;
+	}
+	return n < 0 ? n : 0;
+}
+
+/* Look at every device of this namespace for our program and, through it, the router's maps. */
+static int state_find(struct fwd_state *st)
+{
+	struct bpf_map *maps[MAP_N];
+	struct if_nameindex *ifs = if_nameindex();
+	int n = 0, err = 0;
+
+	if (!ifs)
+		return -errno;
+	skel_maps(st->skel, maps);
+	while (ifs[n].if_index)
+		n++;
+	st->dev = calloc(n ? (size_t)n : 1, sizeof(*st->dev));
+	if (!st->dev)
+		err = -ENOMEM;
+	for (int i = 0; i < n && !err; i++)
+		err = state_add_dev(st, maps, &ifs[i]);
+	if_freenameindex(ifs);
+	return err;
+}
+
+/* "runs XDP program 12 (xdp_rxq_info_prog)" or "runs no XDP program": what a device runs now. */
+static void dev_runs(int ifindex, char *buf, size_t len)
+{
+	__u32 ids[3], flags[3];
+	char name[64] = "?";
+
+	if (dev_progs(ifindex, ids, flags) <= 0) {
+		snprintf(buf, len, "runs no XDP program");
+		return;
+	}
+	xdp_prog_name(ids[0], name, sizeof(name));
+	snprintf(buf, len, "runs XDP program %u (%s)%s", ids[0], name,
+		 strcmp(name, FWD_PROG_NAME) ? "" : ", which has xdp_fwd's name but not its maps");
+}
+
+/* Drop a port whose device no longer runs our program, with a notice. */
+static int port_drop(const struct fwd_state *st, __u32 key)
+{
+	char name[IF_NAMESIZE], runs[160];
+
+	if (bpf_map_delete_elem(st->m.fd[MAP_PORTS], &key) && errno != ENOENT)
+		return -errno;
+	stats_drop(&st->m, key);
+	if (!if_indextoname(key, name)) {
+		fprintf(stderr, "xdp_fwd: device ifindex %u is gone; dropped from the router's ports\n",
+			key);
+		return 0;
+	}
+	dev_runs((int)key, runs, sizeof(runs));
+	fprintf(stderr, "xdp_fwd: %s no longer runs xdp_fwd (it %s); dropped from the router's "
+		"ports\n", name, runs);
+	return 0;
+}
+
+/*
+ * Make the router's ports (the devmap) what the kernel says they are: the devices that run our
+ * program. A port whose device now runs another program (replaced, e.g. by `xdp_rxq_info
+ * --force`) or none is dropped, a device that runs ours without being a port (an attach killed
+ * half way) is added, each with a notice; the hash loses the counters of devices that are no
+ * ports (so deleted devices never fill it).
+ */
+static int state_sync(struct fwd_state *st)
+{
+	__u32 keys[FWD_PORTS_MAX];
+	int n, err, ncpus = ncpus_possible();
+
+	if (st->m.fd[MAP_PORTS] < 0)
+		return 0;
+	n = map_keys(st->m.fd[MAP_PORTS], keys, FWD_PORTS_MAX);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && i < FWD_PORTS_MAX; i++) {
+		if (state_dev(st, keys[i]))
+			continue;
+		err = port_drop(st, keys[i]);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < st->n_dev; i++) {
+		__u32 key = (__u32)st->dev[i].ifc.ifindex;
+
+		if (is_port(&st->m, key))
+			continue;
+		err = stats_reset(&st->m, key, ncpus);
+		if (!err && bpf_map_update_elem(st->m.fd[MAP_PORTS], &key, &key, BPF_ANY))
+			err = -errno;
+		if (err)
+			return err;
+		fprintf(stderr, "xdp_fwd: %s runs xdp_fwd but was none of the router's ports (an "
+			"attach was interrupted); added\n", st->dev[i].ifc.name);
+	}
+	n = map_keys(st->m.fd[MAP_STATS_HI], keys, FWD_PORTS_MAX);
+	for (int i = 0; i < n && i < FWD_PORTS_MAX; i++)
+		if (!is_port(&st->m, keys[i]))
+			bpf_map_delete_elem(st->m.fd[MAP_STATS_HI], &keys[i]);
+	return n < 0 ? n : 0;
+}
+
+/* Release the lock and the signals held (idempotent). */
+static void state_unlock(struct fwd_state *st)
+{
+	if (st->lock_fd < 0)
+		return;
+	fflush(stdout);	/* what this call did is printed before a held signal takes effect */
+	close(st->lock_fd);
+	st->lock_fd = -1;
+	sigprocmask(SIG_SETMASK, &st->sigmask, NULL);
+}
+
+static void state_close(struct fwd_state *st)
+{
+	state_unlock(st);
+	for (int i = 0; i < MAP_N; i++) {
+		if (st->m.fd[i] >= 0)
+			close(st->m.fd[i]);
+		st->m.fd[i] = -1;
+	}
+	free(st->dev);
+	st->dev = NULL;
+	xdp_fwd_kern__destroy(st->skel);
+	st->skel = NULL;
+}
+
+/* Take the namespace's lock, find what the kernel holds and bring the ports in line with it. */
+static int state_open(struct fwd_state *st)
+{
+	pid_t holder = 0;
+	int err;
+
+	st->lock_fd = ns_lock(&holder);
+	if (st->lock_fd == -ETIMEDOUT)
+		return report(0, EXIT_FAIL,
+			      "another xdp_fwd (pid %d) has held this network namespace's lock "
+			      "(abstract unix socket @%s) for over %d s", (int)holder, FWD_LOCK_NAME,
+			      FWD_LOCK_WAIT_S);
+	if (st->lock_fd < 0)
+		return report(st->lock_fd, EXIT_FAIL, "take the lock of this network namespace");
+	signals_hold(&st->sigmask);
+	err = state_find(st);
+	if (err == -ENOMEM)
+		return report(err, EXIT_FAIL_MEM, "allocate the device list");
+	if (err)
+		return report(err, EXIT_FAIL, "find xdp_fwd's programs and maps");
+	err = state_sync(st);
+	if (err)
+		return report(err, EXIT_FAIL, "bring the router's ports in line with its programs");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ netlink attach */
@@ -433,299 +699,197 @@ static int attach_error(const struct fwd_opts *opt, const struct port *pt, int e
 		      xdp_mode_str((enum xdp_mode)opt->mode));
 }
 
-static int pins_error(const struct pins *p, int err)
+/* Load our program, on the router's maps when xdp_fwd runs here already (one devmap for all). */
+static int prog_load(const struct fwd_opts *opt, struct fwd_state *st, struct maps *m)
 {
-	if (err == -EMEDIUMTYPE)
-		return report(0, EXIT_FAIL,
-			      "no bpffs for %s in this mount namespace (`ip netns exec` remounts "
-			      "/sys): use `nsenter --net=/run/netns/NAME`, or mount bpffs and pass "
-			      "--pin-dir", p->dir);
-	return report(err, EXIT_FAIL, "prepare pin directory %s", p->dir);
-}
-
-/* The skeleton's maps in MAP_* order. */
-static void skel_maps(struct xdp_fwd_kern *skel, struct bpf_map *maps[MAP_N])
-{
-	maps[MAP_STATS] = skel->maps.xdp_fwd_stats;
-	maps[MAP_STATS_HI] = skel->maps.xdp_fwd_stats_hi;
-	maps[MAP_PORTS] = skel->maps.xdp_fwd_ports;
-}
-
-/*
- * Use the maps an earlier call pinned (libbpf 1.1's own pin reuse refuses the devmap: the
- * kernel adds BPF_F_RDONLY_PROG to its flags), after checking their shape.
- */
-static int maps_reuse(struct xdp_fwd_kern *skel, const struct pins *p, bool reused[MAP_N])
-{
+	struct xdp_fwd_kern *skel = st->skel;
 	struct bpf_map *maps[MAP_N];
+	int err;
 
-	skel_maps(skel, maps);
-	for (int i = 0; i < MAP_N; i++) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_obj_get(p->path[i]), err = 0;
-
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		if (bpf_obj_get_info_by_fd(fd, &info, &len))
-			err = -errno;
-		else if (info.type != bpf_map__type(maps[i]) ||
-			 info.key_size != bpf_map__key_size(maps[i]) ||
-			 info.value_size != bpf_map__value_size(maps[i]) ||
-			 info.max_entries != bpf_map__max_entries(maps[i]))
-			err = -EINVAL;
-		else
-			err = bpf_map__reuse_fd(maps[i], fd);
-		close(fd);
-		if (err)
-			return err;
-		reused[i] = true;
-	}
-	return 0;
-}
-
-static int maps_pin(struct xdp_fwd_kern *skel, const struct pins *p, const bool reused[MAP_N])
-{
-	struct bpf_map *maps[MAP_N];
-
-	skel_maps(skel, maps);
-	for (int i = 0; i < MAP_N; i++)
-		if (!reused[i] && bpf_obj_pin(bpf_map__fd(maps[i]), p->path[i]))
-			return -errno;
-	return 0;
-}
-
-static int do_attach(const struct fwd_opts *opt, const struct pins *pins)
-{
-	struct xdp_fwd_kern *skel = NULL;
-	struct port ports[IFACE_MAX];
-	struct maps m = MAPS_NONE;
-	bool reused[MAP_N] = {};
-	int ncpus = ncpus_possible(), prog_fd, err, ret = 0, i, touched = 0;
-	__u32 prog_id;
-
-	err = pins_prepare(pins);
-	if (err)
-		return pins_error(pins, err);
-	skel = xdp_fwd_kern__open();
-	if (!skel) {
-		ret = report(-errno, EXIT_FAIL_BPF, "open BPF object");
-		goto out;
-	}
 	skel->rodata->cfg.fib_flags = opt->direct ? BPF_FIB_LOOKUP_DIRECT : 0;
 	/* it reads only the headers, in the first buffer: frags-capable, so jumbo-MTU routers
 	 * forward multi-buffer frames in XDP too */
 	xdp_prog_frags_capable(skel->progs.xdp_fwd_prog);
-	err = maps_reuse(skel, pins, reused);
-	if (err) {
-		ret = report(err, EXIT_FAIL_BPF, "reuse the maps pinned in %s (another version?)",
-			     pins->dir);
-		goto out;
+	skel_maps(skel, maps);
+	for (int i = 0; i < MAP_N && st->m.fd[MAP_PORTS] >= 0; i++) {
+		err = bpf_map__reuse_fd(maps[i], st->m.fd[i]);
+		if (err)
+			return report(err, EXIT_FAIL_BPF, "reuse the router's map %u",
+				      st->map_id[i]);
 	}
 	err = xdp_fwd_kern__load(skel);
-	if (err) {
-		ret = report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");
-		goto out;
-	}
-	err = maps_pin(skel, pins, reused);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "pin maps in %s", pins->dir);
-		goto out;
-	}
-	prog_fd = bpf_program__fd(skel->progs.xdp_fwd_prog);
-	{
-		struct bpf_map *maps[MAP_N];
+	if (err)
+		return report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");
+	for (int i = 0; i < MAP_N; i++)
+		m->fd[i] = bpf_map__fd(maps[i]);
+	return 0;
+}
 
-		skel_maps(skel, maps);
-		for (int j = 0; j < MAP_N; j++)
-			m.fd[j] = bpf_map__fd(maps[j]);
-	}
-	{
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
+/* Attach one device and make it a port; 0 or the exit code (after its message). */
+static int port_add(const struct fwd_opts *opt, struct port *pt, int prog_fd, const struct maps *m)
+{
+	__u32 key = (__u32)pt->ifc.ifindex;
+	int err;
 
-		prog_id = bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
-	}
+	pt->had_port = is_port(m, key);
+	err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->mode, opt->force);
+	if (err)
+		return attach_error(opt, pt, err);
+	err = stats_reset(m, key, ncpus_possible());
+	if (err)
+		return report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
+	if (bpf_map_update_elem(m->fd[MAP_PORTS], &key, &key, BPF_ANY))
+		return report(-errno, EXIT_FAIL_XDP, "add %s to the devmap", pt->ifc.name);
+	return 0;
+}
 
-	for (i = 0; i < opt->devs.n; i++) {
-		struct port *pt = &ports[i];
-		__u32 key = (__u32)opt->devs.v[i].ifindex, val;
+static void attach_print(const struct fwd_opts *opt, const struct port *pt, __u32 prog_id)
+{
+	if (pt->native_err)
+		fprintf(stderr, "xdp_fwd: native XDP refused on %s (%s); using generic (skb) mode\n",
+			pt->ifc.name, strerror(pt->native_err));
+	if (pt->old_fd >= 0)
+		fprintf(stderr, "xdp_fwd: replaced XDP program %u on %s (--force)\n", pt->busy_id,
+			pt->ifc.name);
+	printf("xdp_fwd: attached to %s (ifindex %d) mode %s, program %u%s\n", pt->ifc.name,
+	       pt->ifc.ifindex, xdp_mode_str(pt->mode), prog_id,
+	       opt->direct ? ", direct FIB lookup" : "");
+}
 
-		memset(pt, 0, sizeof(*pt));
-		pt->ifc = opt->devs.v[i];
-		pt->old_fd = -1;
+static int do_attach(const struct fwd_opts *opt, struct fwd_state *st)
+{
+	struct port ports[IFACE_MAX];
+	struct maps m = { { -1, -1, -1 } };
+	int prog_fd, ret, i, touched = 0;
+	__u32 prog_id;
+
+	ret = prog_load(opt, st, &m);
+	if (ret)
+		return ret;
+	prog_fd = bpf_program__fd(st->skel->progs.xdp_fwd_prog);
+	prog_id = prog_fd_id(prog_fd);
+	for (i = 0; i < opt->devs.n && !ret; i++) {
+		memset(&ports[i], 0, sizeof(ports[i]));
+		ports[i].ifc = opt->devs.v[i];
+		ports[i].old_fd = -1;
 		touched = i + 1;
-		pt->had_port = !bpf_map_lookup_elem(m.fd[MAP_PORTS], &key, &val);
-		err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->mode, opt->force);
-		if (err) {
-			ret = attach_error(opt, pt, err);
-			break;
-		}
-		err = stats_reset(&m, key, ncpus);
-		if (err) {
-			ret = report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
-			break;
-		}
-		if (bpf_map_update_elem(m.fd[MAP_PORTS], &key, &key, BPF_ANY)) {
-			ret = report(-errno, EXIT_FAIL_XDP, "add %s to the devmap", pt->ifc.name);
-			break;
-		}
+		ret = port_add(opt, &ports[i], prog_fd, &m);
 	}
 	if (ret) {	/* roll back every device of this call, including the failed one */
-		for (int j = i; j >= 0; j--)
+		for (int j = touched - 1; j >= 0; j--)
 			port_undo(&ports[j], prog_fd, &m);
-		goto out;
+	} else {
+		for (i = 0; i < opt->devs.n; i++)
+			attach_print(opt, &ports[i], prog_id);
+		printf("xdp_fwd: the router has %d port(s) here (devmap id %u); counters: xdp_fwd -s; "
+		       "remove: xdp_fwd -d IFACE...\n", map_keys(m.fd[MAP_PORTS], NULL, 0),
+		       map_fd_id(m.fd[MAP_PORTS]));
 	}
-	for (i = 0; i < opt->devs.n; i++) {
-		const struct port *pt = &ports[i];
-
-		if (pt->native_err)
-			fprintf(stderr, "xdp_fwd: native XDP refused on %s (%s); using generic (skb) mode\n",
-				pt->ifc.name, strerror(pt->native_err));
-		if (pt->old_fd >= 0)
-			fprintf(stderr, "xdp_fwd: replaced XDP program %u on %s (--force)\n",
-				pt->busy_id, pt->ifc.name);
-		printf("xdp_fwd: attached to %s (ifindex %d) mode %s, program %u%s\n", pt->ifc.name,
-		       pt->ifc.ifindex, xdp_mode_str(pt->mode), prog_id,
-		       opt->direct ? ", direct FIB lookup" : "");
-	}
-	printf("xdp_fwd: maps pinned in %s; counters: xdp_fwd -s; remove: xdp_fwd -d IFACE...\n",
-	       pins->dir);
-out:
 	for (int j = 0; j < touched; j++)
 		if (ports[j].old_fd >= 0)
 			close(ports[j].old_fd);
-	if (ret && m.fd[MAP_PORTS] >= 0 && ports_list(m.fd[MAP_PORTS], NULL, 0) == 0)
-		pins_remove(pins);	/* nothing of ours runs anywhere: leave nothing pinned */
-	else if (ret && m.fd[MAP_PORTS] < 0)
-		rmdir(pins->dir);	/* only when we created it empty */
-	xdp_fwd_kern__destroy(skel);
 	return ret;
 }
 
-/* Program ids of the maps a program uses include stats_id (0: not checked). */
-static bool prog_is_ours(__u32 prog_id, __u32 stats_id, char *name, size_t len)
+/* Refuse a device that does not run our program (exit 3), saying what it runs. */
+static int detach_refuse(const struct iface *d)
 {
-	struct bpf_prog_info info = {};
-	__u32 ilen = sizeof(info), ids[16] = {};
-	bool uses = !stats_id;
-	int fd;
+	char runs[160];
 
-	fd = bpf_prog_get_fd_by_id(prog_id);
-	if (fd < 0)
-		return false;
-	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		goto out;
-	snprintf(name, len, "%s", info.name);
-	if (strcmp(info.name, FWD_PROG_NAME))
-		goto out;
-	if (stats_id) {
-		__u32 n = info.nr_map_ids < 16 ? info.nr_map_ids : 16;
-
-		memset(&info, 0, sizeof(info));
-		info.nr_map_ids = n;
-		info.map_ids = (__u64)(unsigned long)ids;
-		ilen = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
-			for (__u32 i = 0; i < n; i++)
-				uses |= ids[i] == stats_id;
-	}
-out:
-	close(fd);
-	return uses && !strcmp(name, FWD_PROG_NAME);
+	dev_runs(d->ifindex, runs, sizeof(runs));
+	if (!strcmp(runs, "runs no XDP program"))
+		return report(0, EXIT_FAIL_XDP, "xdp_fwd isn't attached to %s (no XDP program)",
+			      d->name);
+	return report(0, EXIT_FAIL_XDP, "device %s %s, not xdp_fwd's; left in place", d->name,
+		      runs);
 }
 
-static int do_detach(const struct fwd_opts *opt, const struct pins *pins)
+static int do_detach(const struct fwd_opts *opt, struct fwd_state *st)
 {
-	struct maps m = MAPS_NONE;
-	__u32 ids[IFACE_MAX], flags[IFACE_MAX], stats_id = 0;
+	const struct fwd_dev *dev[IFACE_MAX];
 	int ret = 0, err;
 
-	err = maps_open(pins, &m);
-	if (!err)
-		stats_id = map_id(m.fd[MAP_STATS]);
 	/* check every device first: refuse as a whole, never half */
 	for (int i = 0; i < opt->devs.n; i++) {
-		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-		const struct iface *d = &opt->devs.v[i];
-		char name[64] = "?";
-
-		err = bpf_xdp_query(d->ifindex, 0, &q);
-		if (err) {
-			ret = report(err, EXIT_FAIL_XDP, "query XDP on %s", d->name);
-			goto out;
-		}
-		if (!q.prog_id) {
-			ret = report(0, EXIT_FAIL_XDP, "xdp_fwd isn't attached to %s (no XDP program)",
-				     d->name);
-			goto out;
-		}
-		if (!prog_is_ours(q.prog_id, stats_id, name, sizeof(name))) {
-			ret = report(0, EXIT_FAIL_XDP,
-				     "device %s runs XDP program %u (%s), not xdp_fwd's; left in place",
-				     d->name, q.prog_id, name);
-			goto out;
-		}
-		ids[i] = q.prog_id;
-		flags[i] = attached_flag(q.attach_mode);
+		dev[i] = state_dev(st, (__u32)opt->devs.v[i].ifindex);
+		if (!dev[i])
+			return detach_refuse(&opt->devs.v[i]);
 	}
 	for (int i = 0; i < opt->devs.n; i++) {
-		const struct iface *d = &opt->devs.v[i];
-		__u32 key = (__u32)d->ifindex;
-		int fd = bpf_prog_get_fd_by_id(ids[i]);
+		const struct fwd_dev *d = dev[i];
+		__u32 key = (__u32)d->ifc.ifindex;
+		int fd;
 
-		err = fd < 0 ? -errno : nl_detach_ours(d->ifindex, fd, flags[i]);
+		/* no port first, so nothing is forwarded out of it from here on */
+		if (bpf_map_delete_elem(st->m.fd[MAP_PORTS], &key) && errno != ENOENT) {
+			ret = report(-errno, EXIT_FAIL_XDP, "remove %s from the devmap", d->ifc.name);
+			continue;
+		}
+		stats_drop(&st->m, key);
+		fd = bpf_prog_get_fd_by_id(d->prog_id);
+		err = fd < 0 ? -errno : nl_detach_ours(d->ifc.ifindex, fd, d->flags);
 		if (fd >= 0)
 			close(fd);
 		if (err) {	/* replaced meanwhile: the replace check refused */
-			ret = report(err, EXIT_FAIL_XDP, "detach program %u from %s", ids[i], d->name);
+			ret = report(err, EXIT_FAIL_XDP, "detach program %u from %s", d->prog_id,
+				     d->ifc.name);
 			continue;
 		}
-		if (m.fd[MAP_PORTS] >= 0) {
-			bpf_map_delete_elem(m.fd[MAP_PORTS], &key);
-			stats_drop(&m, key);
-		}
-		printf("xdp_fwd: detached from %s (program %u)\n", d->name, ids[i]);
+		printf("xdp_fwd: detached from %s (program %u)\n", d->ifc.name, d->prog_id);
 	}
-	if (m.fd[MAP_PORTS] >= 0 && ports_list(m.fd[MAP_PORTS], NULL, 0) == 0) {
-		pins_remove(pins);
-		printf("xdp_fwd: last device detached; removed %s\n", pins->dir);
-	}
-out:
-	maps_close(&m);
+	if (map_keys(st->m.fd[MAP_PORTS], NULL, 0) == 0)
+		printf("xdp_fwd: last device detached; the router's maps go with its programs\n");
 	return ret;
 }
 
 /* ------------------------------------------------------------------ stats */
 
 struct dev_snap {
-	__u64 *cpu;			/* ncpus x FWD_REC_N */
-	__u64 tot[FWD_REC_N];
+	struct fwd_rec *cpu;		/* one record per possible CPU */
+	struct fwd_rec tot;
 };
 
 struct stats_run {
 	const struct fwd_opts *opt;
-	struct maps m;
+	const struct maps *m;
 	int ncpus;
 	int n;
-	struct iface dev[FWD_PORTS_MAX];
+	struct fwd_dev dev[FWD_PORTS_MAX];
 	struct dev_snap cur[FWD_PORTS_MAX], prev[FWD_PORTS_MAX], first[FWD_PORTS_MAX];
 	__u64 t_cur, t_prev, t_first;
 };
 
+static __u64 rec_pass(const struct fwd_rec *r)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i < FWD_R_N; i++)
+		n += r->pass[i];
+	return n;
+}
+
+/* now - then, counter by counter (0 where a counter went back: re-attached meanwhile). */
+static struct fwd_rec rec_delta(const struct fwd_rec *now, const struct fwd_rec *then)
+{
+	const __u64 *n = (const __u64 *)now, *t = (const __u64 *)then;
+	struct fwd_rec d;
+	__u64 *o = (__u64 *)&d;
+
+	for (size_t i = 0; i < FWD_REC_N; i++)
+		o[i] = n[i] >= t[i] ? n[i] - t[i] : 0;
+	return d;
+}
+
 static int collect(struct stats_run *s, struct dev_snap *snap, __u64 *t)
 {
 	for (int i = 0; i < s->n; i++) {
-		__u32 key = (__u32)s->dev[i].ifindex;
-		int err = percpu_sum(stats_fd_of(&s->m, key), key, FWD_REC_N, s->ncpus,
-				     snap[i].cpu, snap[i].tot);
+		__u32 key = (__u32)s->dev[i].ifc.ifindex;
+		int err = percpu_sum(stats_fd_of(s->m, key), key, FWD_REC_N, s->ncpus,
+				     (__u64 *)snap[i].cpu, (__u64 *)&snap[i].tot);
 
 		if (err == -ENOENT) {	/* detached meanwhile: reads as zero */
-			memset(snap[i].cpu, 0, (size_t)s->ncpus * FWD_REC_N * sizeof(__u64));
-			memset(snap[i].tot, 0, sizeof(snap[i].tot));
+			memset(snap[i].cpu, 0, (size_t)s->ncpus * sizeof(*snap[i].cpu));
+			memset(&snap[i].tot, 0, sizeof(snap[i].tot));
 		} else if (err) {
 			return err;
 		}
@@ -737,94 +901,99 @@ static int collect(struct stats_run *s, struct dev_snap *snap, __u64 *t)
 static void snap_copy(const struct stats_run *s, struct dev_snap *dst, const struct dev_snap *src)
 {
 	for (int i = 0; i < s->n; i++) {
-		memcpy(dst[i].cpu, src[i].cpu, (size_t)s->ncpus * FWD_REC_N * sizeof(__u64));
-		memcpy(dst[i].tot, src[i].tot, sizeof(dst[i].tot));
+		memcpy(dst[i].cpu, src[i].cpu, (size_t)s->ncpus * sizeof(*dst[i].cpu));
+		dst[i].tot = src[i].tot;
 	}
 }
 
-static __u64 pass_sum(const __u64 *v)
+/* Before each pass reason: two spaces after the columns, then one. */
+static const char *gap(bool *first)
 {
-	__u64 n = 0;
+	const char *g = *first ? "  " : " ";
 
-	for (int r = 0; r < FWD_R_N; r++)
-		n += v[3 + r];
-	return n;
+	*first = false;
+	return g;
+}
+
+/* One table row: the rates of counts d over dt; reasons too when asked. */
+static void row_print(const struct stats_run *s, const char *dev, const char *col,
+		      const struct fwd_rec *d, __u64 dt, bool reasons)
+{
+	bool sep = !s->opt->no_sep, first = true;
+	char a[32], b[32], c[32], e[32];
+
+	printf("%-16s %-13s %14s %14s %14s %14s", dev, col,
+	       fmt_rate(a, rate_per_sec(d->rx, 0, dt), sep),
+	       fmt_rate(b, rate_per_sec(d->fwd, 0, dt), sep),
+	       fmt_rate(c, rate_per_sec(d->tx, 0, dt), sep),
+	       fmt_rate(e, rate_per_sec(rec_pass(d), 0, dt), sep));
+	for (int r = 0; r < FWD_R_N && reasons; r++)
+		if (d->pass[r])
+			printf("%s%s=%s", gap(&first), reason_names[r],
+			       fmt_rate(a, rate_per_sec(d->pass[r], 0, dt), sep));
+	putchar('\n');
 }
 
 static void print_table(const struct stats_run *s)
 {
 	__u64 dt = s->t_cur - s->t_prev;
-	bool sep = !s->opt->no_sep;
-	char a[32], b[32], c[32], d[32];
 
-	printf("\nPeriod %.3f s\n%-16s %-6s %14s %14s %14s %14s  %s\n", (double)dt / 1e9, "Device",
-	       "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
+	printf("\nPeriod %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
+	       "Device", "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
 	       "pass reasons (pkt/s)");
 	for (int i = 0; i < s->n; i++) {
-		const __u64 *n = s->cur[i].tot, *p = s->prev[i].tot;
+		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->prev[i].tot);
 
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
-			const __u64 *nc = &s->cur[i].cpu[(size_t)cpu * FWD_REC_N];
-			const __u64 *pc = &s->prev[i].cpu[(size_t)cpu * FWD_REC_N];
+			struct fwd_rec dc = rec_delta(&s->cur[i].cpu[cpu], &s->prev[i].cpu[cpu]);
 			char col[16];
 
-			if (nc[0] == pc[0] && nc[2] == pc[2])
+			if (!dc.rx && !dc.tx)
 				continue;
 			snprintf(col, sizeof(col), "%d", cpu);
-			printf("%-16s %-6s %14s %14s %14s %14s\n", s->dev[i].name, col,
-			       fmt_rate(a, rate_per_sec(nc[0], pc[0], dt), sep),
-			       fmt_rate(b, rate_per_sec(nc[1], pc[1], dt), sep),
-			       fmt_rate(c, rate_per_sec(nc[2], pc[2], dt), sep),
-			       fmt_rate(d, rate_per_sec(pass_sum(nc), pass_sum(pc), dt), sep));
+			row_print(s, s->dev[i].ifc.name, col, &dc, dt, false);
 		}
-		printf("%-16s %-6s %14s %14s %14s %14s ", s->dev[i].name, "total",
-		       fmt_rate(a, rate_per_sec(n[0], p[0], dt), sep),
-		       fmt_rate(b, rate_per_sec(n[1], p[1], dt), sep),
-		       fmt_rate(c, rate_per_sec(n[2], p[2], dt), sep),
-		       fmt_rate(d, rate_per_sec(pass_sum(n), pass_sum(p), dt), sep));
-		for (int r = 0; r < FWD_R_N; r++)
-			if (n[3 + r] != p[3 + r])
-				printf(" %s=%s", reason_names[r],
-				       fmt_rate(a, rate_per_sec(n[3 + r], p[3 + r], dt), sep));
-		putchar('\n');
+		row_print(s, s->dev[i].ifc.name, "total", &d, dt, true);
 	}
 	fflush(stdout);
 }
 
-static void json_dev(struct jw *w, const struct stats_run *s, int i, const struct dev_snap *now,
-		     const struct dev_snap *then, __u64 dt)
+/* A device: counts since attach, rates over dt. */
+static void json_dev(struct jw *w, const struct stats_run *s, int i, const struct dev_snap *then,
+		     __u64 dt)
 {
-	const __u64 *n = now[i].tot, *p = then[i].tot;
+	const struct dev_snap *now = &s->cur[i];
+	struct fwd_rec d = rec_delta(&now->tot, &then->tot);
 
 	jw_obj(w, NULL);
-	jw_str(w, "dev", s->dev[i].name);
-	jw_i64(w, "ifindex", s->dev[i].ifindex);
-	jw_u64(w, "rx", n[0]);
-	jw_u64(w, "fwd", n[1]);
-	jw_u64(w, "tx", n[2]);
-	jw_u64(w, "pass", pass_sum(n));
-	jw_double(w, "rx_pps", rate_per_sec(n[0], p[0], dt));
-	jw_double(w, "fwd_pps", rate_per_sec(n[1], p[1], dt));
-	jw_double(w, "tx_pps", rate_per_sec(n[2], p[2], dt));
-	jw_double(w, "pass_pps", rate_per_sec(pass_sum(n), pass_sum(p), dt));
+	jw_str(w, "dev", s->dev[i].ifc.name);
+	jw_i64(w, "ifindex", s->dev[i].ifc.ifindex);
+	jw_u64(w, "rx", now->tot.rx);
+	jw_u64(w, "fwd", now->tot.fwd);
+	jw_u64(w, "tx", now->tot.tx);
+	jw_u64(w, "pass", rec_pass(&now->tot));
+	jw_double(w, "rx_pps", rate_per_sec(d.rx, 0, dt));
+	jw_double(w, "fwd_pps", rate_per_sec(d.fwd, 0, dt));
+	jw_double(w, "tx_pps", rate_per_sec(d.tx, 0, dt));
+	jw_double(w, "pass_pps", rate_per_sec(rec_pass(&d), 0, dt));
 	jw_obj(w, "reasons");
 	for (int r = 0; r < FWD_R_N; r++)
-		jw_u64(w, reason_names[r], n[3 + r]);
+		jw_u64(w, reason_names[r], now->tot.pass[r]);
 	jw_obj_end(w);
 	jw_arr(w, "cpus");
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
-		const __u64 *nc = &now[i].cpu[(size_t)cpu * FWD_REC_N];
-		const __u64 *pc = &then[i].cpu[(size_t)cpu * FWD_REC_N];
+		const struct fwd_rec *nc = &now->cpu[cpu];
+		struct fwd_rec dc = rec_delta(nc, &then->cpu[cpu]);
 
-		if (!nc[0] && !nc[2])
+		if (!nc->rx && !nc->tx)
 			continue;
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", cpu);
-		jw_u64(w, "rx", nc[0]);
-		jw_u64(w, "fwd", nc[1]);
-		jw_u64(w, "tx", nc[2]);
-		jw_u64(w, "pass", pass_sum(nc));
-		jw_double(w, "rx_pps", rate_per_sec(nc[0], pc[0], dt));
+		jw_u64(w, "rx", nc->rx);
+		jw_u64(w, "fwd", nc->fwd);
+		jw_u64(w, "tx", nc->tx);
+		jw_u64(w, "pass", rec_pass(nc));
+		jw_double(w, "rx_pps", rate_per_sec(dc.rx, 0, dt));
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -842,7 +1011,7 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
 	jw_arr(&w, "devices");
 	for (int i = 0; i < s->n; i++)
-		json_dev(&w, s, i, s->cur, then, dt);
+		json_dev(&w, s, i, &then[i], dt);
 	jw_arr_end(&w);
 	if (sig >= 0)
 		jw_i64(&w, "signal", sig);
@@ -860,85 +1029,144 @@ static void print_summary(const struct stats_run *s, int sig)
 	}
 	printf("\nSummary: %.3f s\n", (double)(s->t_cur - s->t_first) / 1e9);
 	for (int i = 0; i < s->n; i++) {
-		const __u64 *n = s->cur[i].tot, *f = s->first[i].tot;
+		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->first[i].tot);
 
-		printf("  %-16s rx %s fwd %s tx %s pass", s->dev[i].name,
-		       fmt_u64(a, n[0] - f[0], sep), fmt_u64(b, n[1] - f[1], sep),
-		       fmt_u64(c, n[2] - f[2], sep));
-		printf(" %s", fmt_u64(a, pass_sum(n) - pass_sum(f), sep));
+		printf("  %-16s rx %s fwd %s tx %s pass", s->dev[i].ifc.name, fmt_u64(a, d.rx, sep),
+		       fmt_u64(b, d.fwd, sep), fmt_u64(c, d.tx, sep));
+		printf(" %s", fmt_u64(a, rec_pass(&d), sep));
 		for (int r = 0; r < FWD_R_N; r++)
-			if (n[3 + r] != f[3 + r])
-				printf(" %s=%s", reason_names[r], fmt_u64(a, n[3 + r] - f[3 + r], sep));
+			if (d.pass[r])
+				printf(" %s=%s", reason_names[r], fmt_u64(a, d.pass[r], sep));
 		putchar('\n');
 	}
+	fflush(stdout);
 }
 
-static int stats_devices(struct stats_run *s)
+static int dev_cmp(const void *a, const void *b)
 {
-	__u32 keys[FWD_PORTS_MAX];
-	int n;
+	const struct fwd_dev *x = a, *y = b;
 
+	return (x->ifc.ifindex > y->ifc.ifindex) - (x->ifc.ifindex < y->ifc.ifindex);
+}
+
+/* The devices to watch: those asked for (each must run xdp_fwd), else every port, by ifindex. */
+static int stats_devices(struct stats_run *s, const struct fwd_state *st)
+{
 	if (s->opt->devs.n) {
 		for (int i = 0; i < s->opt->devs.n; i++) {
-			__u32 key = (__u32)s->opt->devs.v[i].ifindex, val;
+			const struct fwd_dev *d = state_dev(st, (__u32)s->opt->devs.v[i].ifindex);
 
-			if (bpf_map_lookup_elem(s->m.fd[MAP_PORTS], &key, &val))
+			if (!d)
 				return report(0, EXIT_FAIL_OPTION, "xdp_fwd does not run on %s",
 					      s->opt->devs.v[i].name);
-			s->dev[s->n++] = s->opt->devs.v[i];
+			s->dev[s->n++] = *d;
 		}
 		return 0;
 	}
-	n = ports_list(s->m.fd[MAP_PORTS], keys, FWD_PORTS_MAX);
-	if (n < 0)
-		return report(n, EXIT_FAIL, "list devices");
-	if (n > FWD_PORTS_MAX)
-		n = FWD_PORTS_MAX;
-	for (int i = 0; i < n; i++) {	/* by ifindex, for a stable order */
-		for (int j = i + 1; j < n; j++)
-			if (keys[j] < keys[i]) {
-				__u32 t = keys[i];
+	for (int i = 0; i < st->n_dev && s->n < FWD_PORTS_MAX; i++)
+		s->dev[s->n++] = st->dev[i];
+	qsort(s->dev, (size_t)s->n, sizeof(s->dev[0]), dev_cmp);
+	return 0;
+}
 
-				keys[i] = keys[j];
-				keys[j] = t;
-			}
-		s->dev[s->n].ifindex = (int)keys[i];
-		if (!if_indextoname(keys[i], s->dev[s->n].name))
-			snprintf(s->dev[s->n].name, sizeof(s->dev[s->n].name), "if%u", keys[i]);
-		s->n++;
+static void print_start(const struct stats_run *s, const struct fwd_state *st)
+{
+	struct jw w;
+
+	if (!s->opt->json) {
+		printf("xdp_fwd counters of %d device(s) (devmap id %u)\n", s->n,
+		       st->map_id[MAP_PORTS]);
+		fflush(stdout);
+		return;
+	}
+	jw_begin(&w, stdout);
+	jw_str(&w, "type", "start");
+	jw_arr(&w, "devices");
+	for (int i = 0; i < s->n; i++) {
+		jw_obj(&w, NULL);
+		jw_str(&w, "dev", s->dev[i].ifc.name);
+		jw_i64(&w, "ifindex", s->dev[i].ifc.ifindex);
+		jw_u64(&w, "prog_id", s->dev[i].prog_id);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_obj(&w, "map_ids");
+	jw_u64(&w, "ports", st->map_id[MAP_PORTS]);
+	jw_u64(&w, "stats", st->map_id[MAP_STATS]);
+	jw_u64(&w, "stats_hi", st->map_id[MAP_STATS_HI]);
+	jw_obj_end(&w);
+	jw_end(&w);
+}
+
+/* Read and print until a signal or the duration; 0 or -errno. */
+static int stats_loop(struct stats_run *s, struct loop *lp)
+{
+	int ev, err;
+
+	while ((ev = loop_wait(lp)) > 0) {
+		if (ev == LOOP_TOGGLE)
+			continue;
+		err = collect(s, s->cur, &s->t_cur);
+		if (err)
+			return err;
+		if (ev == LOOP_TICK || s->t_cur - s->t_prev > lp->interval_ns / 10) {
+			if (s->opt->json)
+				print_json(s, "interval", s->prev, s->t_prev, -1);
+			else
+				print_table(s);
+		}
+		snap_copy(s, s->prev, s->cur);
+		s->t_prev = s->t_cur;
+		if (ev == LOOP_STOP)
+			return 0;
+	}
+	return ev;
+}
+
+static int stats_alloc(struct stats_run *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		s->cur[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
+		s->prev[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
+		s->first[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
+		if (!s->cur[i].cpu || !s->prev[i].cpu || !s->first[i].cpu)
+			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
+static void stats_free(struct stats_run *s)
+{
+	for (int i = 0; i < FWD_PORTS_MAX; i++) {
+		free(s->cur[i].cpu);
+		free(s->prev[i].cpu);
+		free(s->first[i].cpu);
+	}
+	free(s);
+}
+
+static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct stats_run *s = calloc(1, sizeof(*s));
 	struct loop lp = LOOP_INIT;
-	int ret = 0, err, ev;
+	int ret = 0, err;
 
 	if (!s)
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 	s->opt = opt;
-	s->m = (struct maps)MAPS_NONE;
+	s->m = &st->m;
 	s->ncpus = ncpus_possible();
-	err = maps_open(pins, &s->m);
-	if (err) {
-		ret = err == -ENOENT ? report(0, EXIT_FAIL, "xdp_fwd runs on no device here "
-						  "(nothing pinned in %s)", pins->dir)
-				     : report(err, EXIT_FAIL, "open maps pinned in %s", pins->dir);
+	if (st->m.fd[MAP_PORTS] < 0) {
+		ret = report(0, EXIT_FAIL, "xdp_fwd runs on no device in this network namespace");
 		goto out;
 	}
-	ret = stats_devices(s);
+	ret = stats_devices(s, st);
+	state_unlock(st);	/* only reads from here on */
 	if (ret)
 		goto out;
-	for (int i = 0; i < s->n; i++) {
-		s->cur[i].cpu = calloc((size_t)s->ncpus * FWD_REC_N, sizeof(__u64));
-		s->prev[i].cpu = calloc((size_t)s->ncpus * FWD_REC_N, sizeof(__u64));
-		s->first[i].cpu = calloc((size_t)s->ncpus * FWD_REC_N, sizeof(__u64));
-		if (!s->cur[i].cpu || !s->prev[i].cpu || !s->first[i].cpu) {
-			ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
-			goto out;
-		}
+	if (stats_alloc(s)) {
+		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
+		goto out;
 	}
 	err = loop_init(&lp, opt->interval, opt->duration);
 	if (err) {
@@ -953,56 +1181,14 @@ static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
 	snap_copy(s, s->prev, s->first);
 	snap_copy(s, s->cur, s->first);
 	s->t_prev = s->t_cur = s->t_first;
-	if (opt->json) {
-		struct jw w;
-
-		jw_begin(&w, stdout);
-		jw_str(&w, "type", "start");
-		jw_str(&w, "pin_dir", pins->dir);
-		jw_arr(&w, "devices");
-		for (int i = 0; i < s->n; i++) {
-			jw_obj(&w, NULL);
-			jw_str(&w, "dev", s->dev[i].name);
-			jw_i64(&w, "ifindex", s->dev[i].ifindex);
-			jw_obj_end(&w);
-		}
-		jw_arr_end(&w);
-		jw_end(&w);
-	} else {
-		printf("xdp_fwd counters of %d device(s), maps in %s\n", s->n, pins->dir);
-		fflush(stdout);
-	}
-	while ((ev = loop_wait(&lp)) > 0) {
-		if (ev == LOOP_TOGGLE)
-			continue;
-		err = collect(s, s->cur, &s->t_cur);
-		if (err) {
-			ret = report(err, EXIT_FAIL, "read statistics");
-			break;
-		}
-		if (ev == LOOP_TICK || s->t_cur - s->t_prev > lp.interval_ns / 10) {
-			if (opt->json)
-				print_json(s, "interval", s->prev, s->t_prev, -1);
-			else
-				print_table(s);
-		}
-		snap_copy(s, s->prev, s->cur);
-		s->t_prev = s->t_cur;
-		if (ev == LOOP_STOP)
-			break;
-	}
-	if (ev < 0 && !ret)
-		ret = report(ev, EXIT_FAIL, "wait");
+	print_start(s, st);
+	err = stats_loop(s, &lp);
+	if (err)
+		ret = report(err, EXIT_FAIL, "read statistics");
 	print_summary(s, lp.last_signal);
 out:
 	loop_close(&lp);
-	maps_close(&s->m);
-	for (int i = 0; i < FWD_PORTS_MAX; i++) {
-		free(s->cur[i].cpu);
-		free(s->prev[i].cpu);
-		free(s->first[i].cpu);
-	}
-	free(s);
+	stats_free(s);
 	return ret;
 }
 
@@ -1025,13 +1211,12 @@ static int opts_finish(struct fwd_opts *opt)
 int main(int argc, char **argv)
 {
 	struct fwd_opts opt = fwd_defaults;
-	struct pins pins;
+	struct fwd_state st = { .lock_fd = -1, .m = { { -1, -1, -1 } } };
 	int err, ret;
 
 	/* `xdp_fwd stats [IFACE...]` is the same as `xdp_fwd -s [IFACE...]` */
-	if (argc > 1 && !strcmp(argv[1], "stats")) {
+	if (argc > 1 && !strcmp(argv[1], "stats"))
 		argv[1] = "--stats";
-	}
 	err = opts_parse(argc, argv, &fwd_tool, &opt);
 	if (err)
 		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
@@ -1042,15 +1227,16 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
-	err = pins_init(&pins, opt.pin_dir);
-	if (err)
-		return report(err, EXIT_FAIL, "find the network namespace");
-
-	if (opt.stats)
-		ret = do_stats(&opt, &pins);
-	else if (opt.detach)
-		ret = do_detach(&opt, &pins);
-	else
-		ret = do_attach(&opt, &pins);
+	st.skel = xdp_fwd_kern__open();
+	if (!st.skel)
+		return report(-errno, EXIT_FAIL_BPF, "open BPF object");
+	ret = state_open(&st);
+	if (!ret && opt.stats)
+		ret = do_stats(&opt, &st);
+	else if (!ret && opt.detach)
+		ret = do_detach(&opt, &st);
+	else if (!ret)
+		ret = do_attach(&opt, &st);
+	state_close(&st);
 	return ret;
 }

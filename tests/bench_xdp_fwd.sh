@@ -36,19 +36,12 @@ _fwdb_lab() {
 	ip -n "$NS_B" neigh replace 10.201.0.2 lladdr 02:00:00:00:00:0c dev veth2 nud permanent
 	ip -n "$NS_C" neigh replace 10.201.0.1 lladdr 02:00:00:00:00:0d dev veth3 nud permanent
 	ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=1
-	# the pin directory lives in a private bpffs, removed by _fwdb_down
-	mkdir -p "$(tmpdir)/bpffs" && mount -t bpf bpf "$(tmpdir)/bpffs"
-}
-
-_fwdb_down() {
-	[ -n "$TMP_DIR" ] && umount -l "$TMP_DIR/bpffs" 2>/dev/null
-	lab_down
 }
 
 # _fwdb_case CASE: put R in the state of CASE (base, kernel, xdp) and print the steady-state
 # rate at the point that counts (veth1 for base, veth3 otherwise).
 _fwdb_case() {
-	local fwd=(nsenter --net="/run/netns/$NS_B" "$BINDIR/xdp_fwd" --pin-dir "$(tmpdir)/bpffs/xdp_fwd")
+	local fwd=(ip netns exec "$NS_B" "$BINDIR/xdp_fwd")
 	local floor="$O/tests/xdp_floor_kern.o" pps
 	case $1 in
 	base)
@@ -78,7 +71,7 @@ bench_xdp_fwd() {
 	local reps=${BENCH_REPS:-3} res
 	res=$(mktemp /tmp/.xdp-fwd-bench.XXXXXX)
 	(
-		trap _fwdb_down EXIT
+		trap lab_down EXIT
 		_fwdb_lab || exit 1
 		ip -n "$NS_C" link set dev veth3 xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
 			program xdp_floor_drop || exit 1

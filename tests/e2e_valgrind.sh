@@ -65,19 +65,16 @@ test_valgrind_cpustat() {
 
 test_valgrind_xdp_fwd() {
 	vg_setup
-	local t pin
+	local t
 	t=$(tmpdir)
-	mkdir -p "$t/bpffs" && mount -t bpf bpf "$t/bpffs" || skip "cannot mount a private bpffs"
-	pin="$t/bpffs/xdp_fwd"
 	ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=1
-	local fwd=(nsenter --net="/run/netns/$NS_B" "${VG[@]}")
-	"${fwd[@]}" --log-file="$t/attach.vg" "$BINDIR/xdp_fwd" --pin-dir "$pin" "$VETH_B" \
-		>/dev/null 2>&1 || { umount -l "$t/bpffs"; fail "attach under valgrind"; }
-	"${fwd[@]}" --log-file="$t/stats.vg" "$BINDIR/xdp_fwd" --pin-dir "$pin" -s -j -i 0.5 \
-		--duration 2 >/dev/null 2>&1 || { umount -l "$t/bpffs"; fail "stats under valgrind"; }
-	"${fwd[@]}" --log-file="$t/detach.vg" "$BINDIR/xdp_fwd" --pin-dir "$pin" -d "$VETH_B" \
-		>/dev/null 2>&1 || { umount -l "$t/bpffs"; fail "detach under valgrind"; }
-	umount -l "$t/bpffs"
+	local fwd=(ip netns exec "$NS_B" "${VG[@]}")
+	"${fwd[@]}" --log-file="$t/attach.vg" "$BINDIR/xdp_fwd" "$VETH_B" >/dev/null 2>&1 ||
+		fail "attach under valgrind"
+	"${fwd[@]}" --log-file="$t/stats.vg" "$BINDIR/xdp_fwd" -s -j -i 0.5 --duration 2 \
+		>/dev/null 2>&1 || fail "stats under valgrind"
+	"${fwd[@]}" --log-file="$t/detach.vg" "$BINDIR/xdp_fwd" -d "$VETH_B" >/dev/null 2>&1 ||
+		fail "detach under valgrind"
 	vg_check "xdp_fwd attach" "$t/attach.vg"
 	vg_check "xdp_fwd -s" "$t/stats.vg"
 	vg_check "xdp_fwd -d" "$t/detach.vg"

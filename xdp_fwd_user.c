@@ -958,7 +958,33 @@ static void print_table(const struct stats_run *s)
 	fflush(stdout);
 }
 
-/* A device: counts since attach, rates over dt. */
+/* {rx, fwd, tx, pass[, reasons{}]} of one record, under key. */
+static void json_counts(struct jw *w, const char *key, const struct fwd_rec *r, bool reasons)
+{
+	jw_obj(w, key);
+	jw_u64(w, "rx", r->rx);
+	jw_u64(w, "fwd", r->fwd);
+	jw_u64(w, "tx", r->tx);
+	jw_u64(w, "pass", rec_pass(r));
+	if (reasons) {
+		jw_obj(w, "reasons");
+		for (int i = 0; i < FWD_R_N; i++)
+			jw_u64(w, reason_names[i], r->pass[i]);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
+/* The rates of the delta d over dt. */
+static void json_rates(struct jw *w, const struct fwd_rec *d, __u64 dt)
+{
+	jw_double(w, "rx_pps", rate_per_sec(d->rx, 0, dt));
+	jw_double(w, "fwd_pps", rate_per_sec(d->fwd, 0, dt));
+	jw_double(w, "tx_pps", rate_per_sec(d->tx, 0, dt));
+	jw_double(w, "pass_pps", rate_per_sec(rec_pass(d), 0, dt));
+}
+
+/* A device: delta (this interval, or the whole run in the summary), since_attach, rates. */
 static void json_dev(struct jw *w, const struct stats_run *s, int i, const struct dev_snap *then,
 		     __u64 dt)
 {
@@ -968,32 +994,20 @@ static void json_dev(struct jw *w, const struct stats_run *s, int i, const struc
 	jw_obj(w, NULL);
 	jw_str(w, "dev", s->dev[i].ifc.name);
 	jw_i64(w, "ifindex", s->dev[i].ifc.ifindex);
-	jw_u64(w, "rx", now->tot.rx);
-	jw_u64(w, "fwd", now->tot.fwd);
-	jw_u64(w, "tx", now->tot.tx);
-	jw_u64(w, "pass", rec_pass(&now->tot));
-	jw_double(w, "rx_pps", rate_per_sec(d.rx, 0, dt));
-	jw_double(w, "fwd_pps", rate_per_sec(d.fwd, 0, dt));
-	jw_double(w, "tx_pps", rate_per_sec(d.tx, 0, dt));
-	jw_double(w, "pass_pps", rate_per_sec(rec_pass(&d), 0, dt));
-	jw_obj(w, "reasons");
-	for (int r = 0; r < FWD_R_N; r++)
-		jw_u64(w, reason_names[r], now->tot.pass[r]);
-	jw_obj_end(w);
+	json_counts(w, "delta", &d, true);
+	json_counts(w, "since_attach", &now->tot, true);
+	json_rates(w, &d, dt);
 	jw_arr(w, "cpus");
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
-		const struct fwd_rec *nc = &now->cpu[cpu];
-		struct fwd_rec dc = rec_delta(nc, &then->cpu[cpu]);
+		struct fwd_rec dc = rec_delta(&now->cpu[cpu], &then->cpu[cpu]);
 
-		if (!nc->rx && !nc->tx)
+		if (!now->cpu[cpu].rx && !now->cpu[cpu].tx)
 			continue;
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", cpu);
-		jw_u64(w, "rx", nc->rx);
-		jw_u64(w, "fwd", nc->fwd);
-		jw_u64(w, "tx", nc->tx);
-		jw_u64(w, "pass", rec_pass(nc));
-		jw_double(w, "rx_pps", rate_per_sec(dc.rx, 0, dt));
+		json_counts(w, "delta", &dc, false);
+		json_counts(w, "since_attach", &now->cpu[cpu], false);
+		json_rates(w, &dc, dt);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -1018,26 +1032,43 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 	jw_end(&w);
 }
 
+/* One summary row: counts (or, with dt, their rates) and the reasons. */
+static void sum_row(const struct stats_run *s, const char *dev, const char *what,
+		    const struct fwd_rec *r, __u64 dt)
+{
+	bool sep = !s->opt->no_sep, first = true;
+	char a[32], b[32], c[32], e[32];
+
+	if (dt) {
+		row_print(s, dev, what, r, dt, true);
+		return;
+	}
+	printf("%-16s %-13s %14s %14s %14s %14s", dev, what, fmt_u64(a, r->rx, sep),
+	       fmt_u64(b, r->fwd, sep), fmt_u64(c, r->tx, sep), fmt_u64(e, rec_pass(r), sep));
+	for (int i = 0; i < FWD_R_N; i++)
+		if (r->pass[i])
+			printf("%s%s=%s", gap(&first), reason_names[i], fmt_u64(a, r->pass[i], sep));
+	putchar('\n');
+}
+
+/* The text summary shows what the JSON one holds: this run's counts, their rates, and the
+ * counts since each device was attached. */
 static void print_summary(const struct stats_run *s, int sig)
 {
-	bool sep = !s->opt->no_sep;
-	char a[32], b[32], c[32];
+	__u64 dt = s->t_cur - s->t_first;
 
 	if (s->opt->json) {
 		print_json(s, "summary", s->first, s->t_first, sig);
 		return;
 	}
-	printf("\nSummary: %.3f s\n", (double)(s->t_cur - s->t_first) / 1e9);
+	printf("\nSummary: %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
+	       "Device", "", "rx", "fwd", "tx", "pass", "pass reasons");
 	for (int i = 0; i < s->n; i++) {
 		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->first[i].tot);
 
-		printf("  %-16s rx %s fwd %s tx %s pass", s->dev[i].ifc.name, fmt_u64(a, d.rx, sep),
-		       fmt_u64(b, d.fwd, sep), fmt_u64(c, d.tx, sep));
-		printf(" %s", fmt_u64(a, rec_pass(&d), sep));
-		for (int r = 0; r < FWD_R_N; r++)
-			if (d.pass[r])
-				printf(" %s=%s", reason_names[r], fmt_u64(a, d.pass[r], sep));
-		putchar('\n');
+		sum_row(s, s->dev[i].ifc.name, "this run", &d, 0);
+		sum_row(s, s->dev[i].ifc.name, "rate (pkt/s)", &d, dt ? dt : 1);
+		sum_row(s, s->dev[i].ifc.name, "since attach", &s->cur[i].tot, 0);
 	}
 	fflush(stdout);
 }

@@ -153,13 +153,15 @@ recv_expect() {
 	expect_eq "bad IPv4 checksums" "$bad" 0
 }
 
-# counter DEV EXPR: evaluate EXPR on DEV's record (bound to d) of one xdp_fwd -s --json read.
+# counter DEV EXPR: evaluate EXPR on DEV's counts since attach (bound to d) of one
+# xdp_fwd -s --json read.
 counter() {
 	local out
 	out="$(tmpdir)/stats.json"
 	fwd -s --json --duration 0.05 --interval 0.05 "$1" >"$out" 2>"$out.err" ||
 		fail "xdp_fwd -s: $(cat "$out.err")"
-	jget "$out" summary "(lambda d: d$2)([d for d in j['devices'] if d['dev'] == '$1'][0])"
+	jget "$out" summary \
+		"(lambda d: d$2)([d for d in j['devices'] if d['dev'] == '$1'][0]['since_attach'])"
 }
 
 # ports: the router's ports by name, sorted, from one xdp_fwd -s --json read (its notices on
@@ -360,6 +362,71 @@ test_stats_table_and_json() {
 		fail "stats (table) failed"
 	grep -q "fwd (pkt/s)" "$out" || fail "no table header: $(cat "$out")"
 	grep -q "^Summary" "$out" || fail "no summary: $(cat "$out")"
+}
+
+# text_row FILE DEV WHAT...: the four counts (rx fwd tx pass) of DEV's summary row WHAT
+# ("this run", "since attach") in a text summary printed with -z.
+text_row() {
+	local f=$1 dev=$2
+	shift 2
+	awk -v dev="$dev" -v what="$*" 'BEGIN {n = split(what, w, " ")}
+		/^Summary/ {s = 1}
+		s && $1 == dev && $2 == w[1] && $3 == w[2] {print $4, $5, $6, $7}' "$f"
+}
+
+# One run watched by a text and a JSON xdp_fwd -s at once: both summaries give the same counts
+# of the run (N frames), the same counts since attach (N plus 100 sent before the run), and
+# rates computed from the run's counts. C drops the frames in XDP, so that no reply of its
+# stack (port unreachable) adds frames of its own.
+test_json_and_text_summaries_agree() {
+	fwd_lab
+	ip -n "$NS_C" link set dev "$VETH_C" xdp off
+	ip -n "$NS_C" link set dev "$VETH_C" xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
+		program xdp_floor_drop || fail "XDP_DROP on $VETH_C"
+	fwd_attach_both
+	send_a 100 --dst-ip "$IP_C" >/dev/null || fail "pktgen failed"
+	local t ptxt pjs dev
+	t=$(tmpdir)
+	bg "$t/s.txt" in_b "$BINDIR/xdp_fwd" -s -z -i 0.2
+	ptxt=$BG_PID
+	bg "$t/s.json" in_b "$BINDIR/xdp_fwd" -s -j -i 0.2
+	pjs=$BG_PID
+	wait_until 10 has_line "$t/s.json" interval || fail "no JSON interval: $(cat "$t/s.json.err")"
+	wait_until 10 grep -q "^Period" "$t/s.txt" || fail "no table: $(cat "$t/s.txt.err")"
+	send_a $N --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$t/s.json" interval \
+		"[d for d in j['devices'] if d['dev'] == '$VETH_R2'][0]['since_attach']['tx']" \
+		$((N + 100)) || fail "the frames never showed"
+	stop "$ptxt" INT
+	expect_eq "text -s exit code" "$STOP_RC" 0
+	stop "$pjs" INT
+	expect_eq "JSON -s exit code" "$STOP_RC" 0
+	expect_eq "this run, $VETH_B (text)" "$(text_row "$t/s.txt" "$VETH_B" this run)" "$N $N 0 0"
+	expect_eq "since attach, $VETH_B (text)" "$(text_row "$t/s.txt" "$VETH_B" since attach)" \
+		"$((N + 100)) $((N + 100)) 0 0"
+	expect_eq "this run, $VETH_R2 (text)" "$(text_row "$t/s.txt" "$VETH_R2" this run)" "0 0 $N 0"
+	expect_eq "since attach, $VETH_R2 (text)" "$(text_row "$t/s.txt" "$VETH_R2" since attach)" \
+		"0 0 $((N + 100)) 0"
+	for dev in "$VETH_B" "$VETH_R2"; do
+		local sel="[d for d in j['devices'] if d['dev'] == '$dev'][0]"
+		local fields="' '.join(str(x[k]) for k in ('rx', 'fwd', 'tx', 'pass'))"
+		expect_eq "this run, $dev: JSON delta = text" \
+			"$(jget "$t/s.json" summary "(lambda x: $fields)($sel['delta'])")" \
+			"$(text_row "$t/s.txt" "$dev" this run)"
+		expect_eq "since attach, $dev: JSON = text" \
+			"$(jget "$t/s.json" summary "(lambda x: $fields)($sel['since_attach'])")" \
+			"$(text_row "$t/s.txt" "$dev" since attach)"
+	done
+	expect_eq "JSON rx_pps is the run's rx over its duration" "$(jget "$t/s.json" summary \
+		"(lambda d, t: int(abs(d['rx_pps'] * t / 1e9 - d['delta']['rx']) < 0.01))(
+		[d for d in j['devices'] if d['dev'] == '$VETH_B'][0], j['duration_ns'])")" 1
+	local dur rate
+	dur=$(sed -n 's/^Summary: \([0-9.]*\) s$/\1/p' "$t/s.txt")
+	rate=$(awk -v dev="$VETH_B" '/^Summary/ {s = 1} s && $1 == dev && $2 == "rate" {print $4}' \
+		"$t/s.txt")
+	expect_eq "text rate is the run's rx over its duration" \
+		"$(awk -v r="$rate" -v d="$dur" -v n=$N 'BEGIN {print (r - n / d < 1 + n / d / 1000 &&
+			n / d - r < 1 + n / d / 1000)}')" 1
 }
 
 test_nsenter_and_ip_netns_exec_share_one_router() {

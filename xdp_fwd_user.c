@@ -699,6 +699,13 @@ static int attach_error(const struct fwd_opts *opt, const struct port *pt, int e
 		      xdp_mode_str((enum xdp_mode)opt->mode));
 }
 
+static int too_many_ports(int ports, int more)
+{
+	return report(0, EXIT_FAIL_XDP,
+		      "xdp_fwd forwards between at most %d devices of a network namespace: it runs "
+		      "on %d here, %d more asked", FWD_PORTS_MAX, ports, more);
+}
+
 /* Load our program, on the router's maps when xdp_fwd runs here already (one devmap for all). */
 static int prog_load(const struct fwd_opts *opt, struct fwd_state *st, struct maps *m)
 {
@@ -738,8 +745,12 @@ static int port_add(const struct fwd_opts *opt, struct port *pt, int prog_fd, co
 	err = stats_reset(m, key, ncpus_possible());
 	if (err)
 		return report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
-	if (bpf_map_update_elem(m->fd[MAP_PORTS], &key, &key, BPF_ANY))
-		return report(-errno, EXIT_FAIL_XDP, "add %s to the devmap", pt->ifc.name);
+	if (bpf_map_update_elem(m->fd[MAP_PORTS], &key, &key, BPF_ANY)) {
+		err = -errno;
+		if (err == -E2BIG)
+			return too_many_ports(map_keys(m->fd[MAP_PORTS], NULL, 0), 1);
+		return report(err, EXIT_FAIL_XDP, "add %s to the devmap", pt->ifc.name);
+	}
 	return 0;
 }
 
@@ -760,9 +771,16 @@ static int do_attach(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct port ports[IFACE_MAX];
 	struct maps m = { { -1, -1, -1 } };
-	int prog_fd, ret, i, touched = 0;
+	int prog_fd, ret, i, n, more = 0, touched = 0;
 	__u32 prog_id;
 
+	n = st->m.fd[MAP_PORTS] < 0 ? 0 : map_keys(st->m.fd[MAP_PORTS], NULL, 0);
+	if (n < 0)
+		return report(n, EXIT_FAIL, "list the router's ports");
+	for (i = 0; i < opt->devs.n; i++)	/* new ports (with -F a port may get a new program) */
+		more += !state_dev(st, (__u32)opt->devs.v[i].ifindex);
+	if (n + more > FWD_PORTS_MAX)
+		return too_many_ports(n, more);
 	ret = prog_load(opt, st, &m);
 	if (ret)
 		return ret;

@@ -545,6 +545,30 @@ test_concurrent_attaches_share_one_router() {
 	fwd -d $want >/dev/null || fail "detach all"
 }
 
+# The devmap holds 256 devices: the 257th is refused with the limit named, and nothing changes.
+test_257th_port_says_at_most_256() {
+	fwd_lab
+	local i b t
+	t=$(tmpdir)
+	# dm0..dm257: 129 veth pairs (no dummy devices on every kernel)
+	for i in $(seq 0 2 256); do
+		echo "link add dm$i type veth peer name dm$((i + 1))"
+	done >"$t/batch"
+	ip -n "$NS_B" -batch "$t/batch" || fail "add 258 devices"
+	for b in $(seq 0 7); do
+		# shellcheck disable=SC2046
+		fwd --mode skb $(for i in $(seq $((b * 32)) $((b * 32 + 31))); do echo "dm$i"; done) \
+			>/dev/null || fail "attach devices $((b * 32))..$((b * 32 + 31))"
+	done
+	local err
+	err=$(fwd --mode skb dm256 2>&1 >/dev/null)
+	expect_eq "exit code" "$?" 3
+	expect_eq "message" "$err" "xdp_fwd: xdp_fwd forwards between at most 256 devices of a \
+network namespace: it runs on 256 here, 1 more asked"
+	expect_eq "dm256 untouched" "$(xdp_on "$NS_B" dm256)" ""
+	expect_eq "ports" "$(ports | wc -w)" 256
+}
+
 # A program that bears xdp_fwd's name but not its maps is not taken for ours: attaching next to
 # it makes a router of our own, and -d leaves it alone, saying why.
 test_foreign_program_with_our_name_is_not_ours() {

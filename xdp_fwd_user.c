@@ -916,6 +916,31 @@ static int collect(struct stats_run *s, struct dev_snap *snap, __u64 *t)
 	return 0;
 }
 
+/*
+ * After a read: does every watched device still exist and run xdp_fwd? -ENODEV (deleted) or
+ * -ENOLINK (no longer a port: detached, or its program replaced) with the device's index in
+ * *which. A renamed device is followed, with a notice.
+ */
+static int devs_check(struct stats_run *s, int *which)
+{
+	for (int i = 0; i < s->n; i++) {
+		struct iface *ifc = &s->dev[i].ifc;
+		char name[IF_NAMESIZE];
+		bool exists = if_indextoname((unsigned int)ifc->ifindex, name);
+
+		*which = i;
+		if (!is_port(s->m, (__u32)ifc->ifindex))
+			return exists && !strcmp(name, ifc->name) ? -ENOLINK : -ENODEV;
+		if (!exists)
+			return -ENODEV;
+		if (strcmp(name, ifc->name)) {
+			fprintf(stderr, "xdp_fwd: device %s renamed to %s\n", ifc->name, name);
+			snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+		}
+	}
+	return 0;
+}
+
 static void snap_copy(const struct stats_run *s, struct dev_snap *dst, const struct dev_snap *src)
 {
 	for (int i = 0; i < s->n; i++) {
@@ -1147,8 +1172,8 @@ static void print_start(const struct stats_run *s, const struct fwd_state *st)
 	jw_end(&w);
 }
 
-/* Read and print until a signal or the duration; 0 or -errno. */
-static int stats_loop(struct stats_run *s, struct loop *lp)
+/* Read and print until a signal, the duration, or a watched device leaves; 0 or -errno. */
+static int stats_loop(struct stats_run *s, struct loop *lp, int *which)
 {
 	int ev, err;
 
@@ -1168,6 +1193,9 @@ static int stats_loop(struct stats_run *s, struct loop *lp)
 		s->t_prev = s->t_cur;
 		if (ev == LOOP_STOP)
 			return 0;
+		err = devs_check(s, which);
+		if (err)
+			return err;
 	}
 	return ev;
 }
@@ -1198,7 +1226,7 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct stats_run *s = calloc(1, sizeof(*s));
 	struct loop lp = LOOP_INIT;
-	int ret = 0, err;
+	int ret = 0, err, which = 0;
 
 	if (!s)
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
@@ -1231,8 +1259,13 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 	snap_copy(s, s->cur, s->first);
 	s->t_prev = s->t_cur = s->t_first;
 	print_start(s, st);
-	err = stats_loop(s, &lp);
-	if (err)
+	err = stats_loop(s, &lp, &which);
+	if (err == -ENODEV)
+		ret = report(0, EXIT_FAIL, "device %s disappeared", s->dev[which].ifc.name);
+	else if (err == -ENOLINK)
+		ret = report(0, EXIT_FAIL, "xdp_fwd no longer runs on %s (detached, or its program "
+			     "replaced)", s->dev[which].ifc.name);
+	else if (err)
 		ret = report(err, EXIT_FAIL, "read statistics");
 	print_summary(s, lp.last_signal);
 out:

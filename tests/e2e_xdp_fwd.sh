@@ -569,6 +569,38 @@ network namespace: it runs on 256 here, 1 more asked"
 	expect_eq "ports" "$(ports | wc -w)" 256
 }
 
+# -s follows a renamed device, and ends, saying why, when a watched device leaves the router:
+# detached, or deleted.
+test_stats_says_when_a_watched_device_leaves() {
+	fwd_lab
+	fwd_attach_both
+	local out pid
+	out="$(tmpdir)/s.json"
+	bg "$out" in_b "$BINDIR/xdp_fwd" -s -j -i 0.1
+	pid=$BG_PID
+	wait_until 10 has_line "$out" interval || fail "no interval line: $(cat "$out.err")"
+	ip -n "$NS_B" link set "$VETH_R2" name veth2r || fail "rename $VETH_R2"
+	wait_until 5 grep -q "device $VETH_R2 renamed to veth2r" "$out.err" ||
+		fail "no notice of the rename: $(cat "$out.err")"
+	kill -0 "$pid" 2>/dev/null || fail "-s ended on a rename"
+	fwd -d "$VETH_B" >/dev/null || fail "detach $VETH_B"
+	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || fail "-s kept running"
+	stop "$pid"
+	expect_eq "exit code after the detach" "$STOP_RC" 1
+	expect_eq "message" "$(tail -1 "$out.err")" \
+		"xdp_fwd: xdp_fwd no longer runs on $VETH_B (detached, or its program replaced)"
+	has_line "$out" summary || fail "no summary"
+	bg "$out" in_b "$BINDIR/xdp_fwd" -s -j -i 0.1
+	pid=$BG_PID
+	wait_until 10 has_line "$out" interval || fail "no interval line: $(cat "$out.err")"
+	ip -n "$NS_B" link del veth2r
+	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || fail "-s kept running"
+	stop "$pid"
+	expect_eq "exit code after the deletion" "$STOP_RC" 1
+	expect_eq "message" "$(cat "$out.err")" "xdp_fwd: device veth2r disappeared"
+	has_line "$out" summary || fail "no summary"
+}
+
 # A program that bears xdp_fwd's name but not its maps is not taken for ours: attaching next to
 # it makes a router of our own, and -d leaves it alone, saying why.
 test_foreign_program_with_our_name_is_not_ours() {

@@ -909,6 +909,16 @@ int priv_check(char *buf, size_t len)
 	return -EPERM;
 }
 
+bool cap_effective(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (cap < 0 || cap > 63 || syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
 int priv_require(void)
 {
 	char caps[64];

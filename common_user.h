@@ -206,6 +206,7 @@ void log_setup(int verbose);		/* libbpf messages: none, -v warnings+info, -vv de
  * capability names in buf ("CAP_BPF, CAP_NET_ADMIN"). */
 int priv_check(char *buf, size_t len);
 int priv_require(void);		/* priv_check(); prints "missing privileges" and gives EXIT_FAIL_PRIV */
+bool cap_effective(int cap);	/* the effective set holds capability cap (CAP_*) */
 
 /* Internet checksum: add data to a running sum (big-endian 16-bit words), fold and invert. */
 __u32 csum_add(__u32 sum, const void *data, size_t len);

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -93,7 +94,7 @@ static const struct opt_tool fwd_tool = {
 	       "forwards it (reason no_port). Reasons: no_port blackhole unreachable prohibit\n"
 	       "not_fwded fwd_disabled unsupp_lwt no_neigh frag_needed no_src_addr fib_other ttl\n"
 	       "not_ip malformed. xdp_fwd keeps no files: each call finds its programs and maps in\n"
-	       "the kernel. Exit codes: see README.\n",
+	       "the kernel (needs CAP_SYS_ADMIN and CAP_NET_ADMIN). Exit codes: see README.\n",
 };
 
 static const char *const reason_names[FWD_R_N] = {
@@ -106,7 +107,25 @@ static const char *const reason_names[FWD_R_N] = {
 	[FWD_R_NOT_IP] = "not_ip",		[FWD_R_MALFORMED] = "malformed",
 };
 
-/* ------------------------------------------------------------------ lock, signals */
+/* ------------------------------------------------------------------ privileges, lock, signals */
+
+/*
+ * Finding our programs and maps by id (BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID) takes
+ * CAP_SYS_ADMIN (CAP_BPF is not enough), the netlink attach CAP_NET_ADMIN; CAP_SYS_ADMIN
+ * covers CAP_BPF and CAP_PERFMON.
+ */
+static int fwd_priv_require(void)
+{
+	bool admin = cap_effective(CAP_SYS_ADMIN), net = cap_effective(CAP_NET_ADMIN);
+
+	if (admin && net)
+		return 0;
+	return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s%s%s (run as root)%s",
+		      admin ? "" : "CAP_SYS_ADMIN", !admin && !net ? " " : "",
+		      net ? "" : "CAP_NET_ADMIN",
+		      admin ? "" : "; xdp_fwd finds its programs and maps by id, which takes "
+				   "CAP_SYS_ADMIN (CAP_BPF is not enough)");
+}
 
 /* Who binds the lock (its SO_PEERCRED), 0 when that cannot be learnt. */
 static pid_t lock_holder(const struct sockaddr_un *sa, socklen_t len)
@@ -1305,7 +1324,7 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require();
+	ret = fwd_priv_require();
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);

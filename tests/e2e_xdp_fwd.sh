@@ -619,6 +619,33 @@ which has xdp_fwd's name but not its maps, not xdp_fwd's; left in place"
 	fwd -d "$VETH_B" >/dev/null || fail "detach $VETH_B"
 }
 
+# xdp_fwd finds its programs and maps by id, which takes CAP_SYS_ADMIN: with CAP_BPF,
+# CAP_NET_ADMIN and CAP_PERFMON only, it says exactly that (exit 6, nothing attached); with
+# CAP_SYS_ADMIN and CAP_NET_ADMIN only, it attaches, counts and detaches.
+test_capabilities() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	fwd_lab
+	local err rc caps
+	err=$(in_b setpriv --inh-caps=-all --bounding-set=-all,+bpf,+net_admin,+perfmon \
+		"$BINDIR/xdp_fwd" "$VETH_B" 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code" "$rc" 6
+	expect_eq "message" "$err" "xdp_fwd: missing privileges: need CAP_SYS_ADMIN (run as root); \
+xdp_fwd finds its programs and maps by id, which takes CAP_SYS_ADMIN (CAP_BPF is not enough)"
+	expect_eq "nothing attached" "$(xdp_on "$NS_B" "$VETH_B")" ""
+	caps=(setpriv --inh-caps=-all --bounding-set=-all,+sys_admin,+net_admin)
+	in_b "${caps[@]}" "$BINDIR/xdp_fwd" "$VETH_B" "$VETH_R2" >/dev/null ||
+		fail "attach with CAP_SYS_ADMIN and CAP_NET_ADMIN"
+	send_a 10 --dst-ip "$IP_C" >/dev/null || fail "pktgen failed"
+	in_b "${caps[@]}" "$BINDIR/xdp_fwd" -s -j --duration 0.1 -i 0.1 >"$(tmpdir)/s.json" ||
+		fail "-s with CAP_SYS_ADMIN and CAP_NET_ADMIN"
+	expect_eq "fwd on $VETH_B" "$(jget "$(tmpdir)/s.json" summary \
+		"[d for d in j['devices'] if d['dev'] == '$VETH_B'][0]['since_attach']['fwd']")" 10
+	in_b "${caps[@]}" "$BINDIR/xdp_fwd" -d "$VETH_B" "$VETH_R2" >/dev/null ||
+		fail "-d with CAP_SYS_ADMIN and CAP_NET_ADMIN"
+	expect_eq "detached" "$(xdp_on "$NS_B" "$VETH_B")$(xdp_on "$NS_B" "$VETH_R2")" ""
+}
+
 test_detach_only_ours() {
 	fwd_lab
 	fwd_attach_both

@@ -532,6 +532,64 @@ TEST(fwd_unregistered_ingress_still_works)
 	fwd_close(&f);
 }
 
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/*
+ * A second load on the first one's maps, as xdp_fwd does when it attaches to more devices of a
+ * namespace (bpf_map__reuse_fd before load, with other rodata): the program uses the same map
+ * objects, which the kernel gave BPF_F_RDONLY_PROG, forwards to a port the first load added,
+ * and counts into the shared counters, also once the first load is gone.
+ */
+TEST(fwd_second_load_shares_the_router_maps)
+{
+	__u8 pkt[64];
+	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 1 };
+	struct bpf_map *a[3], *b[3];
+	struct fwd f, g;
+
+	if (!fwd_open(&f, 0, true))
+		return;
+	g = f;
+	g.skel = xdp_fwd_kern__open();
+	if (!ASSERT_OK_PTR(g.skel, "open the second load"))
+		goto out;
+	g.skel->rodata->cfg.fib_flags = BPF_FIB_LOOKUP_DIRECT;
+	a[0] = f.skel->maps.xdp_fwd_ports;
+	a[1] = f.skel->maps.xdp_fwd_stats;
+	a[2] = f.skel->maps.xdp_fwd_stats_hi;
+	b[0] = g.skel->maps.xdp_fwd_ports;
+	b[1] = g.skel->maps.xdp_fwd_stats;
+	b[2] = g.skel->maps.xdp_fwd_stats_hi;
+	for (int i = 0; i < 3; i++)
+		if (!ASSERT_OK(bpf_map__reuse_fd(b[i], bpf_map__fd(a[i])), "reuse a map"))
+			goto out;
+	if (!ASSERT_OK(xdp_fwd_kern__load(g.skel), "load on the first load's maps"))
+		goto out;
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(map_id(bpf_map__fd(b[i])), map_id(bpf_map__fd(a[i])), "the same map");
+	g.prog = bpf_program__fd(g.skel->progs.xdp_fwd_prog);
+	g.ports = bpf_map__fd(b[0]);
+	g.stats = bpf_map__fd(b[1]);
+	g.stats_hi = bpf_map__fd(b[2]);
+	fwd_close(&f);
+	f.skel = NULL;
+	r.ifindex = g.in;
+	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
+	if (ASSERT_OK(xdp_run(g.prog, &r), "run"))
+		ASSERT_EQ(r.retval, XDP_REDIRECT, "forwarded to the first load's port");
+	ASSERT_EQ(cnt(&g, g.in, FWD), 1, "fwd on fi0 in the shared counters");
+	ASSERT_EQ(cnt(&g, g.out, TX), 1, "tx on fo0 in the shared counters");
+out:
+	xdp_fwd_kern__destroy(g.skel);
+	fwd_close(&f);
+}
+
 /*
  * Per-packet cost (ns) of xdp_fwd forwarding IPv4 next to an empty XDP_PASS program. repeat
  * rewrites the same frame, so each call starts at TTL 255 and stops before TTL 1 (250 runs);

@@ -27,11 +27,14 @@ else
 endif
 
 PKGS     := libbpf libelf zlib
+# Include paths stay apart from CFLAGS, so `make CFLAGS="-O0 -g"` still finds the skeletons.
+INCLUDES := -I$(O) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# CFLAGS is the user's (`make CFLAGS="-O0 -g"`); warnings and dependency files are always on.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -MMD -MP -I$(O) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+XCFLAGS  := -Wall -Wextra -MMD -MP
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz) -lm
 ifneq ($(SAN),)
-  CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  XCFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=$(SAN)
 endif
 
@@ -58,9 +61,14 @@ $(O)/vmlinux.h: | $(O)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp
 	$(Q)cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(O)/%_kern.o: %_kern.c | $(O) $(O)/vmlinux.h
+# One BPF recipe for every object: the tools' (stripped of DWARF; BTF stays) and the test suite's.
+define bpf_compile
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+endef
+
+$(O)/%_kern.o: %_kern.c | $(O) $(O)/vmlinux.h
+	$(bpf_compile)
 	$(Q)$(LLVM_STRIP) -g $@
 
 $(O)/%.skel.h: $(O)/%_kern.o
@@ -69,11 +77,11 @@ $(O)/%.skel.h: $(O)/%_kern.o
 
 $(O)/%_user.o: %_user.c $(O)/%.skel.h | $(O)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(INCLUDES) -c $< -o $@
 
 $(O)/common_user.o: common_user.c | $(O)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(INCLUDES) -c $< -o $@
 
 # Per-tool libraries.
 $(BINDIR)/xdpsock: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
@@ -87,12 +95,11 @@ $(BINS): $(BINDIR)/%: $(O)/%_user.o $(O)/common_user.o
 # ---- tests
 # BPF objects of the test suite itself (baselines, helpers), loaded by file name
 $(O)/tests/%_kern.o: tests/%_kern.c | $(O)/tests
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(bpf_compile)
 
 $(O)/tests/%.o: tests/%.c | $(O)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(INCLUDES) -Itests -c $< -o $@
 
 $(PROG_TESTS:tests/%.c=$(O)/tests/%.o) $(O)/tests/prog_run.o: $(SKELS)
 
@@ -102,8 +109,7 @@ $(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o
 $(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
 # clang's reference encodings for tests/prog_bpf_insn.c (read at run time, next to prog_run)
 $(O)/tests/bpf_insn_ref.o: tests/bpf_insn_ref.c | $(O)/tests
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(bpf_compile)
 $(O)/tests/prog_run: | $(O)/tests/bpf_insn_ref.o
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
 $(O)/tests/progcost.o: $(O)/xdp_rxq_info.skel.h
@@ -141,8 +147,9 @@ install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 
+# O= and SAN= choose what is removed: `make O=/tmp/x clean` removes only that tree.
 clean:
-	rm -rf build $(TOOLS_ALL:%=./%)
+	rm -rf $(O) $(if $(filter .,$(BINDIR)),$(TOOLS_ALL:%=./%))
 
 help:
 	@echo "targets: all check bench demo install clean deps   vars: V=1 SAN=address|undefined O=dir"

@@ -42,6 +42,35 @@ void test_skip(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool test_streq(const char *a, const char *b, const char *file, int line, const char *what)
+{
+	if (a && b && !strcmp(a, b))
+		return true;
+	return test_check(false, file, line, "%s: got \"%s\", want \"%s\"", what, a ? a : "(null)",
+			  b ? b : "(null)");
+}
+
+/* Both buffers in hex from the first differing byte (at most 16 bytes of each). */
+bool test_memeq(const void *a, const void *b, size_t len, const char *file, int line,
+		const char *what)
+{
+	const unsigned char *x = a, *y = b;
+	char hx[3 * 16 + 1] = "", hy[3 * 16 + 1] = "";
+	size_t i = 0, n;
+
+	while (i < len && x[i] == y[i])
+		i++;
+	if (i == len)
+		return true;
+	n = len - i < 16 ? len - i : 16;
+	for (size_t k = 0; k < n; k++) {
+		snprintf(hx + 3 * k, 4, "%02x ", x[i + k]);
+		snprintf(hy + 3 * k, 4, "%02x ", y[i + k]);
+	}
+	return test_check(false, file, line, "%s: differ at byte %zu of %zu: got %s, want %s", what,
+			  i, len, hx, hy);
+}
+
 bool test_skipped(void)
 {
 	return cur_skipped;
@@ -70,6 +99,10 @@ int test_main(int argc, char **argv, const char *suite)
 		skip_reason[0] = '\0';
 		t->fn();
 		fflush(stderr);
+		if (cur_skipped && !skip_reason[0] && !cur_failed) {
+			fprintf(stderr, "  skipped without a reason\n");
+			cur_failed = true;
+		}
 		if (cur_failed) {
 			printf("FAIL %s.%s\n", suite, t->name);
 			failed++;

@@ -2,13 +2,14 @@
 /*
  * harness.h: the C test harness (test_progs shape). TEST(name) registers a test; ASSERT_*
  * report file:line and return bool so a test can `goto out` to its cleanup; SKIP() ends a test
- * with a reason. Each test prints one line: "PASS name", "FAIL name" or "SKIP name: reason";
+ * with a reason (a skip without one is a failure). Each test prints one line: "PASS name", "FAIL name" or "SKIP name: reason";
  * tests/run.sh counts those lines into the final "N passed, N failed".
  */
 #ifndef TESTS_HARNESS_H
 #define TESTS_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct test_def {
@@ -22,6 +23,9 @@ bool test_check(bool ok, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool test_skipped(void);
+bool test_streq(const char *a, const char *b, const char *file, int line, const char *what);
+bool test_memeq(const void *a, const void *b, size_t len, const char *file, int line,
+		const char *what);
 int test_main(int argc, char **argv, const char *suite);
 
 #define TEST(name)                                                                               \
@@ -45,6 +49,8 @@ int test_main(int argc, char **argv, const char *suite);
 		long long _e = (long long)(e);                                                   \
 		test_check(_e == 0, __FILE__, __LINE__, "%s: error %lld", what, _e);             \
 	})
+#define ASSERT_STREQ(a, b, what) test_streq((a), (b), __FILE__, __LINE__, what)
+#define ASSERT_MEMEQ(a, b, len, what) test_memeq((a), (b), (len), __FILE__, __LINE__, what)
 #define ASSERT_OK_PTR(p, what) test_check((p) != NULL, __FILE__, __LINE__, "%s: NULL", what)
 #define SKIP(...) test_skip(__VA_ARGS__)
 

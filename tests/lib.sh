@@ -90,6 +90,12 @@ xdp_on() {
 		sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1
 }
 
+# snmp NS PROTO FIELD: a counter of NS's /proc/net/snmp by its header name ("Ip" "InReceives").
+snmp() {
+	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p && !h { for (i = 2; i <= NF; i++)
+		if ($i == f) c = i; h = 1; next } $1 == p && h { print $c; exit }' /proc/net/snmp
+}
+
 # ---------------------------------------------------------------- waiting, processes, JSON
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms; 1 if it never held.
@@ -190,6 +196,7 @@ fail() {
 }
 
 skip() {
+	[ -n "$*" ] || fail "skip without a reason"
 	echo "$*" >"$SKIP_FILE"
 	exit 2
 }
@@ -241,6 +248,12 @@ run_tests() {
 			"$t"
 		)
 		rc=$?
+		# status 2 is a skip only when skip() wrote its reason: a failing `[ "" -gt 0 ]`
+		# also ends with 2, and must not pass for a skip
+		if [ $rc = 2 ] && [ ! -s "$SKIP_FILE" ]; then
+			echo "  exit status 2 without a skip reason" >&2
+			rc=1
+		fi
 		case $rc in
 		0) echo "PASS $suite.$name" ;;
 		2) echo "SKIP $suite.$name: $(cat "$SKIP_FILE")" ;;

@@ -25,6 +25,13 @@ fi
 pass=0 failn=0 skipn=0
 skips=() fails=()
 start=$(date +%s)
+# Without root the prog and e2e layers can only skip: say so loudly, and do not call that green
+# unless asked to (ALLOW_UNPRIVILEGED=1, e.g. for the unit layer alone).
+unpriv=0
+if [ "$(id -u)" != 0 ]; then
+	unpriv=1
+	echo "run.sh: NOT ROOT: the prog and e2e layers need root (CAP_BPF, CAP_NET_ADMIN, namespaces) and will skip; this run tests almost nothing${ALLOW_UNPRIVILEGED:+ (allowed by ALLOW_UNPRIVILEGED)}" >&2
+fi
 for s in "${suites[@]}"; do
 	case $s in
 	unit) cmd=("$O/tests/unit_common") ;;
@@ -34,6 +41,13 @@ for s in "${suites[@]}"; do
 	esac
 	t0=$(date +%s)
 	"${cmd[@]}" >"$logs/$s.log" 2>&1
+	rc=$?
+	seen=$(grep -cE '^(PASS|FAIL|SKIP) ' "$logs/$s.log" 2>/dev/null)
+	seen=${seen:-0}
+	# a suite that crashed, or ran nothing, is a failure of its own (its later tests never ran)
+	if [ "$rc" -gt 1 ] || [ "$seen" -eq 0 ]; then
+		echo "FAIL $s: the suite itself ended with status $rc after $seen test(s)" >>"$logs/$s.log"
+	fi
 	while IFS= read -r line; do
 		case $line in
 		"PASS "*) pass=$((pass + 1)); echo "$line" ;;
@@ -56,4 +70,8 @@ if [ ${#fails[@]} -gt 0 ]; then
 fi
 echo "# total time $(( $(date +%s) - start )) s"
 echo "$pass passed, $failn failed, $skipn skipped"
+if [ "$unpriv" = 1 ] && [ -z "${ALLOW_UNPRIVILEGED:-}" ]; then
+	echo "run.sh: not root, so not a passing run (ALLOW_UNPRIVILEGED=1 accepts it)" >&2
+	exit 1
+fi
 [ "$failn" -eq 0 ] && [ "$pass" -gt 0 ]

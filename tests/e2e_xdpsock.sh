@@ -329,7 +329,7 @@ test_table_output_and_summary() {
 	bg "$out" in_b "$XSK" -i "$VETH_B" -n 0.3 -x -a
 	local pid=$BG_PID
 	wait_until 5 grep -q "^xdpsock rxdrop on $VETH_B:0" "$out" || fail "no banner: $(cat "$out.err")"
-	send_a 5000 >/dev/null
+	send_a 5000 --rate 50000 >/dev/null
 	wait_until 5 grep -q "^0 .* 5,000 " "$out" || fail "no socket row with 5,000"
 	stop "$pid" INT
 	expect_eq "exit" "$STOP_RC" 0

@@ -110,7 +110,7 @@ $(O)/tests/bpf_insn_ref.o: tests/bpf_insn_ref.c | $(O)/tests
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(O)/tests/prog_run: | $(O)/tests/bpf_insn_ref.o
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
-$(O)/tests/progcost.o: $(O)/xdp_rxq_info.skel.h
+$(O)/tests/progcost.o: $(SKELS)
 $(O)/tests/progcost: $(O)/tests/progcost.o $(O)/tests/prog_lib.o $(O)/tests/harness.o \
 		     $(O)/common_user.o
 $(TEST_BINS):

@@ -11,6 +11,10 @@
 
 #include "common_user.h"
 #include "prog_run.h"
+#include "xdp_redirect.h"
+#include "xdp_redirect.skel.h"
+#include "xdp_redirect_cpu.h"
+#include "xdp_redirect_cpu.skel.h"
 #include "xdpsock.h"
 #include "xdpsock.skel.h"
 
@@ -52,4 +56,118 @@ TEST(xsk_fuzz_100k_frames)
 	ASSERT_EQ(sum, runs, "every frame counted exactly once");
 out:
 	xdpsock_kern__destroy(s);
+}
+
+/* xdp_redirect_kern in each mode with its frame work on (--read-bytes 9216 with the swap,
+ * --load-bytes with the swap, nothing): XDP_REDIRECT for every frame, and every frame counted
+ * redirected (and short, when 9,216 bytes were asked of it). */
+TEST(redir_fuzz_100k_frames)
+{
+	static const struct redir_cfg cfgs[] = {
+		{ .mode = REDIR_M_IFINDEX, .ifindex_out = 1, .read_bytes = REDIR_READ_MAX,
+		  .flags = REDIR_F_SWAPMAC | REDIR_F_READ },
+		{ .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES },
+		{ .mode = REDIR_M_MULTI },
+	};
+	__u8 buf[1514], out[1514 + 256];
+	__u64 rng = 0x5eed0012;
+
+	for (size_t c = 0; c < ARRAY_SIZE(cfgs); c++) {
+		struct xdp_redirect_kern *s = xdp_redirect_kern__open();
+		struct bpf_devmap_val lo = { .ifindex = 1 };
+		__u32 runs = 100000, bad = 0, key = 0;
+		struct redir_rec t;
+		int err, kind = 0;
+
+		if (!ASSERT_OK_PTR(s, "open xdp_redirect_kern"))
+			return;
+		s->rodata->cfg = cfgs[c];
+		err = xdp_redirect_kern__load(s);
+		if (err) {
+			if (!skip_if_eperm(err, "load xdp_redirect"))
+				ASSERT_OK(err, "load xdp_redirect_kern");
+			xdp_redirect_kern__destroy(s);
+			return;
+		}
+		if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(s->maps.redir_tx_port), &key, &lo,
+					       0), "devmap slot 0"))
+			goto next;
+		for (__u32 i = 0; i < runs; i++) {
+			struct xdp_run r = { .data = buf, .out = out, .out_len = sizeof(out),
+					     .repeat = 1 };
+
+			r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
+			if ((xdp_run(bpf_program__fd(s->progs.xdp_redirect_prog), &r) ||
+			     r.retval != XDP_REDIRECT) && !bad++)
+				ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict for a fuzzed frame");
+		}
+		ASSERT_EQ(bad, 0, "runs with another verdict");
+		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.redir_stats), 0, REDIR_REC_N,
+					  ncpus_possible(), NULL, (__u64 *)&t), "read redir_stats"))
+			goto next;
+		ASSERT_EQ(t.rx, runs, "rx == runs");
+		ASSERT_EQ(t.redirected, runs, "redirected == runs");
+		ASSERT_EQ(t.no_target + t.aborted, 0, "no other outcome");
+		ASSERT_EQ(t.short_frame, cfgs[c].flags & REDIR_F_READ ? runs : 0, "short frames");
+next:
+		xdp_redirect_kern__destroy(s);
+	}
+}
+
+/* xdp_redirect_cpu_kern with each strategy over three targets that all have a cpumap entry:
+ * XDP_REDIRECT for every frame, the per-target counts add up to the runs, and only strategies
+ * that read headers count malformed frames. */
+TEST(rcpu_fuzz_100k_frames)
+{
+	__u8 buf[1514], out[1514 + 256];
+	__u64 rng = 0x5eed0013;
+
+	for (__u32 lb = 0; lb < RCPU_LB_N; lb++) {
+		struct xdp_redirect_cpu_kern *s = xdp_redirect_cpu_kern__open();
+		struct bpf_cpumap_val v = { .qsize = 64 };
+		static struct rcpu_rec t;	/* 4 KiB */
+		__u32 runs = 100000, bad = 0, cpu0 = 0;
+		__u64 targets = 0;
+		int err, kind = 0;
+
+		if (!ASSERT_OK_PTR(s, "open xdp_redirect_cpu_kern"))
+			return;
+		s->rodata->cfg.lb = lb;
+		s->rodata->cfg.ncpus = 3;	/* CPU 0 three times: every target has an entry */
+		err = xdp_redirect_cpu_kern__load(s);
+		if (err) {
+			if (!skip_if_eperm(err, "load xdp_redirect_cpu"))
+				ASSERT_OK(err, "load xdp_redirect_cpu_kern");
+			xdp_redirect_cpu_kern__destroy(s);
+			return;
+		}
+		if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(s->maps.rcpu_cpu_map), &cpu0, &v, 0),
+			       "cpumap entry"))
+			goto next;
+		for (__u32 i = 0; i < runs; i++) {
+			struct xdp_run r = { .data = buf, .out = out, .out_len = sizeof(out),
+					     .repeat = 1 };
+
+			r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
+			if ((xdp_run(bpf_program__fd(s->progs.xdp_redirect_cpu_prog), &r) ||
+			     r.retval != XDP_REDIRECT) && !bad++)
+				ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict for a fuzzed frame");
+		}
+		ASSERT_EQ(bad, 0, "runs with another verdict");
+		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.rcpu_stats), 0, RCPU_REC_N,
+					  ncpus_possible(), NULL, (__u64 *)&t), "read rcpu_stats"))
+			goto next;
+		for (__u32 i = 0; i < RCPU_TARGETS_MAX; i++)
+			targets += t.target[i].redirected;
+		ASSERT_EQ(t.rx, runs, "rx == runs");
+		ASSERT_EQ(t.redirected, runs, "redirected == runs");
+		ASSERT_EQ(t.no_entry, 0, "no_entry");
+		ASSERT_EQ(targets, runs, "per-target counts add up");
+		if (lb == RCPU_LB_NO_TOUCH || lb == RCPU_LB_ROUND_ROBIN)
+			ASSERT_EQ(t.malformed, 0, "strategies that do not read: nothing malformed");
+		else
+			ASSERT_TRUE(t.malformed > 0 && t.malformed < runs, "some frames malformed");
+next:
+		xdp_redirect_cpu_kern__destroy(s);
+	}
 }

@@ -8,11 +8,16 @@
 #include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <linux/in.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -83,6 +88,91 @@ int xdp_run(int prog_fd, struct xdp_run *r)
 	r->out_len = o.data_size_out;
 	r->duration_ns = o.duration;
 	return 0;
+}
+
+int xdp_live(int prog_fd, __u32 ifindex, const void *data, __u32 len, __u32 repeat)
+{
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = repeat,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+	return bpf_prog_test_run_opts(prog_fd, &o) ? -errno : 0;
+}
+
+int psock_open(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex(ifname) };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	int buf = 4 << 20, err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (!sll.sll_ifindex)
+		err = -ENODEV;
+	else if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) ||
+		 bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* pkt_udp()'s IPv4 flow: IPv4, UDP, destination port 9 */
+static bool udp_flow(const __u8 *f, ssize_t n)
+{
+	return n >= 42 && f[12] == 0x08 && f[13] == 0x00 && f[23] == IPPROTO_UDP && f[36] == 0 &&
+	       f[37] == 9;
+}
+
+__u32 psock_received(int fd, __u32 want, const __u8 *expect, __u32 len, __u32 *same)
+{
+	__u64 deadline = now_ns() + 2000000000ULL;
+	__u32 got = 0;
+	__u8 buf[2048];
+
+	*same = 0;
+	for (;;) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		__u64 now;
+
+		if (n >= 0) {
+			if (from.sll_pkttype != PACKET_OUTGOING && udp_flow(buf, n)) {
+				got++;
+				*same += (__u32)n == len && !memcmp(buf, expect, len);
+			}
+			continue;
+		}
+		now = now_ns();
+		if (errno != EAGAIN || got >= want || now >= deadline)
+			return got;
+		poll(&p, 1, (int)((deadline - now) / 1000000) + 1);
+	}
+}
+
+_Static_assert(sizeof(struct cpu_mask) == sizeof(cpu_set_t), "cpu_mask is a cpu_set_t");
+
+int cpu_pin(struct cpu_mask *saved)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t one;
+
+	sched_getaffinity(0, sizeof(cpu_set_t), (cpu_set_t *)saved);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	return cpu;
+}
+
+void cpu_unpin(const struct cpu_mask *saved)
+{
+	sched_setaffinity(0, sizeof(cpu_set_t), (const cpu_set_t *)saved);
 }
 
 __u64 map_sum(int map_fd, __u32 key, unsigned int n_u64, unsigned int idx)

@@ -32,6 +32,33 @@ struct xdp_run {
 };
 
 int xdp_run(int prog_fd, struct xdp_run *r);	/* 0 or -errno */
+/*
+ * Live frames (BPF_F_TEST_XDP_LIVE_FRAMES): repeat copies of the frame enter prog on device
+ * ifindex's queue 0 and really go where the verdicts send them (redirects are flushed, XDP_PASS
+ * frames reach the stack). The frame data is not reset between runs of one call. 0 or -errno.
+ */
+int xdp_live(int prog_fd, __u32 ifindex, const void *data, __u32 len, __u32 repeat);
+
+/*
+ * Receiving what really arrived on a device: an AF_PACKET socket (non-blocking, 4 MiB receive
+ * buffer: a frame from XDP takes a page of it) bound to ifname; fd or -errno.
+ */
+int psock_open(const char *ifname);
+/*
+ * Frames of pkt_udp()'s IPv4 flow (UDP to port 9) received on fd, not counting other traffic
+ * (IPv6 neighbour discovery of fresh devices): waits until want of them arrived or 2 s passed,
+ * then takes what is already queued, so extras count too. *same counts those equal to expect.
+ */
+__u32 psock_received(int fd, __u32 want, const __u8 *expect, __u32 len, __u32 *same);
+
+/* CPU affinity saved by cpu_pin() (a cpu_set_t of 1024 CPUs). */
+struct cpu_mask {
+	unsigned long bits[1024 / (8 * sizeof(unsigned long))];
+};
+/* Pin this thread to the CPU it runs on (BPF_PROG_TEST_RUN's repeat loop may migrate between
+ * runs, and per-CPU state such as a round-robin cursor must stay on one); returns that CPU. */
+int cpu_pin(struct cpu_mask *saved);
+void cpu_unpin(const struct cpu_mask *saved);
 
 /*
  * Fuzzing: one random or mutated frame into buf (at most max bytes, max >= 1514), from the

@@ -4,10 +4,8 @@
  * kernel really implements it, exact round-robin over N real AF_XDP sockets (N = 1, 3, 4, 5),
  * and live frames actually delivered into the sockets' RX rings.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -160,18 +158,6 @@ static int xsks_open(struct xsks *x, int n, struct xdpsock_kern *skel)
 	return err;
 }
 
-/* The repeat loop of BPF_PROG_TEST_RUN may yield and migrate between runs; the round-robin
- * cursor is per CPU, so pin this thread to one CPU for exact counts. */
-static void pin_cpu(cpu_set_t *saved)
-{
-	cpu_set_t one;
-
-	sched_getaffinity(0, sizeof(*saved), saved);
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	sched_setaffinity(0, sizeof(one), &one);
-}
-
 TEST(xsk_hand_loaded_defaults_pass_without_socket)
 {
 	struct xdpsock_kern *s = xdpsock_kern__open_and_load();
@@ -264,18 +250,18 @@ static void round_robin_case(int ifindex, int n, __u32 repeat)
 {
 	struct xdpsock_kern *s = load_or_end(0, (__u32)n);
 	struct xsks x = {};
-	cpu_set_t saved;
+	struct cpu_mask saved;
 	__u8 pkt[64];
 
 	if (!s || !ASSERT_OK(xsks_open(&x, n, s), "sockets"))
 		goto out;
 	pkt_udp(pkt, sizeof(pkt), false);
-	pin_cpu(&saved);
+	cpu_pin(&saved);
 	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = repeat,
 			     .ifindex = (__u32)ifindex, .rxq = 0 };
 	int err = xdp_run(PROG(s), &r);
 
-	sched_setaffinity(0, sizeof(saved), &saved);
+	cpu_unpin(&saved);
 	if (!ASSERT_OK(err, "run"))
 		goto out;
 	ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict");
@@ -311,7 +297,7 @@ TEST(xsk_live_frames_reach_sockets_round_robin)
 	struct xdpsock_kern *s = NULL;
 	struct xsks x = {};
 	int ifindex = veth_up();
-	cpu_set_t saved;
+	struct cpu_mask saved;
 	__u8 pkt[64];
 
 	if (!ASSERT_TRUE(ifindex > 0, "create veth"))
@@ -327,9 +313,9 @@ TEST(xsk_live_frames_reach_sockets_round_robin)
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 16);
 		int err;
 
-		pin_cpu(&saved);
+		cpu_pin(&saved);
 		err = bpf_prog_test_run_opts(PROG(s), &o);
-		sched_setaffinity(0, sizeof(saved), &saved);
+		cpu_unpin(&saved);
 		if (!ASSERT_OK(err ? -errno : 0, "live run"))
 			goto out;
 	}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xdp_redirect_cpu.h: contract between xdp_redirect_cpu_kern.c and xdp_redirect_cpu_user.c
+ *
+ * Programs (skeleton xdp_redirect_cpu_kern, both frags-capable):
+ *   xdp_redirect_cpu_prog    SEC("xdp.frags"), on the device (bpf_link). Every frame: pick an
+ *                            index into cfg.cpus[] by cfg.lb, redirect into rcpu_cpu_map with key
+ *                            cfg.cpus[index]; counted per receive CPU and target index
+ *                            (rcpu_stats).
+ *   xdp_redirect_cpu_remote  SEC("xdp.frags/cpumap"), the second stage: runs on the target CPU
+ *                            for every frame of a cpumap entry that holds it (struct
+ *                            bpf_cpumap_val .bpf_prog.fd); verdict cfg.remote_action, counted
+ *                            per CPU in rcpu_remote.
+ *
+ * .rodata (written before load): struct rcpu_cfg cfg. The object's defaults (ncpus 0) pass
+ * every frame, counted as no_entry: safe to load by hand with iproute2.
+ *
+ * Maps:
+ *   rcpu_stats    PERCPU_ARRAY[1]                   struct rcpu_rec (per receive CPU)
+ *   rcpu_remote   PERCPU_ARRAY[1]                   struct rcpu_remote_rec (per CPU running the
+ *                                                   second stage)
+ *   rcpu_cpu_map  CPUMAP[RCPU_CPUS_MAX],            struct bpf_cpumap_val (.qsize: --qsize;
+ *                 key: CPU number                   .bpf_prog.fd: the second stage or none);
+ *                                                   user space may resize it to the possible CPUs
+ *   rcpu_tx_port  DEVMAP[1], key 0                  struct bpf_devmap_val (--remote-action
+ *                                                   redirect DEV)
+ */
+#ifndef XDP_REDIRECT_CPU_H
+#define XDP_REDIRECT_CPU_H
+
+#define RCPU_TARGETS_MAX 256	/* CPUs in one --cpu list */
+#define RCPU_CPUS_MAX 256	/* rcpu_cpu_map's entries in the object (keys: CPU numbers) */
+
+/* How the first stage picks a target, an index i into cfg.cpus[0..ncpus-1]. */
+enum rcpu_lb {
+	RCPU_LB_NO_TOUCH = 0,	/* i = 0, the frame is not read */
+	RCPU_LB_TOUCH,		/* read the Ethernet header (EtherType), then i = 0 */
+	RCPU_LB_ROUND_ROBIN,	/* i = a per-CPU cursor: each receive CPU cycles 0..ncpus-1 */
+	RCPU_LB_HASH,		/* i = flow hash of IPv4/IPv6 source and destination addresses,
+				 * L4 protocol and ports (no ports for fragments), scaled to
+				 * ncpus; not IP: 0 */
+	RCPU_LB_L4_PROTO,	/* i = TCP 0, UDP 1, ICMP/ICMPv6 2, others and not IP 0; mod
+				 * ncpus */
+	RCPU_LB_L4_SPORT,	/* i = source port (host order) mod ncpus; no ports: 0 */
+	RCPU_LB_L4_DPORT,	/* i = destination port (host order) mod ncpus; no ports: 0 */
+	RCPU_LB_N,
+};
+
+/* What the second stage does with every frame on the target CPU. */
+enum rcpu_remote_action {
+	RCPU_REMOTE_PASS = 0,	/* XDP_PASS: the skb is built on the target CPU */
+	RCPU_REMOTE_DROP,	/* XDP_DROP */
+	RCPU_REMOTE_REDIRECT,	/* bpf_redirect_map(rcpu_tx_port, 0): out of --remote-action
+				 * redirect DEV, MACs swapped with RCPU_F_SWAPMAC */
+};
+
+enum rcpu_flags {
+	RCPU_F_SWAPMAC = 1U << 0,	/* remote redirect: swap Ethernet destination and source */
+};
+
+struct rcpu_cfg {		/* .rodata, written before load */
+	__u32 lb;		/* enum rcpu_lb */
+	__u32 ncpus;		/* targets in cpus[], 1..RCPU_TARGETS_MAX; 0: frames pass */
+	__u32 remote_action;	/* enum rcpu_remote_action */
+	__u32 flags;		/* enum rcpu_flags */
+	__u32 cpus[RCPU_TARGETS_MAX];	/* target CPUs (rcpu_cpu_map keys), in --cpu order */
+};
+
+/* What the first stage chose for target cfg.cpus[i]: rcpu_rec.target[i]. */
+struct rcpu_target_rec {
+	__u64 redirected;	/* sent to cfg.cpus[i] */
+	__u64 no_entry;		/* chosen, but cfg.cpus[i] had no cpumap entry */
+};
+
+/*
+ * First stage, one record per receive CPU (rcpu_stats[0]): 4 KiB, one lookup per frame. Every
+ * frame is counted in rx and in exactly one of redirected and no_entry, the same in target[i]
+ * of the index chosen (except when ncpus is 0); malformed is an info counter among them.
+ */
+struct rcpu_rec {
+	__u64 cursor;		/* round-robin: the next index this CPU uses (not a counter) */
+	__u64 rx;		/* frames seen */
+	__u64 redirected;	/* bpf_redirect_map() returned XDP_REDIRECT */
+	__u64 no_entry;		/* the target CPU has no rcpu_cpu_map entry (or ncpus 0): XDP_PASS
+				 * on the receive CPU */
+	__u64 malformed;	/* a strategy that reads headers found them truncated or invalid
+				 * (xdp_parse.h PARSE_SHORT/PARSE_BAD): sent to cfg.cpus[0] */
+	struct rcpu_target_rec target[RCPU_TARGETS_MAX];	/* by index into cfg.cpus */
+};
+#define RCPU_REC_N (sizeof(struct rcpu_rec) / sizeof(__u64))
+
+/* Second stage, one record per CPU it ran on (rcpu_remote[0]): exactly one verdict per frame. */
+struct rcpu_remote_rec {
+	__u64 pass;		/* XDP_PASS */
+	__u64 drop;		/* XDP_DROP */
+	__u64 redirect;		/* XDP_REDIRECT into rcpu_tx_port */
+	__u64 no_target;	/* redirect, but rcpu_tx_port slot 0 is empty: XDP_PASS */
+	__u64 short_frame;	/* info, among redirect: too short to swap the MACs, sent as is */
+};
+#define RCPU_REMOTE_N (sizeof(struct rcpu_remote_rec) / sizeof(__u64))
+
+#endif /* XDP_REDIRECT_CPU_H */

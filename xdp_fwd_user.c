@@ -708,6 +708,7 @@ struct dev_snap {
 
 struct stats_run {
 	const struct fwd_opts *opt;
+	FILE *out;			/* stdout, through struct out */
 	struct maps m;
 	int ncpus;
 	int n;
@@ -757,7 +758,7 @@ static void print_table(const struct stats_run *s)
 	bool sep = !s->opt->no_sep;
 	char a[32], b[32], c[32], d[32];
 
-	printf("\nPeriod %.3f s\n%-16s %-6s %14s %14s %14s %14s  %s\n", (double)dt / 1e9, "Device",
+	fprintf(s->out, "\nPeriod %.3f s\n%-16s %-6s %14s %14s %14s %14s  %s\n", (double)dt / 1e9, "Device",
 	       "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
 	       "pass reasons (pkt/s)");
 	for (int i = 0; i < s->n; i++) {
@@ -771,24 +772,24 @@ static void print_table(const struct stats_run *s)
 			if (nc[0] == pc[0] && nc[2] == pc[2])
 				continue;
 			snprintf(col, sizeof(col), "%d", cpu);
-			printf("%-16s %-6s %14s %14s %14s %14s\n", s->dev[i].name, col,
+			fprintf(s->out, "%-16s %-6s %14s %14s %14s %14s\n", s->dev[i].name, col,
 			       fmt_rate(a, rate_per_sec(nc[0], pc[0], dt), sep),
 			       fmt_rate(b, rate_per_sec(nc[1], pc[1], dt), sep),
 			       fmt_rate(c, rate_per_sec(nc[2], pc[2], dt), sep),
 			       fmt_rate(d, rate_per_sec(pass_sum(nc), pass_sum(pc), dt), sep));
 		}
-		printf("%-16s %-6s %14s %14s %14s %14s ", s->dev[i].name, "total",
+		fprintf(s->out, "%-16s %-6s %14s %14s %14s %14s ", s->dev[i].name, "total",
 		       fmt_rate(a, rate_per_sec(n[0], p[0], dt), sep),
 		       fmt_rate(b, rate_per_sec(n[1], p[1], dt), sep),
 		       fmt_rate(c, rate_per_sec(n[2], p[2], dt), sep),
 		       fmt_rate(d, rate_per_sec(pass_sum(n), pass_sum(p), dt), sep));
 		for (int r = 0; r < FWD_R_N; r++)
 			if (n[3 + r] != p[3 + r])
-				printf(" %s=%s", reason_names[r],
+				fprintf(s->out, " %s=%s", reason_names[r],
 				       fmt_rate(a, rate_per_sec(n[3 + r], p[3 + r], dt), sep));
-		putchar('\n');
+		fputc('\n', s->out);
 	}
-	fflush(stdout);
+	fflush(s->out);
 }
 
 static void json_dev(struct jw *w, const struct stats_run *s, int i, const struct dev_snap *now,
@@ -837,7 +838,7 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 	__u64 dt = s->t_cur - t_then;
 	struct jw w;
 
-	jw_begin(&w, stdout);
+	jw_begin(&w, s->out);
 	jw_str(&w, "type", type);
 	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
 	jw_arr(&w, "devices");
@@ -858,18 +859,18 @@ static void print_summary(const struct stats_run *s, int sig)
 		print_json(s, "summary", s->first, s->t_first, sig);
 		return;
 	}
-	printf("\nSummary: %.3f s\n", (double)(s->t_cur - s->t_first) / 1e9);
+	fprintf(s->out, "\nSummary: %.3f s\n", (double)(s->t_cur - s->t_first) / 1e9);
 	for (int i = 0; i < s->n; i++) {
 		const __u64 *n = s->cur[i].tot, *f = s->first[i].tot;
 
-		printf("  %-16s rx %s fwd %s tx %s pass", s->dev[i].name,
+		fprintf(s->out, "  %-16s rx %s fwd %s tx %s pass", s->dev[i].name,
 		       fmt_u64(a, n[0] - f[0], sep), fmt_u64(b, n[1] - f[1], sep),
 		       fmt_u64(c, n[2] - f[2], sep));
-		printf(" %s", fmt_u64(a, pass_sum(n) - pass_sum(f), sep));
+		fprintf(s->out, " %s", fmt_u64(a, pass_sum(n) - pass_sum(f), sep));
 		for (int r = 0; r < FWD_R_N; r++)
 			if (n[3 + r] != f[3 + r])
-				printf(" %s=%s", reason_names[r], fmt_u64(a, n[3 + r] - f[3 + r], sep));
-		putchar('\n');
+				fprintf(s->out, " %s=%s", reason_names[r], fmt_u64(a, n[3 + r] - f[3 + r], sep));
+		fputc('\n', s->out);
 	}
 }
 
@@ -914,10 +915,14 @@ static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
 {
 	struct stats_run *s = calloc(1, sizeof(*s));
 	struct loop lp = LOOP_INIT;
+	struct out so = OUT_INIT;
 	int ret = 0, err, ev;
 
-	if (!s)
+	if (!s || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+		free(s);
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
+	}
+	s->out = so.f;
 	s->opt = opt;
 	s->m = (struct maps)MAPS_NONE;
 	s->ncpus = ncpus_possible();
@@ -945,6 +950,7 @@ static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
+	loop_add_out(&lp, &so);
 	err = collect(s, s->first, &s->t_first);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "read statistics");
@@ -956,7 +962,7 @@ static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
 	if (opt->json) {
 		struct jw w;
 
-		jw_begin(&w, stdout);
+		jw_begin(&w, s->out);
 		jw_str(&w, "type", "start");
 		jw_str(&w, "pin_dir", pins->dir);
 		jw_arr(&w, "devices");
@@ -969,8 +975,8 @@ static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
 		jw_arr_end(&w);
 		jw_end(&w);
 	} else {
-		printf("xdp_fwd counters of %d device(s), maps in %s\n", s->n, pins->dir);
-		fflush(stdout);
+		fprintf(s->out, "xdp_fwd counters of %d device(s), maps in %s\n", s->n, pins->dir);
+		fflush(s->out);
 	}
 	while ((ev = loop_wait(&lp)) > 0) {
 		if (ev == LOOP_TOGGLE)
@@ -994,7 +1000,11 @@ static int do_stats(const struct fwd_opts *opt, const struct pins *pins)
 	if (ev < 0 && !ret)
 		ret = report(ev, EXIT_FAIL, "wait");
 	print_summary(s, lp.last_signal);
+	fflush(s->out);
+	loop_flush(&lp);
+	ret = out_end(&so, ret);
 out:
+	out_close(&so);
 	loop_close(&lp);
 	maps_close(&s->m);
 	for (int i = 0; i < FWD_PORTS_MAX; i++) {
@@ -1032,13 +1042,13 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "stats")) {
 		argv[1] = "--stats";
 	}
-	err = opts_parse(argc, argv, &fwd_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = tool_begin(argc, argv, &fwd_tool, &opt);
+	if (ret >= 0)
+		return ret;
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require();
+	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
@@ -1052,5 +1062,5 @@ int main(int argc, char **argv)
 		ret = do_detach(&opt, &pins);
 	else
 		ret = do_attach(&opt, &pins);
-	return ret;
+	return stdout_end(ret);
 }

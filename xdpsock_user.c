@@ -868,6 +868,9 @@ struct snap {
 
 struct run {
 	struct ctx *c;
+	FILE *out;			/* stdout, through struct out */
+	struct iface *dev;		/* followed by ifindex (renames) */
+	int link_fd;			/* the XDP link (-1: txonly, none) */
 	struct xdpsock_kern *skel;
 	struct irq_sel irq;
 	struct snap first, prev, cur;
@@ -918,22 +921,22 @@ static void collect(struct run *r, struct snap *sn)
 	sn->t = now_ns();
 }
 
-static void print_counter_rows(const char *const *names, int n, const __u64 *now,
+static void print_counter_rows(FILE *out, const char *const *names, int n, const __u64 *now,
 			       const __u64 *then, __u64 dt, bool sep)
 {
 	char a[32], b[32];
 
 	for (int k = 0; k < n; k++)
-		printf("  %-20s %14s %16s\n", names[k], fmt_rate(a, rate_per_sec(now[k], then[k], dt), sep),
+		fprintf(out, "  %-20s %14s %16s\n", names[k], fmt_rate(a, rate_per_sec(now[k], then[k], dt), sep),
 		       fmt_u64(b, now[k], sep));
 }
 
-static void print_sock_row(const char *label, const struct sock_snap *now,
+static void print_sock_row(FILE *out, const char *label, const struct sock_snap *now,
 			   const struct sock_snap *then, __u64 dt, bool sep)
 {
 	char a[32], b[32], d[32], e[32];
 
-	printf("%-8s %14s %16s %14s %16s\n", label,
+	fprintf(out, "%-8s %14s %16s %14s %16s\n", label,
 	       fmt_rate(a, rate_per_sec(now->rx, then->rx, dt), sep), fmt_u64(b, now->rx, sep),
 	       fmt_rate(d, rate_per_sec(now->tx, then->tx, dt), sep), fmt_u64(e, now->tx, sep));
 }
@@ -943,16 +946,16 @@ static void print_irq_rows(const struct run *r, __u64 dt, bool sep)
 {
 	char a[32], b[32], label[16];
 
-	printf("%-8s %14s %16s   interrupts matching '%s' (%d)\n", "irqs", "(1/s)", "(count)",
+	fprintf(r->out, "%-8s %14s %16s   interrupts matching '%s' (%d)\n", "irqs", "(1/s)", "(count)",
 	       r->c->opt->irq, r->irq.n);
-	printf("%-8s %14s %16s\n", "total",
+	fprintf(r->out, "%-8s %14s %16s\n", "total",
 	       fmt_rate(a, rate_per_sec(r->cur.irq_total, r->prev.irq_total, dt), sep),
 	       fmt_u64(b, r->cur.irq_total - r->first.irq_total, sep));
 	for (int k = 0; k < r->irq.ncols; k++) {
 		if (r->cur.irq[k] == r->first.irq[k])
 			continue;
 		snprintf(label, sizeof(label), "cpu%d", r->irq.cpu[k]);
-		printf("%-8s %14s %16s\n", label,
+		fprintf(r->out, "%-8s %14s %16s\n", label,
 		       fmt_rate(a, rate_per_sec(r->cur.irq[k], r->prev.irq[k], dt), sep),
 		       fmt_u64(b, r->cur.irq[k] - r->first.irq[k], sep));
 	}
@@ -965,28 +968,28 @@ static void print_table(const struct run *r)
 	bool sep = !o->no_sep;
 	char label[16];
 
-	printf("\nPeriod %.3f s  %s %s:%u\n", (double)dt / 1e9, bench_names[o->bench], o->dev.name,
+	fprintf(r->out, "\nPeriod %.3f s  %s %s:%u\n", (double)dt / 1e9, bench_names[o->bench], o->dev.name,
 	       o->queue);
-	printf("%-8s %14s %16s %14s %16s\n", "sock", "rx (pkt/s)", "rx (pkts)", "tx (pkt/s)",
+	fprintf(r->out, "%-8s %14s %16s %14s %16s\n", "sock", "rx (pkt/s)", "rx (pkts)", "tx (pkt/s)",
 	       "tx (pkts)");
 	for (int i = 0; i < r->c->n; i++) {
 		snprintf(label, sizeof(label), "%d", i);
-		print_sock_row(label, &r->cur.s[i], &r->prev.s[i], dt, sep);
+		print_sock_row(r->out, label, &r->cur.s[i], &r->prev.s[i], dt, sep);
 	}
 	if (r->c->n > 1)
-		print_sock_row("total", &r->cur.total, &r->prev.total, dt, sep);
+		print_sock_row(r->out, "total", &r->cur.total, &r->prev.total, dt, sep);
 	if (o->irq)
 		print_irq_rows(r, dt, sep);
 	for (int i = 0; i < r->c->n && (o->extra || o->app); i++) {
-		printf("sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
+		fprintf(r->out, "sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
 		       "(1/s)", "(count)");
 		if (o->extra)
-			print_counter_rows(xstat_names, XS_N, r->cur.s[i].xs, r->prev.s[i].xs, dt, sep);
+			print_counter_rows(r->out, xstat_names, XS_N, r->cur.s[i].xs, r->prev.s[i].xs, dt, sep);
 		if (o->app)
-			print_counter_rows(app_names, APP_N, r->cur.s[i].app, r->prev.s[i].app, dt,
+			print_counter_rows(r->out, app_names, APP_N, r->cur.s[i].app, r->prev.s[i].app, dt,
 					   sep);
 	}
-	fflush(stdout);
+	fflush(r->out);
 }
 
 static void json_sock(struct jw *w, const struct sock_snap *now, const struct sock_snap *then,
@@ -1103,7 +1106,7 @@ static void print_json(const struct run *r)
 	__u64 dt = r->cur.t - r->prev.t;
 	struct jw w;
 
-	jw_begin(&w, stdout);
+	jw_begin(&w, r->out);
 	jw_str(&w, "type", "interval");
 	jw_u64(&w, "period_ns", dt);
 	json_socks(&w, r, &r->cur, &r->prev, dt);
@@ -1135,7 +1138,7 @@ static int xsk_poll(struct run *r, struct loop *lp)
 		r->prev = r->cur;
 		if (ev == LOOP_STOP || done)
 			return 0;
-		if (!iface_exists(&o->dev))
+		if (iface_track(r->dev, r->link_fd))
 			return -ENODEV;
 	}
 	return ev;
@@ -1211,7 +1214,7 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 
 	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
 	if (o->json) {
-		jw_begin(&w, stdout);
+		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
 		json_socks(&w, r, &r->cur, &r->first, dt);
@@ -1232,42 +1235,43 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_end(&w);
 		return;
 	}
-	printf("\nSummary: %.3f s, rx %s packets (%s pkt/s), tx %s packets (%s pkt/s)\n",
+	fprintf(r->out, "\nSummary: %.3f s, rx %s packets (%s pkt/s), tx %s packets (%s pkt/s)\n",
 	       (double)dt / 1e9, fmt_u64(b1, r->cur.total.rx, sep),
 	       fmt_rate(b2, rate_per_sec(r->cur.total.rx, r->first.total.rx, dt), sep),
 	       fmt_u64(b3, r->cur.total.tx, sep),
 	       fmt_rate(b4, rate_per_sec(r->cur.total.tx, r->first.total.tx, dt), sep));
-	printf("UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
+	fprintf(r->out, "UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
 	if (o->frags && o->bench == BENCH_TXONLY)
-		printf("Multi-buffer: %s packets sent, %u buffer(s) each\n",
+		fprintf(r->out, "Multi-buffer: %s packets sent, %u buffer(s) each\n",
 		       fmt_u64(b1, r->cur.total.tx - r->first.total.tx, sep), r->c->tx_bufs);
 	else if (o->frags)
-		printf("Multi-buffer: %s packets in %s buffers, %s bytes\n",
+		fprintf(r->out, "Multi-buffer: %s packets in %s buffers, %s bytes\n",
 		       fmt_u64(b1, r->cur.total.rx - r->first.total.rx, sep),
 		       fmt_u64(b2, r->cur.total.rx_bufs - r->first.total.rx_bufs, sep),
 		       fmt_u64(b3, r->cur.total.rx_bytes - r->first.total.rx_bytes, sep));
 	if (o->tx_cycle)
-		printf("Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
+		fprintf(r->out, "Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
 		       "started late by at most %.1f us\n", fmt_u64(b1, r->c->cyc.n, sep),
 		       o->tx_cycle, (double)r->c->cyc.min / 1e3, cycle_avg_us(r->c),
 		       (double)r->c->cyc.max / 1e3, (double)r->c->cyc.late_max / 1e3);
 	if (o->irq) {
 		__u64 irqs = r->cur.irq_total - r->first.irq_total;
 
-		printf("IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
+		fprintf(r->out, "IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
 		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
 		       irq_per_pkt(r, &r->cur));
 	}
 	if (r->c->has_prog && prog[1] + prog[2])
-		printf("XDP: %s packets on other queues, %s with no socket (passed)\n",
+		fprintf(r->out, "XDP: %s packets on other queues, %s with no socket (passed)\n",
 		       fmt_u64(b1, prog[1], sep), fmt_u64(b2, prog[2], sep));
 }
 
-static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
+static void print_banner(const struct run *r, const struct xdp_attach *xa)
 {
+	const struct ctx *c = r->c;
 	const struct xsk_opts *o = c->opt;
 	const char *mode = !c->has_prog ? "none" : xa->mode == XDP_MODE_SKB ? "skb" : "native";
 	const char *bind = c->zerocopy ? "zero-copy" : "copy";
@@ -1276,7 +1280,7 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 
 	iface_driver(o->dev.name, drv, sizeof(drv));
 	if (o->json) {
-		jw_begin(&w, stdout);
+		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_str(&w, "dev", o->dev.name);
 		jw_i64(&w, "ifindex", o->dev.ifindex);
@@ -1302,14 +1306,14 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 		jw_end(&w);
 		return;
 	}
-	printf("xdpsock %s on %s:%u (driver %s): XDP %s, bind %s%s%s, %d socket(s), %u x %u-byte "
+	fprintf(r->out, "xdpsock %s on %s:%u (driver %s): XDP %s, bind %s%s%s, %d socket(s), %u x %u-byte "
 	       "frames%s%s\n", bench_names[o->bench], o->dev.name, o->queue, drv,
 	       !c->has_prog ? "none (txonly)" : xdp_mode_str(xa->mode), bind,
 	       c->need_wakeup ? " need_wakeup" : "", o->poll ? " poll()" : "", c->n, o->frames,
 	       o->frame_size, o->unaligned ? " unaligned" : "", o->read ? " read" : "");
 	if (o->frags)
-		printf("multi-buffer (--frags): a packet larger than a frame spans several\n");
-	fflush(stdout);
+		fprintf(r->out, "multi-buffer (--frags): a packet larger than a frame spans several\n");
+	fflush(r->out);
 }
 
 /* ---------------------------------------------------------------- options, attach, main */
@@ -1387,12 +1391,17 @@ static int opts_finish(struct xsk_opts *o)
 	return 0;
 }
 
-/* Refuse a busy device before any socket is made (and any notice about bind modes printed). */
+/* Refuse a busy device before any socket is made (and any notice about bind modes printed):
+ * without --force, or with it when another process's bpf_link holds the program. */
 static int check_busy(const struct xsk_opts *o)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char comm[64];
+	int pid;
 
-	if (o->force || bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
+	if (bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
+		return 0;
+	if (o->force && xdp_link_holder(o->dev.ifindex, q.prog_id, &pid, comm, sizeof(comm)))
 		return 0;
 	return xdp_busy_report(&o->dev, q.prog_id);
 }
@@ -1495,30 +1504,34 @@ int main(int argc, char **argv)
 	struct xdpsock_kern *skel = NULL;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct loop lp = LOOP_INIT;
+	struct out so = OUT_INIT;
 	struct run *run = NULL;
 	struct ctx *c = NULL;
 	int err, ret;
 
-	err = opts_parse(argc, argv, &xsk_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = tool_begin(argc, argv, &xsk_tool, &opt);
+	if (ret >= 0)
+		return ret;
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require();
+	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
 
 	c = calloc(1, sizeof(*c));
 	run = calloc(1, sizeof(*run));
-	if (!c || !run) {
+	if (!c || !run || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate state");
 		goto out;
 	}
 	c->opt = &opt;
 	c->done_fd = -1;
 	run->c = c;
+	run->out = so.f;
+	run->dev = &opt.dev;
+	run->link_fd = -1;
 	if (opt.irq && irq_read(opt.irq, &run->irq, NULL)) {
 		ret = report(0, EXIT_FAIL_OPTION,
 			     "no numbered interrupt in /proc/interrupts has '%s' in its name", opt.irq);
@@ -1538,10 +1551,12 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
+	loop_add_out(&lp, &so);
 	ret = start(run, &xa);
 	if (ret)
 		goto out;
-	print_banner(c, &xa);
+	run->link_fd = xa.link_fd;
+	print_banner(run, &xa);
 
 	lp.extra_fd = c->done_fd;
 	err = xsk_poll(run, &lp);
@@ -1553,9 +1568,13 @@ int main(int argc, char **argv)
 	xdp_attach_release(&xa);
 	if (!err)
 		ret = finish(run, &lp);
+	fflush(run->out);
+	loop_flush(&lp);
+	ret = out_end(&so, ret);
 out:
 	xdp_attach_release(&xa);
 	ctx_free(c);
+	out_close(&so);
 	loop_close(&lp);
 	xdpsock_kern__destroy(skel);
 	free(run);

@@ -173,7 +173,16 @@ test_pcap_to_stdout_pipes_into_tcpdump() {
 	stop "$pid"
 	expect_eq "pipeline exit" "$STOP_RC" 0
 	expect_eq "packets tcpdump read" "$(grep -c 'length 120: 10.200.0.1.9000 > 10.200.0.2.9: UDP' "$out")" 5
-	grep -q "^Samples: 5 received" "$out.err" || fail "summary not on stderr: $(cat "$out.err")"
+	# every sample accounted for: those read after the 5th are discarded, not lost
+	local line
+	line=$(grep "^Samples: " "$out.err") || fail "summary not on stderr: $(cat "$out.err")"
+	python3 - "$line" <<'PY' || fail "summary: $line"
+import re, sys
+m = re.match(r"Samples: ([\d,]+) sampled = 5 received \+ ([\d,]+) discarded after --count; 0 lost",
+             sys.argv[1])
+n = lambda s: int(s.replace(",", ""))
+sys.exit(not (m and n(m.group(1)) == 5 + n(m.group(2))))
+PY
 	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
 }
 
@@ -293,7 +302,8 @@ PY
 	grep -q 'len 60 cap 60 dst ff:ff:ff:ff:ff:ff src 02:00:00:00:00:0a type 0x0806 ARP request who-has 10.200.0.2 tell 10.200.0.1' "$txt" ||
 		fail "ARP line: $(grep 0x0806 "$txt")"
 	grep -q '^  0000: 0200 0000 000b 0200 0000 000a' "$txt" || fail "no hex dump"
-	grep -q '^Samples: 6 received, 0 lost' "$txt" || fail "summary: $(tail -3 "$txt")"
+	grep -q '^Samples: 6 sampled = 6 received + 0 discarded after --count; 0 lost' "$txt" ||
+		fail "summary: $(tail -3 "$txt")"
 }
 
 # Malformed and truncated frames (random bytes, cut IPv4/IPv6/ARP/TCP headers, bogus IHL and

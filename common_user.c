@@ -59,6 +59,7 @@ static void enum_list(char *buf, size_t len, const struct opt_enum *values)
 		n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", values->name);
 }
 
+/* 0, -EINVAL (not a number), or -ERANGE (beyond what a double holds: too large or too small) */
 static int parse_double(const char *s, double *out)
 {
 	char *end;
@@ -67,9 +68,11 @@ static int parse_double(const char *s, double *out)
 		return -EINVAL;
 	errno = 0;
 	*out = strtod(s, &end);
-	if (errno || *end || !isfinite(*out))
+	if (*end || isnan(*out))
 		return -EINVAL;
-	return 0;
+	if (errno == ERANGE || isinf(*out))
+		return -ERANGE;
+	return errno ? -EINVAL : 0;
 }
 
 static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *cfg,
@@ -88,13 +91,24 @@ static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *c
 		(*(int *)field)++;
 		return 0;
 	case OPT_U32:
-	case OPT_SECONDS:
-		if (parse_double(arg, &v) || (d->type == OPT_U32 && (v != floor(v) || v < 0 ||
-								   v > UINT32_MAX)))
+	case OPT_SECONDS: {
+		double lo = d->min || d->max ? d->min : d->type == OPT_U32 ? 0.0 : -(double)INFINITY;
+		double hi = d->min || d->max ? d->max : d->type == OPT_U32 ? (double)UINT32_MAX
+									   : (double)INFINITY;
+
+		err = parse_double(arg, &v);
+		if (err == -ERANGE)	/* 1e400: too large; 1e-400 underflows to 0, in range */
+			v = arg[0] == '-' ? -INFINITY : INFINITY;
+		else if (err || (d->type == OPT_U32 && v != floor(v)))
 			goto bad_number;
-		if ((d->min || d->max) && (v < d->min || v > d->max)) {
-			fprintf(stderr, "%s: bad --%s '%s' (want %.15g..%.15g)\n", tool->name, d->name,
-				arg, d->min, d->max);
+		if (v > hi) {
+			fprintf(stderr, "%s: bad --%s '%s' (too large: at most %.15g)\n", tool->name,
+				d->name, arg, hi);
+			return -EINVAL;
+		}
+		if (v < lo) {
+			fprintf(stderr, "%s: bad --%s '%s' (too small: at least %.15g)\n", tool->name,
+				d->name, arg, lo);
 			return -EINVAL;
 		}
 		if (d->type == OPT_U32)
@@ -102,6 +116,7 @@ static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *c
 		else
 			*(double *)field = v;
 		return 0;
+	}
 	case OPT_STR:
 		if (!*arg) {
 			fprintf(stderr, "%s: empty value for --%s\n", tool->name, d->name);
@@ -119,7 +134,15 @@ static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *c
 			return err;
 		}
 		if (d->type == OPT_IFACE) {
-			*(struct iface *)field = ifc;
+			struct iface *cur = field;
+
+			/* IFACE and --dev (or -i and --dev) share the field: one device only */
+			if (cur->ifindex && cur->ifindex != ifc.ifindex) {
+				fprintf(stderr, "%s: two devices given, '%s' and '%s' (want one)\n",
+					tool->name, cur->name, arg);
+				return -EINVAL;
+			}
+			*cur = ifc;
 			return 0;
 		}
 		struct iface_list *l = field;
@@ -403,18 +426,18 @@ int iface_parse(struct iface *ifc, const char *arg)
 	memset(ifc, 0, sizeof(*ifc));
 	if (!arg || !*arg || strlen(arg) >= IF_NAMESIZE)
 		return -ENODEV;
-	errno = 0;
-	idx = strtoul(arg, &end, 10);
-	if (!errno && !*end && idx > 0 && idx < INT_MAX) {
-		if (!if_indextoname((unsigned int)idx, ifc->name))
-			return -ENODEV;
-		ifc->ifindex = (int)idx;
+	/* a name first: a device may be called "3" */
+	ifc->ifindex = (int)if_nametoindex(arg);
+	if (ifc->ifindex) {
+		snprintf(ifc->name, sizeof(ifc->name), "%s", arg);
 		return 0;
 	}
-	ifc->ifindex = (int)if_nametoindex(arg);
-	if (!ifc->ifindex)
+	errno = 0;
+	idx = strtoul(arg, &end, 10);
+	if (errno || *end || idx == 0 || idx >= INT_MAX || arg[0] < '0' || arg[0] > '9' ||
+	    !if_indextoname((unsigned int)idx, ifc->name))
 		return -ENODEV;
-	snprintf(ifc->name, sizeof(ifc->name), "%s", arg);
+	ifc->ifindex = (int)idx;
 	return 0;
 }
 
@@ -1434,17 +1457,49 @@ void jw_double(struct jw *w, const char *key, double v)
 		fputs("null", w->f);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (1..4), 0 if it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned int cp;
+	int n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;	/* overlong, surrogate, beyond Unicode */
+	return n;
+}
+
+/* Strings are byte strings (device names may be any bytes): what is not UTF-8 is written byte by
+ * byte as \u00XX (its Latin-1 code point), so every line stays valid JSON. */
 void jw_str(struct jw *w, const char *key, const char *s)
 {
 	jw_sep(w, key);
 	fputc('"', w->f);
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		int n = utf8_len(p);
+
 		if (*p == '"' || *p == '\\')
 			fprintf(w->f, "\\%c", *p);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || !n)
 			fprintf(w->f, "\\u%04x", *p);
 		else
-			fputc(*p, w->f);
+			fwrite(p, 1, (size_t)n, w->f);
+		p += n ? n : 1;
 	}
 	fputc('"', w->f);
 }

@@ -107,7 +107,7 @@ struct iface_list {
 	struct iface v[IFACE_MAX];
 };
 
-int iface_parse(struct iface *ifc, const char *arg);	/* name or index; -ENODEV */
+int iface_parse(struct iface *ifc, const char *arg);	/* name, else index; -ENODEV */
 int iface_mac(const char *ifname, __u8 mac[6]);		/* the device's hardware address */
 int mac_parse(const char *s, __u8 mac[6]);		/* "xx:xx:xx:xx:xx:xx"; -EINVAL */
 int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver name */

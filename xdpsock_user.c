@@ -1340,10 +1340,32 @@ static __u32 dev_queues(const char *ifname)
 	return rx > tx ? rx : tx;
 }
 
+/* txonly's addresses, each named when wrong. */
+static int tx_opts_check(const struct xsk_opts *o)
+{
+	const struct { const char *opt, *val; bool mac; } v[] = {
+		{ "tx-smac", o->tx_smac, true }, { "tx-dmac", o->tx_dmac, true },
+		{ "tx-saddr", o->tx_saddr, false }, { "tx-daddr", o->tx_daddr, false },
+	};
+	struct in_addr a;
+	__u8 mac[6];
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		if (!v[i].val)
+			continue;
+		if (v[i].mac ? mac_parse(v[i].val, mac) : inet_pton(AF_INET, v[i].val, &a) != 1)
+			return report(0, EXIT_FAIL_OPTION, "bad --%s '%s' (want %s)", v[i].opt,
+				      v[i].val, v[i].mac ? "a MAC address xx:xx:xx:xx:xx:xx" :
+				      "an IPv4 address; IPv6 is not supported");
+	}
+	return 0;
+}
+
 static int opts_finish(struct xsk_opts *o)
 {
 	__u8 frame[TX_SIZE_MAX];
 	__u32 nq;
+	int ret;
 
 	if (o->rxdrop + o->txonly + o->l2fwd > 1)
 		return report(0, EXIT_FAIL_OPTION, "choose one of --rxdrop, --txonly, --l2fwd");
@@ -1380,10 +1402,14 @@ static int opts_finish(struct xsk_opts *o)
 		return report(0, EXIT_FAIL_OPTION, "--tx-cycle applies to txonly");
 	if (o->tx_count && o->bench != BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--tx-pkt-count applies to txonly");
-	if (o->bench == BENCH_TXONLY && frame_build(frame, o))
-		return report(0, EXIT_FAIL_OPTION,
-			      "bad --tx-smac/--tx-dmac (want xx:xx:xx:xx:xx:xx) or "
-			      "--tx-saddr/--tx-daddr (want IPv4)");
+	if (o->bench == BENCH_TXONLY) {
+		ret = tx_opts_check(o);
+		if (ret)
+			return ret;
+		if (frame_build(frame, o))
+			return report(0, EXIT_FAIL_OPTION, "cannot read %s's MAC address (give "
+				      "--tx-smac)", o->dev.name);
+	}
 	nq = dev_queues(o->dev.name);
 	if (nq && o->queue >= nq)
 		return report(0, EXIT_FAIL_OPTION, "queue %u beyond %s's %u queue(s)", o->queue,

@@ -102,4 +102,76 @@ test_every_tool_without_privileges() {
 	done
 }
 
+# expect_bad_input_saying WHAT TEXT CMD...: exit 2, one line on stderr that contains TEXT.
+expect_bad_input_saying() {
+	local text=$1 err
+	shift
+	expect_bad_input "$@"
+	err=$("$@" 2>&1 >/dev/null)
+	case $err in *"$text"*) ;; *) fail "'$*': message lacks '$text': $err" ;; esac
+}
+
+# A whole number beyond what the option takes says "too large", naming the limit; one with a
+# fraction still asks for a whole number.
+test_too_large_says_so() {
+	lab_up
+	local sp="$BINDIR/xdp_sample_pkts"
+	expect_bad_input_saying "too large: at most 4294967295" in_b "$sp" "$VETH_B" --count 99999999999
+	expect_bad_input_saying "too large: at most 4294967295" in_b "$sp" "$VETH_B" --count 1e400
+	expect_bad_input_saying "too large: at most 9216" in_b "$sp" "$VETH_B" --snaplen 9217
+	expect_bad_input_saying "too small: at least 1" in_b "$sp" "$VETH_B" --snaplen 0
+	expect_bad_input_saying "want a whole number" in_b "$sp" "$VETH_B" --count 1.5
+	expect_bad_input_saying "too large: at most 3600" in_b "$BINDIR/cpustat" --interval 1e9
+	expect_bad_input_saying "too large" in_b "$BINDIR/xdpsock" -i "$VETH_B" -t -C 99999999999
+}
+
+# The device given twice, differently (IFACE and --dev, -i and --dev): refused, not one of them
+# silently ignored.
+test_conflicting_devices_refused() {
+	lab_up
+	expect_bad_input_saying "two devices given" in_b "$BINDIR/xdp_sample_pkts" --dev "$VETH_B" lo \
+		--duration 0.3
+	expect_bad_input_saying "two devices given" in_b "$BINDIR/xdpsock" -i "$VETH_B" --dev lo -d 0.3
+	expect_bad_input_saying "two devices given" in_b "$BINDIR/xdp_rxq_info" --dev lo --dev "$VETH_B" \
+		--duration 0.3
+	expect_eq "device untouched" "$(xdp_on "$NS_B" "$VETH_B")" ""
+	# the same device twice is no conflict
+	in_b "$BINDIR/xdp_sample_pkts" --dev "$VETH_B" "$VETH_B" --duration 0.2 >/dev/null 2>&1 ||
+		fail "the same device as IFACE and --dev: exit $?"
+}
+
+# A device whose name is a number is found by its name (ifindex 50 here, not 3).
+test_numeric_device_name_found() {
+	lab_up
+	ip -n "$NS_B" link add 3 index 50 type veth peer name p3 || fail "add device 3"
+	ip -n "$NS_B" link set 3 up
+	local out="$TMP_DIR/num.json"
+	in_b "$BINDIR/xdp_rxq_info" --dev 3 --json --duration 0.2 >"$out" 2>/dev/null ||
+		fail "--dev 3: exit $?"
+	expect_eq "device" "$(jget "$out" start "j['dev']")" 3
+	expect_eq "ifindex" "$(jget "$out" start "j['ifindex']")" 50
+	# an index still works when no device has that name
+	in_b "$BINDIR/xdp_rxq_info" --dev 50 --json --duration 0.2 >"$out" 2>/dev/null ||
+		fail "--dev 50: exit $?"
+	expect_eq "device by index" "$(jget "$out" start "j['dev']")" 3
+}
+
+# Device names are bytes: JSON lines stay valid when a name is not UTF-8.
+test_non_utf8_device_name_in_json() {
+	lab_up
+	local name=$'x\xff\xfe\xc3' out="$TMP_DIR/name.json"
+	ip -n "$NS_B" link add "$name" type veth peer name pn || fail "add a device with a non-UTF-8 name"
+	ip -n "$NS_B" link set "$name" up
+	in_b "$BINDIR/xdp_rxq_info" --dev "$name" --json --duration 0.2 >"$out" 2>/dev/null ||
+		fail "exit $?"
+	python3 - "$out" <<'PY' || fail "invalid JSON: $(head -c 300 "$out" | od -c | head -5)"
+import json, sys
+lines = open(sys.argv[1], "rb").read().splitlines()
+objs = [json.loads(l) for l in lines]	# json.loads(bytes) insists on UTF-8
+name = [o for o in objs if o["type"] == "start"][0]["dev"]
+# each byte that is not UTF-8 is its Latin-1 code point
+sys.exit(name.encode("latin-1") != b"x\xff\xfe\xc3")
+PY
+}
+
 run_tests "$@"

@@ -435,6 +435,19 @@ test_busy_device_refused() {
 	xsk_expect_rx 100
 }
 
+# Each txonly address is checked on its own and named when wrong.
+test_tx_addresses_named_when_wrong() {
+	lab_up
+	local opt val err
+	for opt in tx-saddr tx-daddr tx-smac tx-dmac; do
+		case $opt in tx-s*|tx-d*) val=fd77::1 ;; esac
+		case $opt in *mac) val=02:00:00:00:00 ;; esac
+		expect_bad_input in_b "$XSK" -i "$VETH_B" -t "--$opt" "$val"
+		err=$(in_b "$XSK" -i "$VETH_B" -t "--$opt" "$val" 2>&1 >/dev/null)
+		case $err in *"bad --$opt '$val'"*) ;; *) fail "--$opt $val: $err" ;; esac
+	done
+}
+
 test_bad_input_one_line_exit_2() {
 	lab_up
 	expect_bad_input in_b "$XSK"

@@ -1204,6 +1204,12 @@ static void drain(struct ctx *c, struct acct *a)
 		  (long long)(a->fill_ring + a->free + a->tx_pending + a->held);
 }
 
+/* Packets the kernel dropped before our RX rings (XDP_STATISTICS, every socket). */
+static __u64 kernel_drops(const struct sock_snap *t)
+{
+	return t->xs[XS_RX_DROPPED] + t->xs[XS_RX_FULL] + t->xs[XS_RX_INVALID];
+}
+
 static void print_summary(const struct run *r, const struct loop *lp, const struct acct *a)
 {
 	const struct xsk_opts *o = r->c->opt;
@@ -1231,6 +1237,13 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_i64(&w, "lost", a->lost);
 		jw_bool(&w, "ok", a->lost == 0);
 		jw_obj_end(&w);
+		jw_obj(&w, "kernel_drops");
+		jw_u64(&w, "total", kernel_drops(&r->cur.total));
+		jw_u64(&w, "rx_queue_full", r->cur.total.xs[XS_RX_FULL]);
+		jw_u64(&w, "rx_dropped", r->cur.total.xs[XS_RX_DROPPED]);
+		jw_u64(&w, "rx_invalid", r->cur.total.xs[XS_RX_INVALID]);
+		jw_u64(&w, "fill_ring_empty", r->cur.total.xs[XS_FILL_EMPTY]);
+		jw_obj_end(&w);
 		jw_i64(&w, "signal", lp->last_signal);
 		jw_end(&w);
 		return;
@@ -1240,6 +1253,18 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 	       fmt_rate(b2, rate_per_sec(r->cur.total.rx, r->first.total.rx, dt), sep),
 	       fmt_u64(b3, r->cur.total.tx, sep),
 	       fmt_rate(b4, rate_per_sec(r->cur.total.tx, r->first.total.tx, dt), sep));
+	if (o->bench != BENCH_TXONLY)
+		fprintf(r->out, "Dropped in the kernel: %s packets (rx_queue_full %s: RX ring full, "
+			"the application fell behind; rx_dropped %s: no buffer on the fill ring, or "
+			"larger than a frame without --frags); fill ring found empty %s times\n",
+			fmt_u64(b1, kernel_drops(&r->cur.total), sep),
+			fmt_u64(b2, r->cur.total.xs[XS_RX_FULL], sep),
+			fmt_u64(b3, r->cur.total.xs[XS_RX_DROPPED], sep),
+			fmt_u64(b4, r->cur.total.xs[XS_FILL_EMPTY], sep));
+	if (r->cur.total.xs[XS_RX_INVALID] || r->cur.total.xs[XS_TX_INVALID])
+		fprintf(r->out, "Invalid descriptors: rx_invalid %s, tx_invalid %s\n",
+			fmt_u64(b1, r->cur.total.xs[XS_RX_INVALID], sep),
+			fmt_u64(b2, r->cur.total.xs[XS_TX_INVALID], sep));
 	fprintf(r->out, "UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),

@@ -441,7 +441,7 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require(NEED_BPF | NEED_NET_ADMIN);
+	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);

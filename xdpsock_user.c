@@ -27,7 +27,9 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/capability.h>
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -640,6 +642,34 @@ static void tx_budget_set(struct ctx *c)
 	c->tx_budget = (__u32)budget;
 }
 
+/* The UMEM's pages are locked: charged to RLIMIT_MEMLOCK unless the process has
+ * CAP_IPC_LOCK (the kernel answers ENOBUFS when the limit is too low). */
+static int memlock_report(size_t bytes)
+{
+	struct rlimit rl = {};
+	char need[32], have[32];
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	fmt_u64(need, (bytes + 1023) / 1024, true);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(have, sizeof(have), "unlimited");
+	else
+		snprintf(have + strlen(fmt_u64(have, rl.rlim_cur / 1024, true)), 8, " KiB");
+	return report(0, EXIT_FAIL_PRIV, "missing privileges: the UMEM (%s KiB) needs CAP_IPC_LOCK "
+		      "or a memlock limit of at least %s KiB (ulimit -l; it is %s, and the user's "
+		      "other locked memory counts too)", need, need, have);
+}
+
+static int memlock_check(size_t bytes)
+{
+	struct rlimit rl;
+
+	if (cap_effective(CAP_IPC_LOCK) || getrlimit(RLIMIT_MEMLOCK, &rl) ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= bytes)
+		return 0;
+	return memlock_report(bytes);
+}
+
 /* Sockets with zero-copy, copy, or zero-copy falling back to copy (with a notice). */
 static int xsk_open(struct ctx *c)
 {
@@ -649,11 +679,18 @@ static int xsk_open(struct ctx *c)
 	int err;
 
 	err = sockets_create_retry(c, (try_zc ? XDP_ZEROCOPY : XDP_COPY) | wake);
-	if (err && err != -EBUSY && try_zc && !o->zero_copy) {
+	/* only a refusal of zero-copy itself falls back; a missing privilege or memlock limit
+	 * would fail the same in copy mode */
+	if ((err == -EOPNOTSUPP || err == -EINVAL) && try_zc && !o->zero_copy) {
 		fprintf(stderr, "xdpsock: zero-copy refused on %s queue %u (%s); using copy mode\n",
 			o->dev.name, o->queue, strerror(-err));
 		err = sockets_create_retry(c, XDP_COPY | wake);
 	}
+	if (err == -EPERM || err == -EACCES)
+		return report(0, EXIT_FAIL_PRIV, "missing privileges: need CAP_NET_RAW for an "
+			      "AF_XDP socket (run as root)");
+	if (err == -ENOBUFS)
+		return memlock_report(c->area_len);
 	if (err == -EBUSY)
 		return report(0, EXIT_FAIL_XDP, "%s queue %u is busy: another AF_XDP socket is "
 			      "bound to it", o->dev.name, o->queue);
@@ -1566,7 +1603,9 @@ int main(int argc, char **argv)
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
+	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON | NEED_NET_RAW);
+	if (!ret)
+		ret = memlock_check((size_t)opt.frames * opt.frame_size);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);

@@ -102,6 +102,75 @@ test_every_tool_without_privileges() {
 	done
 }
 
+# tool_caps TOOL: the capabilities README "Privileges" lists for TOOL (xdp_fwd: see its tests).
+tool_caps() {
+	case $1 in
+	xdp_rxq_info|xdp_sample_pkts) echo "bpf net_admin perfmon" ;;
+	xdp_monitor|cpustat) echo "bpf perfmon" ;;
+	xdpsock) echo "bpf net_admin perfmon net_raw ipc_lock" ;;
+	esac
+}
+
+# cap_cmd TOOL: a short run of TOOL on the lab device.
+cap_cmd() {
+	case $1 in
+	xdp_rxq_info) echo "--dev $VETH_B --read --duration 0.3" ;;
+	xdp_sample_pkts) echo "$VETH_B --duration 0.3" ;;
+	xdpsock) echo "-i $VETH_B -c -d 0.3" ;;
+	*) echo "--duration 0.3" ;;
+	esac
+}
+
+# as_user "CAP..." CMD...: CMD as nobody, in NS_B, with exactly those capabilities.
+as_user() {
+	local caps=-all c
+	for c in $1; do caps="$caps,+$c"; done
+	shift
+	ip netns exec "$NS_B" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps="$caps" --ambient-caps="$caps" timeout 10 "$@"
+}
+
+# Each tool runs as an ordinary user with exactly the capabilities the README lists for it, and
+# without any one of them stops at once (exit 6) naming it. xdpsock's UMEM needs CAP_IPC_LOCK or
+# a memlock limit as large as the UMEM; xdp_sample_pkts' perf buffer beyond the perf mlock
+# allowance too.
+test_each_tool_needs_exactly_its_capabilities() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	lab_up
+	local t caps c rest err rc cap
+	for t in xdp_rxq_info xdp_sample_pkts xdp_monitor cpustat xdpsock; do
+		[ -x "$BINDIR/$t" ] || continue
+		caps=$(tool_caps "$t")
+		# shellcheck disable=SC2046
+		err=$(as_user "$caps" "$BINDIR/$t" $(cap_cmd "$t") 2>&1 >/dev/null)
+		rc=$?
+		expect_eq "$t with $caps: exit code ($err)" "$rc" 0
+		for c in $caps; do
+			rest=$(echo " $caps " | sed "s/ $c / /")
+			# shellcheck disable=SC2046
+			err=$(as_user "$rest" "$BINDIR/$t" $(cap_cmd "$t") 2>&1 >/dev/null)
+			rc=$?
+			cap=$(echo "CAP_$c" | tr a-z A-Z)
+			[ "$c" = ipc_lock ] && cap="CAP_IPC_LOCK or a memlock limit"
+			expect_eq "$t without $c: exit code ($err)" "$rc" 6
+			[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "$t without $c: want one line: $err"
+			case $err in *"missing privileges"*"$cap"*) ;; *) fail "$t without $c: $err" ;; esac
+		done
+	done
+	# xdpsock without CAP_IPC_LOCK runs when the UMEM fits in the memlock limit
+	err=$(as_user "bpf net_admin perfmon net_raw" "$BINDIR/xdpsock" -i "$VETH_B" -c -d 0.3 \
+		--frames 256 2>&1 >/dev/null) || fail "xdpsock, 1 MiB UMEM, no CAP_IPC_LOCK: $err"
+	# xdp_sample_pkts: 4,096 pages per CPU is beyond the perf mlock allowance
+	err=$(as_user "bpf net_admin perfmon" "$BINDIR/xdp_sample_pkts" "$VETH_B" --pages 4096 \
+		--duration 0.3 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "xdp_sample_pkts --pages 4096 without CAP_IPC_LOCK ($err)" "$rc" 6
+	case $err in *"needs CAP_IPC_LOCK"*) ;; *) fail "--pages 4096: $err" ;; esac
+	as_user "bpf net_admin perfmon ipc_lock" "$BINDIR/xdp_sample_pkts" "$VETH_B" --pages 4096 \
+		--duration 0.3 >/dev/null 2>&1 || fail "--pages 4096 with CAP_IPC_LOCK: exit $?"
+	expect_eq "device left clean" "$(xdp_on "$NS_B" "$VETH_B")" ""
+}
+
 # expect_bad_input_saying WHAT TEXT CMD...: exit 2, one line on stderr that contains TEXT.
 expect_bad_input_saying() {
 	local text=$1 err

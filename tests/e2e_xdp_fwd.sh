@@ -404,6 +404,41 @@ test_stats_loop_stops_on_signals_program_stays() {
 	[ ! -e "$PIN" ] || fail "left pinned: $(pins_left)"
 }
 
+# -s prints like the other tools: a failed write is an error (/dev/full), a closed reader ends it
+# (exit 7), a reader that stopped reading never keeps a signal from ending it within 2 s. The
+# forwarding program stays throughout.
+test_stats_output_errors_and_blocked_reader() {
+	fwd_lab
+	fwd_attach_both
+	local sig
+	expect_dev_full "xdp_fwd -s" nsenter --net="/run/netns/$NS_B" "$BINDIR/xdp_fwd" \
+		--pin-dir "$PIN" -s -j --interval 0.05 --duration 0.3
+	expect_head_1 "xdp_fwd -s" nsenter --net="/run/netns/$NS_B" "$BINDIR/xdp_fwd" \
+		--pin-dir "$PIN" -s --interval 0.05
+	for sig in INT TERM HUP; do
+		expect_signal_despite_blocked_reader "xdp_fwd -s" "$sig" -- \
+			nsenter --net="/run/netns/$NS_B" "$BINDIR/xdp_fwd" --pin-dir "$PIN" -s -j \
+			--interval 0.01
+	done
+	[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] && [ -n "$(xdp_on "$NS_B" "$VETH_R2")" ] ||
+		fail "the forwarding program must outlive -s"
+	fwd -d "$VETH_B" "$VETH_R2" >/dev/null || fail "detach"
+}
+
+# Attaching with stdout's reader gone: both devices attached, then exit 7 with one line (the
+# old tool attached both and died of SIGPIPE, 141).
+test_attach_with_closed_stdout() {
+	fwd_lab
+	local rc
+	fwd "$VETH_B" "$VETH_R2" 2>"$TMP_DIR/attach.err" | true
+	rc=${PIPESTATUS[0]}
+	expect_eq "exit code ($(cat "$TMP_DIR/attach.err"))" "$rc" 7
+	grep -q "stdout closed by its reader" "$TMP_DIR/attach.err" || fail "$(cat "$TMP_DIR/attach.err")"
+	[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] && [ -n "$(xdp_on "$NS_B" "$VETH_R2")" ] ||
+		fail "not attached"
+	fwd -d "$VETH_B" "$VETH_R2" >/dev/null || fail "detach"
+}
+
 test_failed_call_keeps_earlier_devices() {
 	fwd_lab
 	fwd "$VETH_B" >/dev/null || fail "attach $VETH_B"

@@ -383,13 +383,13 @@ int tool_begin(int argc, char **argv, const struct opt_tool *tool, void *cfg)
 	/* a closed pipe is an EPIPE to report, never a death by SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
 	/* the stop signals wait, blocked, for the loop's signalfd (loop_init); see loop_init for
-	 * the shell's background jobs, which start with SIGINT and SIGQUIT ignored */
+	 * the shell's background jobs, which start with SIGINT and SIGQUIT ignored (SIGHUP ignored
+	 * stays so: nohup) */
 	stop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
 	/* errors then show at the flush stdout_end() checks, with their errno */
 	setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
 
@@ -845,6 +845,24 @@ const char *fmt_rate(char buf[32], double v, bool sep)
 
 /* ------------------------------------------------------------------ output */
 
+/* *buf of *cap bytes grown (doubling from first) to hold need bytes; false: out of memory. */
+static bool grow(char **buf, size_t *cap, size_t need, size_t first)
+{
+	size_t c = *cap ? *cap : first;
+	char *b;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	b = realloc(*buf, c);
+	if (!b)
+		return false;
+	*buf = b;
+	*cap = c;
+	return true;
+}
+
 /* Room for n more bytes in the buffer: written out first if the destination takes it now. */
 static bool out_room(struct out *o, size_t n)
 {
@@ -853,25 +871,11 @@ static bool out_room(struct out *o, size_t n)
 		if (o->len + n > o->max)
 			return false;
 	}
-	if (o->head + o->len + n > o->cap) {
-		if (o->head) {
-			memmove(o->buf, o->buf + o->head, o->len);
-			o->head = 0;
-		}
-		if (o->len + n > o->cap) {
-			size_t cap = o->cap ? o->cap : 4096;
-			char *b;
-
-			while (cap < o->len + n)
-				cap *= 2;
-			b = realloc(o->buf, cap);
-			if (!b)
-				return false;
-			o->buf = b;
-			o->cap = cap;
-		}
+	if (o->head + o->len + n > o->cap && o->head) {
+		memmove(o->buf, o->buf + o->head, o->len);
+		o->head = 0;
 	}
-	return true;
+	return grow(&o->buf, &o->cap, o->len + n, 4096);
 }
 
 static bool ends_push(struct out *o, __u64 end)
@@ -911,23 +915,9 @@ static void out_commit(struct out *o, const char *p, size_t n)
 
 static bool part_add(struct out *o, const char *p, size_t n)
 {
-	if (o->part_over || o->plen + n > o->max) {
+	if (o->part_over || o->plen + n > o->max || !grow(&o->part, &o->pcap, o->plen + n, 1024)) {
 		o->part_over = true;
 		return false;
-	}
-	if (o->plen + n > o->pcap) {
-		size_t cap = o->pcap ? o->pcap : 1024;
-		char *b;
-
-		while (cap < o->plen + n)
-			cap *= 2;
-		b = realloc(o->part, cap);
-		if (!b) {
-			o->part_over = true;
-			return false;
-		}
-		o->part = b;
-		o->pcap = cap;
 	}
 	memcpy(o->part + o->plen, p, n);
 	o->plen += n;
@@ -1158,6 +1148,9 @@ void out_close(struct out *o)
 	if (o->f)
 		fclose(o->f);
 	o->f = NULL;
+	/* after an early failure nothing flushed it: what the destination takes now (all of it
+	 * for a file: a pcap keeps its header) */
+	out_pump(o);
 	if (o->own_wfd)
 		close(o->wfd);
 	if (o->own_fd)

@@ -365,16 +365,21 @@ want('some truncated headers recognized', any('[truncated]' in o['summary'] for 
 want('some stacked VLANs', any(len(o['vlans']) == 2 for o in s), True)"
 }
 
+# lose_samples N: start with one perf buffer page per CPU (about 40 samples) and stop the
+# reader while N frames arrive; returns once it has read what the buffer held.
+lose_samples() {
+	sp_start --pages 1 -q --interval 0.1
+	kill -STOP "$SP_PID"
+	send_pinned "$1" --rate 50000
+	kill -CONT "$SP_PID"
+	wait_until 10 jeq "$OUT" interval "j['seen'] == $1 and j['received'] == j['sampled']" 1 ||
+		fail "reader did not catch up: $(grep interval "$OUT" | tail -1)"
+}
+
 test_lost_samples_counted_exactly() {
 	sp_lab_up || fail "lab_up"
 	local n=2000
-	# one page per CPU holds about 40 samples; stop the reader while 2000 arrive
-	sp_start --pages 1 -q --interval 0.1
-	kill -STOP "$SP_PID"
-	send_pinned $n --rate 50000
-	kill -CONT "$SP_PID"
-	wait_until 10 jeq "$OUT" interval "j['seen'] == $n and j['received'] == j['sampled']" 1 ||
-		fail "reader did not catch up: $(grep interval "$OUT" | tail -1)"
+	lose_samples $n
 	# one more frame: the kernel reports the drops with the next record it can write
 	send_pinned 1
 	wait_until 10 jeq "$OUT" interval "j['lost_reported'] > 0 and j['seen'] == $n + 1" 1 ||
@@ -399,12 +404,7 @@ test_lost_samples_counted_exactly() {
 test_lost_samples_reconciled_at_exit() {
 	sp_lab_up || fail "lab_up"
 	local n=2000 lost
-	sp_start --pages 1 -q --interval 0.1
-	kill -STOP "$SP_PID"
-	send_pinned $n --rate 50000
-	kill -CONT "$SP_PID"
-	wait_until 10 jeq "$OUT" interval "j['seen'] == $n and j['received'] == j['sampled']" 1 ||
-		fail "reader did not catch up: $(grep interval "$OUT" | tail -1)"
+	lose_samples $n
 	sp_stop
 	lost=$(jget "$OUT" summary "j['lost']")
 	[ "$lost" -gt $((n / 2)) ] || fail "lost $lost, want most of $n"

@@ -473,13 +473,6 @@ int mac_parse(const char *s, __u8 mac[6])
 	return 0;
 }
 
-bool iface_exists(const struct iface *ifc)
-{
-	char name[IF_NAMESIZE];
-
-	return if_indextoname((unsigned int)ifc->ifindex, name) && !strcmp(name, ifc->name);
-}
-
 int iface_track(struct iface *ifc, int link_fd)
 {
 	char name[IF_NAMESIZE];

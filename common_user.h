@@ -111,7 +111,6 @@ int iface_parse(struct iface *ifc, const char *arg);	/* name, else index; -ENODE
 int iface_mac(const char *ifname, __u8 mac[6]);		/* the device's hardware address */
 int mac_parse(const char *s, __u8 mac[6]);		/* "xx:xx:xx:xx:xx:xx"; -EINVAL */
 int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver name */
-bool iface_exists(const struct iface *ifc);		/* same index still has that name */
 /*
  * Follow a running tool's device by its ifindex: 0 while it is there (a rename updates
  * ifc->name and prints "device X renamed to Y" once), -ENODEV once it is gone. With link_fd >= 0

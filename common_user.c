@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* common_user.c: options, devices, XDP attach, per-CPU reads, rates, formatting, loop, JSON. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -21,7 +23,9 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
@@ -55,6 +59,7 @@ static void enum_list(char *buf, size_t len, const struct opt_enum *values)
 		n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "", values->name);
 }
 
+/* 0, -EINVAL (not a number), or -ERANGE (beyond what a double holds: too large or too small) */
 static int parse_double(const char *s, double *out)
 {
 	char *end;
@@ -63,9 +68,11 @@ static int parse_double(const char *s, double *out)
 		return -EINVAL;
 	errno = 0;
 	*out = strtod(s, &end);
-	if (errno || *end || !isfinite(*out))
+	if (*end || isnan(*out))
 		return -EINVAL;
-	return 0;
+	if (errno == ERANGE || isinf(*out))
+		return -ERANGE;
+	return errno ? -EINVAL : 0;
 }
 
 static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *cfg,
@@ -84,13 +91,24 @@ static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *c
 		(*(int *)field)++;
 		return 0;
 	case OPT_U32:
-	case OPT_SECONDS:
-		if (parse_double(arg, &v) || (d->type == OPT_U32 && (v != floor(v) || v < 0 ||
-								   v > UINT32_MAX)))
+	case OPT_SECONDS: {
+		double lo = d->min || d->max ? d->min : d->type == OPT_U32 ? 0.0 : -(double)INFINITY;
+		double hi = d->min || d->max ? d->max : d->type == OPT_U32 ? (double)UINT32_MAX
+									   : (double)INFINITY;
+
+		err = parse_double(arg, &v);
+		if (err == -ERANGE)	/* 1e400: too large; 1e-400 underflows to 0, in range */
+			v = arg[0] == '-' ? -INFINITY : INFINITY;
+		else if (err || (d->type == OPT_U32 && v != floor(v)))
 			goto bad_number;
-		if ((d->min || d->max) && (v < d->min || v > d->max)) {
-			fprintf(stderr, "%s: bad --%s '%s' (want %.15g..%.15g)\n", tool->name, d->name,
-				arg, d->min, d->max);
+		if (v > hi) {
+			fprintf(stderr, "%s: bad --%s '%s' (too large: at most %.15g)\n", tool->name,
+				d->name, arg, hi);
+			return -EINVAL;
+		}
+		if (v < lo) {
+			fprintf(stderr, "%s: bad --%s '%s' (too small: at least %.15g)\n", tool->name,
+				d->name, arg, lo);
 			return -EINVAL;
 		}
 		if (d->type == OPT_U32)
@@ -98,6 +116,7 @@ static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *c
 		else
 			*(double *)field = v;
 		return 0;
+	}
 	case OPT_STR:
 		if (!*arg) {
 			fprintf(stderr, "%s: empty value for --%s\n", tool->name, d->name);
@@ -115,7 +134,15 @@ static int opt_set(const struct opt_tool *tool, const struct opt_def *d, void *c
 			return err;
 		}
 		if (d->type == OPT_IFACE) {
-			*(struct iface *)field = ifc;
+			struct iface *cur = field;
+
+			/* IFACE and --dev (or -i and --dev) share the field: one device only */
+			if (cur->ifindex && cur->ifindex != ifc.ifindex) {
+				fprintf(stderr, "%s: two devices given, '%s' and '%s' (want one)\n",
+					tool->name, cur->name, arg);
+				return -EINVAL;
+			}
+			*cur = ifc;
 			return 0;
 		}
 		struct iface_list *l = field;
@@ -324,6 +351,71 @@ int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg)
 	return 0;
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
+int tool_begin(int argc, char **argv, const struct opt_tool *tool, void *cfg)
+{
+	sigset_t set;
+	int err;
+
+	/* fds 0-2 first: a file opened while stdout is closed would become fd 1 and receive
+	 * every line printed */
+	for (int fd = 0; fd <= STDERR_FILENO; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+		if (nfd < 0)
+			return EXIT_FAIL;	/* nowhere to say it */
+		if (nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+	/* a closed pipe is an EPIPE to report, never a death by SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
+	/* the stop signals wait, blocked, for the loop's signalfd (loop_init); see loop_init for
+	 * the shell's background jobs, which start with SIGINT and SIGQUIT ignored (SIGHUP ignored
+	 * stays so: nohup) */
+	stop_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	/* errors then show at the flush stdout_end() checks, with their errno */
+	setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+
+	err = opts_parse(argc, argv, tool, cfg);
+	if (err > 0)
+		return stdout_end(EXIT_OK);
+	return err ? EXIT_FAIL_OPTION : -1;
+}
+
+int stdout_end(int ret)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout))
+		err = errno ? errno : EIO;
+	else if (ferror(stdout))
+		err = EIO;
+	if (!err)
+		return ret;
+	clearerr(stdout);
+	if (err == EPIPE)
+		return ret ? ret : report(0, EXIT_OUTPUT_CLOSED, "stdout closed by its reader");
+	return report(-err, ret ? ret : EXIT_FAIL, "write stdout");
+}
+
 /* ------------------------------------------------------------------ devices */
 
 int iface_parse(struct iface *ifc, const char *arg)
@@ -334,18 +426,18 @@ int iface_parse(struct iface *ifc, const char *arg)
 	memset(ifc, 0, sizeof(*ifc));
 	if (!arg || !*arg || strlen(arg) >= IF_NAMESIZE)
 		return -ENODEV;
-	errno = 0;
-	idx = strtoul(arg, &end, 10);
-	if (!errno && !*end && idx > 0 && idx < INT_MAX) {
-		if (!if_indextoname((unsigned int)idx, ifc->name))
-			return -ENODEV;
-		ifc->ifindex = (int)idx;
+	/* a name first: a device may be called "3" */
+	ifc->ifindex = (int)if_nametoindex(arg);
+	if (ifc->ifindex) {
+		snprintf(ifc->name, sizeof(ifc->name), "%s", arg);
 		return 0;
 	}
-	ifc->ifindex = (int)if_nametoindex(arg);
-	if (!ifc->ifindex)
+	errno = 0;
+	idx = strtoul(arg, &end, 10);
+	if (errno || *end || idx == 0 || idx >= INT_MAX || arg[0] < '0' || arg[0] > '9' ||
+	    !if_indextoname((unsigned int)idx, ifc->name))
 		return -ENODEV;
-	snprintf(ifc->name, sizeof(ifc->name), "%s", arg);
+	ifc->ifindex = (int)idx;
 	return 0;
 }
 
@@ -381,11 +473,27 @@ int mac_parse(const char *s, __u8 mac[6])
 	return 0;
 }
 
-bool iface_exists(const struct iface *ifc)
+int iface_track(struct iface *ifc, int link_fd)
 {
 	char name[IF_NAMESIZE];
 
-	return if_indextoname((unsigned int)ifc->ifindex, name) && !strcmp(name, ifc->name);
+	if (link_fd >= 0) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+
+		/* the kernel detaches an XDP link from a device that is deleted or moved away */
+		if (!bpf_obj_get_info_by_fd(link_fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+		    !info.xdp.ifindex)
+			return -ENODEV;
+	}
+	if (!if_indextoname((unsigned int)ifc->ifindex, name))
+		return -ENODEV;
+	if (strcmp(name, ifc->name)) {
+		fprintf(stderr, "%s: device %s renamed to %s (ifindex %d); following it\n",
+			program_invocation_short_name, ifc->name, name, ifc->ifindex);
+		memcpy(ifc->name, name, sizeof(ifc->name));
+	}
+	return 0;
 }
 
 int iface_driver(const char *ifname, char *buf, size_t len)
@@ -514,11 +622,103 @@ void xdp_attach_release(struct xdp_attach *xa)
 	xa->link_fd = -1;
 }
 
+/* One "key:\tvalue" field of an fdinfo text; 0 when absent. */
+static unsigned long fdinfo_field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoul(p + strlen(key), NULL, 10) : 0;
+}
+
+int xdp_link_holder(int ifindex, __u32 prog_id, int *pid, char *comm, size_t len)
+{
+	DIR *procs = opendir("/proc"), *fds;
+	struct dirent *pe, *fe;
+	char path[64], target[64], text[1024];
+	int found = -ENOENT;
+	FILE *f;
+
+	if (!procs)
+		return -errno;
+	while (found && (pe = readdir(procs))) {
+		int p = atoi(pe->d_name);
+
+		if (p <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", p);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (found && (fe = readdir(fds))) {
+			int fd = atoi(fe->d_name), ifd;
+			ssize_t n;
+
+			if (fe->d_name[0] < '0' || fe->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", p, fd);
+			n = readlink(path, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (strcmp(target, "anon_inode:bpf_link"))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", p, fd);
+			ifd = open(path, O_RDONLY | O_CLOEXEC);
+			if (ifd < 0)
+				continue;
+			n = read(ifd, text, sizeof(text) - 1);
+			close(ifd);
+			if (n <= 0)
+				continue;
+			text[n] = '\0';
+			if (!strstr(text, "link_type:\txdp") ||
+			    fdinfo_field(text, "prog_id:\t") != prog_id ||
+			    fdinfo_field(text, "ifindex:\t") != (unsigned long)ifindex)
+				continue;
+			*pid = p;
+			found = 0;
+		}
+		closedir(fds);
+	}
+	closedir(procs);
+	if (found)
+		return found;
+	snprintf(comm, len, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", *pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, (int)len, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	return 0;
+}
+
+/* A program held by a bpf_link cannot be replaced or removed by anyone but its holder. */
+static int xdp_link_report(const struct iface *ifc, __u32 prog_id, const char *prog_name)
+{
+	char comm[64];
+	int pid;
+
+	if (xdp_link_holder(ifc->ifindex, prog_id, &pid, comm, sizeof(comm)))
+		return report(0, EXIT_FAIL_XDP,
+			      "device %s runs XDP program %u (%s) held by another process's "
+			      "bpf_link; --force cannot replace it: stop that process first",
+			      ifc->name, prog_id, prog_name);
+	return report(0, EXIT_FAIL_XDP,
+		      "device %s runs XDP program %u (%s) held by the bpf_link of process %d "
+		      "(%s); --force cannot replace it: stop that process first", ifc->name,
+		      prog_id, prog_name, pid, comm);
+}
+
 int xdp_busy_report(const struct iface *ifc, __u32 prog_id)
 {
-	char name[64] = "?";
+	char name[64] = "?", comm[64];
+	int pid;
 
 	xdp_prog_name(prog_id, name, sizeof(name));
+	if (!xdp_link_holder(ifc->ifindex, prog_id, &pid, comm, sizeof(comm)))
+		return xdp_link_report(ifc, prog_id, name);
 	return report(0, EXIT_FAIL_XDP,
 		      "device %s already runs XDP program %u (%s); use --force to replace it",
 		      ifc->name, prog_id, name);
@@ -533,10 +733,12 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 	err = xdp_attach_prog(xa, prog, ifc, mode, force, &busy);
 	if (err == -EEXIST)
 		return xdp_busy_report(ifc, busy);
-	if (err == -EBUSY)
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s runs XDP program %u held by another process's link; "
-			      "stop that process first", ifc->name, busy);
+	if (err == -EBUSY) {
+		char name[64] = "?";
+
+		xdp_prog_name(busy, name, sizeof(name));
+		return xdp_link_report(ifc, busy, name);
+	}
 	if (err == -ERANGE)	/* veth: MTU above a page without a frags-capable program */
 		return report(0, EXIT_FAIL_XDP,
 			      "attach XDP to %s in %s mode: its MTU is too large for a program "
@@ -634,6 +836,329 @@ const char *fmt_rate(char buf[32], double v, bool sep)
 	return fmt_u64(buf, (__u64)llround(v), sep);
 }
 
+/* ------------------------------------------------------------------ output */
+
+/* *buf of *cap bytes grown (doubling from first) to hold need bytes; false: out of memory. */
+static bool grow(char **buf, size_t *cap, size_t need, size_t first)
+{
+	size_t c = *cap ? *cap : first;
+	char *b;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	b = realloc(*buf, c);
+	if (!b)
+		return false;
+	*buf = b;
+	*cap = c;
+	return true;
+}
+
+/* Room for n more bytes in the buffer: written out first if the destination takes it now. */
+static bool out_room(struct out *o, size_t n)
+{
+	if (o->len + n > o->max) {
+		out_pump(o);
+		if (o->len + n > o->max)
+			return false;
+	}
+	if (o->head + o->len + n > o->cap && o->head) {
+		memmove(o->buf, o->buf + o->head, o->len);
+		o->head = 0;
+	}
+	return grow(&o->buf, &o->cap, o->len + n, 4096);
+}
+
+static bool ends_push(struct out *o, __u64 end)
+{
+	if (o->ends_head + o->ends_n == o->ends_cap) {
+		if (o->ends_head) {
+			memmove(o->ends, o->ends + o->ends_head, o->ends_n * sizeof(*o->ends));
+			o->ends_head = 0;
+		} else {
+			size_t cap = o->ends_cap ? 2 * o->ends_cap : 256;
+			__u64 *e = realloc(o->ends, cap * sizeof(*e));
+
+			if (!e)
+				return false;
+			o->ends = e;
+			o->ends_cap = cap;
+		}
+	}
+	o->ends[o->ends_head + o->ends_n++] = end;
+	return true;
+}
+
+/* One whole line or record into the buffer, or counted as dropped. */
+static void out_commit(struct out *o, const char *p, size_t n)
+{
+	if (!o->part_over && out_room(o, n) &&
+	    (o->mode != OUT_RECORDS || ends_push(o, o->committed + n))) {
+		memcpy(o->buf + o->head + o->len, p, n);
+		o->len += n;
+		o->committed += n;
+		o->records++;
+	} else {
+		o->dropped++;
+	}
+	o->part_over = false;
+}
+
+static bool part_add(struct out *o, const char *p, size_t n)
+{
+	if (o->part_over || o->plen + n > o->max || !grow(&o->part, &o->pcap, o->plen + n, 1024)) {
+		o->part_over = true;
+		return false;
+	}
+	memcpy(o->part + o->plen, p, n);
+	o->plen += n;
+	return true;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* stdio hands what was printed over at each flush (and when its buffer fills): never short,
+ * never an error, so the FILE stays usable; errors are the out's to report. */
+static ssize_t out_cookie_write(void *cookie, const char *data, size_t size)
+{
+	struct out *o = cookie;
+	const char *p = data, *nl;
+	size_t left = size, n;
+
+	if (o->err) {
+		if (o->err == -EPIPE && o->fallback_fd >= 0)
+			write_all(o->fallback_fd, data, size);
+		return (ssize_t)size;
+	}
+	if (o->mode == OUT_RECORDS) {
+		part_add(o, data, size);
+		return (ssize_t)size;
+	}
+	while (left) {
+		nl = memchr(p, '\n', left);
+		n = nl ? (size_t)(nl - p) + 1 : left;
+		if (nl && !o->plen) {
+			out_commit(o, p, n);		/* a whole line: no copy */
+		} else {
+			part_add(o, p, n);
+			if (nl) {
+				out_commit(o, o->part, o->plen);
+				o->plen = 0;
+			}
+		}
+		p += n;
+		left -= n;
+	}
+	return (ssize_t)size;
+}
+
+static int out_cookie_close(void *cookie)
+{
+	(void)cookie;
+	return 0;
+}
+
+static int out_setup(struct out *o, int fd, const char *what, enum out_mode mode)
+{
+	cookie_io_functions_t io = { .write = out_cookie_write, .close = out_cookie_close };
+	struct stat st;
+	char path[64];
+	int fl;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = o->wfd = fd;
+	o->fallback_fd = fd == STDOUT_FILENO && mode == OUT_LINES ? STDERR_FILENO : -1;
+	o->what = what;
+	o->mode = mode;
+	o->max = OUT_MAX;
+	if (fstat(fd, &st))
+		return -errno;
+	o->pollable = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+	o->sock = S_ISSOCK(st.st_mode);
+	fl = fcntl(fd, F_GETFL);
+	if (o->pollable && !o->sock && fl >= 0 && !(fl & O_NONBLOCK)) {
+		/* O_NONBLOCK on the shared description would reach the shell and the reader: open
+		 * the pipe, FIFO or terminal again, as our own description */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		o->wfd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (o->wfd >= 0)
+			o->own_wfd = true;
+		else if (errno == ENXIO)	/* a FIFO whose reader has gone */
+			o->err = -EPIPE;
+		/* else (no /proc): written as it is, blocking */
+		if (o->wfd < 0)
+			o->wfd = fd;
+	}
+	o->f = fopencookie(o, "w", io);
+	return o->f ? 0 : -ENOMEM;
+}
+
+int out_open(struct out *o, int fd, const char *what, enum out_mode mode)
+{
+	return out_setup(o, fd, what, mode);
+}
+
+/* Wait for a FIFO's reader (opening it for writing fails with ENXIO until one comes), watching
+ * the stop signals, which are blocked. */
+static int fifo_open(const char *path)
+{
+	struct timespec step = { .tv_nsec = 50000000 };
+	bool said = false;
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 || errno != ENXIO)
+			return fd >= 0 ? fd : -errno;
+		if (!said)
+			fprintf(stderr, "%s: waiting for a reader on FIFO %s\n",
+				program_invocation_short_name, path);
+		said = true;
+		if (sigtimedwait(&set, NULL, &step) > 0)
+			return -EINTR;
+	}
+}
+
+int out_open_path(struct out *o, const char *path, enum out_mode mode)
+{
+	struct stat st;
+	int fd, err;
+
+	if (!stat(path, &st) && S_ISFIFO(st.st_mode))
+		fd = fifo_open(path);
+	else
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fd == -EINTR ? fd : -errno;
+	err = out_setup(o, fd, path, mode);
+	o->own_fd = true;
+	o->trunc = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	return err;
+}
+
+static void out_fail(struct out *o, int err)
+{
+	o->err = err;
+	/* a file stays readable: it ends with the last whole record that reached it (if this
+	 * fails too, the error already reported is what matters) */
+	if (o->trunc && o->mode == OUT_RECORDS && o->good_end < o->written &&
+	    !ftruncate(o->fd, (off_t)o->good_end))
+		o->written = o->good_end;
+}
+
+int out_pump(struct out *o)
+{
+	while (o->len && !o->err) {
+		const char *p = o->buf + o->head;
+		ssize_t n = o->sock ? send(o->wfd, p, o->len, MSG_DONTWAIT | MSG_NOSIGNAL)
+				    : write(o->wfd, p, o->len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				out_fail(o, -errno);
+			break;
+		}
+		o->head += (size_t)n;
+		o->len -= (size_t)n;
+		o->written += (__u64)n;
+		while (o->ends_n && o->ends[o->ends_head] <= o->written) {
+			o->good_end = o->ends[o->ends_head++];
+			o->ends_n--;
+			o->records_written++;
+		}
+	}
+	if (!o->len)
+		o->head = 0;
+	return o->err;
+}
+
+int out_record(struct out *o)
+{
+	fflush(o->f);
+	if (!o->err)
+		out_commit(o, o->part, o->plen);
+	o->plen = 0;
+	o->part_over = false;
+	return o->err;
+}
+
+bool out_pending(const struct out *o)
+{
+	return o->len && !o->err;
+}
+
+/* At exit: what is still waiting will never be written. */
+static void out_abandon(struct out *o)
+{
+	if (o->mode == OUT_RECORDS)
+		o->dropped += o->ends_n;
+	else
+		for (size_t i = 0; i < o->len; i++)
+			o->dropped += o->buf[o->head + i] == '\n';
+	o->len = o->head = 0;
+	o->ends_n = o->ends_head = 0;
+}
+
+int out_end(const struct out *o, int ret)
+{
+	char n[32];
+
+	if (o->err == -EPIPE)
+		return ret ? ret : report(0, EXIT_OUTPUT_CLOSED, "%s closed by its reader; stopped",
+					  o->what);
+	if (o->err)
+		return report(o->err, ret ? ret : EXIT_FAIL, "write %s", o->what);
+	if (o->dropped)
+		return report(0, ret ? ret : EXIT_FAIL, "%s %s of output to %s not written: its "
+			      "reader did not keep up", fmt_u64(n, o->dropped, true),
+			      o->mode == OUT_LINES ? "lines" : "records", o->what);
+	return ret;
+}
+
+void out_close(struct out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	/* after an early failure nothing flushed it: what the destination takes now (all of it
+	 * for a file: a pcap keeps its header) */
+	out_pump(o);
+	if (o->own_wfd)
+		close(o->wfd);
+	if (o->own_fd)
+		close(o->fd);
+	o->own_wfd = o->own_fd = false;
+	o->wfd = o->fd = -1;
+	free(o->buf);
+	free(o->part);
+	free(o->ends);
+	o->buf = o->part = NULL;
+	o->ends = NULL;
+	o->len = o->head = o->cap = o->plen = o->pcap = 0;
+	o->ends_n = o->ends_head = o->ends_cap = 0;
+}
+
 /* ------------------------------------------------------------------ loop */
 
 static void ns_to_ts(struct timespec *ts, __u64 ns)
@@ -660,13 +1185,10 @@ int loop_init(struct loop *l, double interval_s, double duration_s)
 	l->sig_fd = l->timer_fd = -1;
 	l->ticks = 0;
 	l->last_signal = 0;
+	l->out_failed = false;
 	if (!(interval_s > 0) || (duration_s < 0))
 		return -EINVAL;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
+	stop_signals(&set);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -EINVAL;
 	/* A shell starts background jobs with SIGINT and SIGQUIT ignored, and an ignored signal
@@ -689,23 +1211,85 @@ int loop_init(struct loop *l, double interval_s, double duration_s)
 	return loop_arm(l);
 }
 
+int loop_add_out(struct loop *l, struct out *o)
+{
+	for (int i = 0; i < LOOP_OUTS; i++) {
+		if (!l->outs[i]) {
+			l->outs[i] = o;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Write what the outputs take now; true when one has failed (the run then stops). */
+static bool loop_outs_pump(struct loop *l)
+{
+	for (int i = 0; i < LOOP_OUTS; i++) {
+		struct out *o = l->outs[i];
+
+		if (!o)
+			continue;
+		if (o->f)
+			fflush(o->f);
+		if (out_pump(o))
+			return true;
+	}
+	return false;
+}
+
+/* poll entries for the outputs: POLLOUT while bytes wait; POLLERR/POLLHUP (a pipe's reader
+ * gone, a terminal hung up) are reported even without. Returns the entries added. */
+static int loop_outs_poll(struct loop *l, struct pollfd *pfd, struct out **who)
+{
+	int n = 0;
+
+	for (int i = 0; i < LOOP_OUTS; i++) {
+		struct out *o = l->outs[i];
+
+		if (!o || o->err || !o->pollable)
+			continue;
+		pfd[n] = (struct pollfd){ .fd = o->wfd, .events = o->len ? POLLOUT : 0 };
+		who[n++] = o;
+	}
+	return n;
+}
+
+static void loop_outs_events(struct pollfd *pfd, struct out **who, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (pfd[i].revents & POLLNVAL)
+			out_fail(who[i], -EBADF);
+		else if ((pfd[i].revents & (POLLERR | POLLHUP)) && !(pfd[i].revents & POLLOUT))
+			out_fail(who[i], -EPIPE);
+	}
+}
+
 int loop_wait(struct loop *l)
 {
-	struct pollfd pfd[3] = {
-		{ .fd = l->sig_fd, .events = POLLIN },
-		{ .fd = l->timer_fd, .events = POLLIN },
-		{ .fd = l->extra_fd, .events = POLLIN },
-	};
+	struct pollfd pfd[3 + LOOP_OUTS];
+	struct out *who[LOOP_OUTS];
 	struct signalfd_siginfo si;
 	__u64 expirations;
-	int err;
+	int err, n, nout;
 
 	for (;;) {
-		if (poll(pfd, l->extra_fd >= 0 ? 3 : 2, -1) < 0) {
+		if (loop_outs_pump(l)) {
+			l->out_failed = true;
+			return LOOP_STOP;
+		}
+		pfd[0] = (struct pollfd){ .fd = l->sig_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = l->timer_fd, .events = POLLIN };
+		n = 2;
+		if (l->extra_fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = l->extra_fd, .events = POLLIN };
+		nout = loop_outs_poll(l, pfd + n, who);
+		if (poll(pfd, (nfds_t)(n + nout), -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		loop_outs_events(pfd + n, who, nout);
 		if (pfd[0].revents & POLLIN) {
 			if (read(l->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGQUIT)
@@ -728,6 +1312,41 @@ int loop_wait(struct loop *l)
 		if (l->extra_fd >= 0 && (pfd[2].revents & (POLLIN | POLLERR | POLLHUP)))
 			return 0;
 	}
+}
+
+void loop_flush(struct loop *l)
+{
+	/* after a stop by signal the user is waiting: a reader that takes nothing for this long
+	 * is not going to */
+	int idle_ms = l->last_signal ? 500 : -1;
+	struct pollfd pfd[1 + LOOP_OUTS];
+	struct out *who[LOOP_OUTS];
+	struct signalfd_siginfo si;
+	bool pending;
+	int n, nout;
+
+	for (;;) {
+		loop_outs_pump(l);
+		pending = false;
+		for (int i = 0; i < LOOP_OUTS; i++)
+			pending |= l->outs[i] && out_pending(l->outs[i]);
+		if (!pending)
+			break;
+		pfd[0] = (struct pollfd){ .fd = l->sig_fd, .events = POLLIN };
+		nout = loop_outs_poll(l, pfd + 1, who);
+		n = poll(pfd, (nfds_t)(1 + nout), idle_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;		/* no progress for idle_ms */
+		loop_outs_events(pfd + 1, who, nout);
+		if ((pfd[0].revents & POLLIN) && read(l->sig_fd, &si, sizeof(si)) > 0 &&
+		    si.ssi_signo != SIGQUIT)
+			break;		/* another signal: stop waiting */
+	}
+	for (int i = 0; i < LOOP_OUTS; i++)
+		if (l->outs[i])
+			out_abandon(l->outs[i]);
 }
 
 void loop_close(struct loop *l)
@@ -824,17 +1443,49 @@ void jw_double(struct jw *w, const char *key, double v)
 		fputs("null", w->f);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (1..4), 0 if it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned int cp;
+	int n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;	/* overlong, surrogate, beyond Unicode */
+	return n;
+}
+
+/* Strings are byte strings (device names may be any bytes): what is not UTF-8 is written byte by
+ * byte as \u00XX (its Latin-1 code point), so every line stays valid JSON. */
 void jw_str(struct jw *w, const char *key, const char *s)
 {
 	jw_sep(w, key);
 	fputc('"', w->f);
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		int n = utf8_len(p);
+
 		if (*p == '"' || *p == '\\')
 			fprintf(w->f, "\\%c", *p);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || !n)
 			fprintf(w->f, "\\u%04x", *p);
 		else
-			fputc(*p, w->f);
+			fwrite(p, 1, (size_t)n, w->f);
+		p += n ? n : 1;
 	}
 	fputc('"', w->f);
 }
@@ -885,30 +1536,6 @@ void log_setup(int verbose)
 	libbpf_set_print(verbose >= 2 ? print_debug : verbose == 1 ? print_info : print_quiet);
 }
 
-int priv_check(char *buf, size_t len)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-	__u64 eff;
-	bool sys_admin, bpf, perfmon, net_admin;
-
-	buf[0] = '\0';
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	eff = (__u64)data[0].effective | ((__u64)data[1].effective << 32);
-	sys_admin = eff & (1ULL << CAP_SYS_ADMIN);
-	bpf = eff & (1ULL << 39 /* CAP_BPF */);
-	perfmon = eff & (1ULL << 38 /* CAP_PERFMON */);
-	net_admin = eff & (1ULL << CAP_NET_ADMIN);
-	if ((bpf || sys_admin) && net_admin && (perfmon || sys_admin))
-		return 0;
-	snprintf(buf, len, "%s%s%s", bpf || sys_admin ? "" : "CAP_BPF ",
-		 net_admin ? "" : "CAP_NET_ADMIN ", perfmon || sys_admin ? "" : "CAP_PERFMON ");
-	if (strlen(buf))
-		buf[strlen(buf) - 1] = '\0';
-	return -EPERM;
-}
-
 bool cap_effective(int cap)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -916,14 +1543,31 @@ bool cap_effective(int cap)
 
 	if (cap < 0 || cap > 63 || syscall(SYS_capget, &hdr, data))
 		return false;
-	return data[cap / 32].effective & (1U << (cap % 32));
+	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
-int priv_require(void)
+int priv_check(unsigned int need, char *buf, size_t len)
 {
-	char caps[64];
+	bool sys_admin = cap_effective(CAP_SYS_ADMIN);
+	bool bpf = sys_admin || cap_effective(39 /* CAP_BPF */);
+	bool perfmon = sys_admin || cap_effective(38 /* CAP_PERFMON */);
+	bool net_admin = cap_effective(CAP_NET_ADMIN), net_raw = cap_effective(CAP_NET_RAW);
 
-	if (!priv_check(caps, sizeof(caps)))
+	snprintf(buf, len, "%s%s%s%s", (need & NEED_BPF) && !bpf ? "CAP_BPF " : "",
+		 (need & NEED_NET_ADMIN) && !net_admin ? "CAP_NET_ADMIN " : "",
+		 (need & NEED_PERFMON) && !perfmon ? "CAP_PERFMON " : "",
+		 (need & NEED_NET_RAW) && !net_raw ? "CAP_NET_RAW " : "");
+	if (!buf[0])
+		return 0;
+	buf[strlen(buf) - 1] = '\0';
+	return -EPERM;
+}
+
+int priv_require(unsigned int need)
+{
+	char caps[80];
+
+	if (!priv_check(need, caps, sizeof(caps)))
 		return 0;
 	return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
 }

@@ -26,6 +26,7 @@ enum exit_code {
 	EXIT_FAIL_BPF = 4,	/* loading BPF failed (verifier, missing kernel feature) */
 	EXIT_FAIL_MEM = 5,	/* out of memory */
 	EXIT_FAIL_PRIV = 6,	/* missing capability (CAP_BPF, CAP_NET_ADMIN, ...) */
+	EXIT_OUTPUT_CLOSED = 7,	/* the reader of the output went away (`| head`): run ended cleanly */
 };
 
 /* ---- options: one declarative table drives getopt_long, --help and validation ---- */
@@ -77,6 +78,19 @@ struct opt_tool {
 
 /* 0: parsed; 1: --help printed (exit EXIT_OK); -EINVAL: one-line error printed to stderr. */
 int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg);
+/*
+ * The first call of every main(), before anything is opened: fds 0-2 are made open (to
+ * /dev/null when closed), so no file the tool opens becomes its stdout; SIGPIPE is ignored (a
+ * closed pipe is an EPIPE the tool reports); SIGINT, SIGTERM, SIGHUP and SIGQUIT are blocked, so
+ * one that arrives while the program loads waits for the loop's signalfd and ends the run
+ * cleanly instead of killing the process (no 128+N exit codes); stdout is fully buffered and
+ * checked by stdout_end(). Then the options are parsed. Returns -1 to go on, or the exit code:
+ * 0 after --help, EXIT_FAIL_OPTION on a bad command line.
+ */
+int tool_begin(int argc, char **argv, const struct opt_tool *tool, void *cfg);
+/* For output printed to stdio's stdout (not through struct out): flush it and check it. A
+ * write error is reported in one line; ret is kept when already non-zero. */
+int stdout_end(int ret);
 void opts_usage(FILE *f, const struct opt_tool *tool, const void *defaults);
 const char *opt_enum_name(const struct opt_enum *values, int value);
 
@@ -93,11 +107,17 @@ struct iface_list {
 	struct iface v[IFACE_MAX];
 };
 
-int iface_parse(struct iface *ifc, const char *arg);	/* name or index; -ENODEV */
+int iface_parse(struct iface *ifc, const char *arg);	/* name, else index; -ENODEV */
 int iface_mac(const char *ifname, __u8 mac[6]);		/* the device's hardware address */
 int mac_parse(const char *s, __u8 mac[6]);		/* "xx:xx:xx:xx:xx:xx"; -EINVAL */
 int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver name */
-bool iface_exists(const struct iface *ifc);		/* same index still has that name */
+/*
+ * Follow a running tool's device by its ifindex: 0 while it is there (a rename updates
+ * ifc->name and prints "device X renamed to Y" once), -ENODEV once it is gone. With link_fd >= 0
+ * (an XDP bpf_link), gone means the kernel detached the link: deleted or moved to another
+ * namespace, even if a new device took the ifindex.
+ */
+int iface_track(struct iface *ifc, int link_fd);
 
 /* ---- XDP attach through a bpf_link (the kernel detaches when the process dies) ---- */
 
@@ -131,7 +151,13 @@ void xdp_attach_release(struct xdp_attach *xa);		/* idempotent */
  */
 int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 			 const struct iface *ifc, enum xdp_mode mode, bool force);
-int xdp_busy_report(const struct iface *ifc, __u32 prog_id);	/* prints; EXIT_FAIL_XDP */
+/* Prints why the device is busy, with the real reason: a program attached through netlink
+ * (--force replaces it) or one held by another process's bpf_link (named; --force cannot
+ * help). Returns EXIT_FAIL_XDP. */
+int xdp_busy_report(const struct iface *ifc, __u32 prog_id);
+/* The process holding an XDP bpf_link of prog_id on ifindex: its pid and command name in
+ * comm; -ENOENT when none is found (attached through netlink, or /proc not readable). */
+int xdp_link_holder(int ifindex, __u32 prog_id, int *pid, char *comm, size_t len);
 /* Before load: mark a program that never reads past its first buffer (or reads the rest with
  * bpf_xdp_load_bytes) as frags-capable, so it attaches at jumbo MTUs (BPF_F_XDP_HAS_FRAGS). */
 void xdp_prog_frags_capable(struct bpf_program *prog);
@@ -156,9 +182,76 @@ double rate_per_sec(__u64 cur, __u64 prev, __u64 dt_ns);	/* 0 if dt == 0 or cur 
 const char *fmt_u64(char buf[32], __u64 v, bool sep);
 const char *fmt_rate(char buf[32], double v, bool sep);	/* rounded to an integer */
 
+/* ---- output: bounded, never blocking, never in the way of signals ---- */
+
+/*
+ * What a tool prints goes through a FILE (out.f) into a bounded memory buffer, written to the
+ * destination without blocking: from loop_wait(), which keeps serving the signalfd while a
+ * reader is slow or stuck, and at exit by loop_flush(). What does not fit is dropped whole
+ * (a line, or a record) and counted. Pipes, FIFOs, terminals and sockets are written through an
+ * open file description of our own, so O_NONBLOCK never leaks to the shell or the reader;
+ * regular files are written directly. A closed reader (EPIPE, POLLERR) or any other write error
+ * ends the run: loop_wait() returns LOOP_STOP and out_end() gives the one line and the exit code.
+ * After stdout's reader went away, later output (the summary) goes to stderr instead.
+ */
+enum out_mode {
+	OUT_LINES,	/* whole lines: committed at each newline */
+	OUT_RECORDS,	/* whole records: committed by out_record() (pcap) */
+};
+
+#define OUT_MAX (4u << 20)	/* bytes waiting for the destination, at most */
+
+struct out {
+	FILE *f;		/* the tool prints here */
+	const char *what;	/* "stdout", or a file name: for messages */
+	int fd;			/* the destination */
+	int wfd;		/* where writes go: a non-blocking description of our own, or fd */
+	int fallback_fd;	/* after EPIPE, later output goes here (stdout: stderr), -1: none */
+	bool own_fd, own_wfd, sock, pollable, trunc;
+	enum out_mode mode;
+	size_t max;		/* OUT_MAX (smaller in tests) */
+	char *buf;		/* pending bytes [head, head + len) */
+	size_t head, len, cap;
+	char *part;		/* the line or record being printed */
+	size_t plen, pcap;
+	bool part_over;		/* it outgrew max: it will be dropped */
+	__u64 *ends;		/* OUT_RECORDS: end offsets of the records pending */
+	size_t ends_head, ends_n, ends_cap;
+	__u64 committed;	/* bytes accepted into buf */
+	__u64 written;		/* bytes that reached the destination */
+	__u64 good_end;		/* written, up to the end of the last whole record */
+	__u64 records;		/* records (or lines) accepted */
+	__u64 records_written;	/* OUT_RECORDS: records that reached the destination whole */
+	__u64 dropped;		/* records (or lines) that did not fit, or were still pending at exit */
+	int err;		/* first write error, -errno; -EPIPE: the reader went away */
+};
+
+#define OUT_INIT { .fd = -1, .wfd = -1, .fallback_fd = -1 }
+
+/* Output to fd (stdout: STDOUT_FILENO; not closed by out_close). */
+int out_open(struct out *o, int fd, const char *what, enum out_mode mode);
+/*
+ * Output to the file at path, created or truncated (0644), closed by out_close. A regular file
+ * is cut back to its last whole record if a write fails, so it stays readable. A FIFO without a
+ * reader is waited for (saying so once on stderr) while SIGINT/SIGTERM/SIGHUP are watched:
+ * -EINTR when one arrives first.
+ */
+int out_open_path(struct out *o, const char *path, enum out_mode mode);
+int out_record(struct out *o);		/* OUT_RECORDS: commit what was printed as one record */
+int out_pump(struct out *o);		/* write what the destination takes now; o->err */
+bool out_pending(const struct out *o);	/* bytes still waiting */
+/*
+ * One line for what went wrong, and the exit code: EXIT_OUTPUT_CLOSED when the reader went
+ * away, EXIT_FAIL for a write error or dropped output; ret is kept when already non-zero.
+ */
+int out_end(const struct out *o, int ret);
+void out_close(struct out *o);
+
 /* ---- the run loop: signals and ticks from one poll (signalfd + timerfd) ---- */
 
 enum loop_event { LOOP_TICK = 1, LOOP_STOP, LOOP_TOGGLE };
+
+#define LOOP_OUTS 2
 
 struct loop {
 	int sig_fd, timer_fd;
@@ -166,6 +259,8 @@ struct loop {
 	__u64 ticks;
 	int last_signal;				/* signal that stopped the run, 0 if none */
 	int extra_fd;					/* optional fd to wake on (-1: none) */
+	struct out *outs[LOOP_OUTS];			/* output written while waiting */
+	bool out_failed;				/* the run stopped on an output error */
 };
 
 #define LOOP_INIT { .sig_fd = -1, .timer_fd = -1, .extra_fd = -1 }
@@ -175,6 +270,13 @@ int loop_init(struct loop *l, double interval_s, double duration_s);
  * tick lands exactly on the deadline), LOOP_TOGGLE on SIGQUIT, or -errno. When extra_fd is set
  * and readable, returns 0 so the caller can service it. */
 int loop_wait(struct loop *l);
+int loop_add_out(struct loop *l, struct out *o);	/* written while waiting; -ENOSPC: full */
+/*
+ * At exit, after detaching: write what the outputs still hold, serving the signalfd. After a
+ * stop by signal it waits at most 0.5 s without progress; otherwise until done. Another signal
+ * ends the wait. What is left is counted as dropped.
+ */
+void loop_flush(struct loop *l);
 void loop_close(struct loop *l);
 
 /* ---- JSON lines ---- */
@@ -202,11 +304,20 @@ void jw_bool(struct jw *w, const char *key, bool v);
 /* Prints "tool: what: strerror(-err)" (one line) and returns the exit code for err. */
 int report(int err, int exit_code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void log_setup(int verbose);		/* libbpf messages: none, -v warnings+info, -vv debug */
-/* 0 when the process can load BPF and attach to devices; else -EPERM and the missing
- * capability names in buf ("CAP_BPF, CAP_NET_ADMIN"). */
-int priv_check(char *buf, size_t len);
-int priv_require(void);		/* priv_check(); prints "missing privileges" and gives EXIT_FAIL_PRIV */
-bool cap_effective(int cap);	/* the effective set holds capability cap (CAP_*) */
+
+/* Capabilities a tool needs (README "Privileges"); CAP_SYS_ADMIN also grants BPF and PERFMON. */
+enum priv_need {
+	NEED_BPF = 1,		/* CAP_BPF: load programs, create maps */
+	NEED_NET_ADMIN = 2,	/* CAP_NET_ADMIN: attach XDP, networking program types */
+	NEED_PERFMON = 4,	/* CAP_PERFMON: tracing programs, perf events */
+	NEED_NET_RAW = 8,	/* CAP_NET_RAW: AF_XDP and packet sockets */
+};
+/* 0 when the process has what need asks for; else -EPERM and the missing capability names in
+ * buf ("CAP_BPF CAP_NET_ADMIN"). */
+int priv_check(unsigned int need, char *buf, size_t len);
+/* priv_check(); prints "missing privileges: need ..." and gives EXIT_FAIL_PRIV */
+int priv_require(unsigned int need);
+bool cap_effective(int cap);	/* the capability is in the effective set */
 
 /* Internet checksum: add data to a running sum (big-endian 16-bit words), fold and invert. */
 __u32 csum_add(__u32 sum, const void *data, size_t len);

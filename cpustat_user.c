@@ -95,6 +95,7 @@ struct col {
 
 struct run {
 	const struct cs_opts *opt;
+	FILE *out;			/* stdout, through struct out */
 	struct cpustat_kern *skel;
 	struct cs_sys sys;
 	int fd;
@@ -249,7 +250,7 @@ static int seed_state(struct run *r)
 }
 
 /* --kick-cpufreq: lower each policy's scaling_max_freq to its minimum, then put it back. */
-static void kick_cpufreq(bool json)
+static void kick_cpufreq(FILE *out, bool json)
 {
 	char path[320], orig[32], min[32];
 	struct dirent *de;
@@ -272,7 +273,7 @@ static void kick_cpufreq(bool json)
 			fprintf(stderr, "cpustat: --kick-cpufreq: %s: %s (value was %s kHz)\n", path,
 				strerror(-err), orig);
 		else if (!json)
-			printf("kicked %s: scaling_max_freq %s -> %s -> %s kHz (restored)\n",
+			fprintf(out, "kicked %s: scaling_max_freq %s -> %s -> %s kHz (restored)\n",
 			       de->d_name, orig, min, orig);
 		n++;
 	}
@@ -452,15 +453,15 @@ static void print_rows(const struct run *r, const struct snap *a, const struct s
 	__u64 dt = b->t - a->t, tot[NC + NP + 3] = {};
 	char buf[32];
 
-	printf("%-10s", pct ? "state(%)" : "state(ms)");
+	fprintf(r->out, "%-10s", pct ? "state(%)" : "state(ms)");
 	for (int i = 0; i < r->ncols; i++)
-		printf(" %10s", r->cols[i].name);
-	putchar('\n');
+		fprintf(r->out, " %10s", r->cols[i].name);
+	fputc('\n', r->out);
 	for (int c = 0; c <= r->ncpus; c++) {
 		bool total = c == r->ncpus;
 
 		snprintf(buf, sizeof(buf), total ? "total" : "CPU-%d", c);
-		printf("%-10s", buf);
+		fprintf(r->out, "%-10s", buf);
 		for (int i = 0; i < r->ncols; i++) {
 			__u64 v = total ? tot[i] : col_delta(r, a, b, c, &r->cols[i]);
 			double div = (double)dt * (total ? r->ncpus : 1);
@@ -468,21 +469,21 @@ static void print_rows(const struct run *r, const struct snap *a, const struct s
 			if (!total)
 				tot[i] += v;
 			if (pct)
-				printf(" %10.1f", dt ? 100.0 * (double)v / div : 0.0);
+				fprintf(r->out, " %10.1f", dt ? 100.0 * (double)v / div : 0.0);
 			else
-				printf(" %10s", fmt_u64(buf, (v + 500000) / 1000000, !r->opt->no_sep));
+				fprintf(r->out, " %10s", fmt_u64(buf, (v + 500000) / 1000000, !r->opt->no_sep));
 		}
-		putchar('\n');
+		fputc('\n', r->out);
 	}
 }
 
 static void print_table(const struct run *r, const struct snap *a, const struct snap *b,
 			const char *what)
 {
-	printf("\nCPU states statistics: %s %.3f s\n", what, (double)(b->t - a->t) / 1e9);
+	fprintf(r->out, "\nCPU states statistics: %s %.3f s\n", what, (double)(b->t - a->t) / 1e9);
 	print_rows(r, a, b, false);
 	print_rows(r, a, b, true);
-	fflush(stdout);
+	fflush(r->out);
 }
 
 static __u64 ev_delta(const struct snap *a, const struct snap *b, int c, int which)
@@ -549,7 +550,7 @@ static void print_json(const struct run *r, const struct snap *a, const struct s
 	__u64 ev[4] = {};
 	struct jw w;
 
-	jw_begin(&w, stdout);
+	jw_begin(&w, r->out);
 	jw_str(&w, "type", type);
 	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", b->t - a->t);
 	jw_arr(&w, "cstates");
@@ -587,7 +588,7 @@ static void print_banner(const struct run *r)
 	struct jw w;
 
 	if (r->opt->json) {
-		jw_begin(&w, stdout);
+		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_i64(&w, "ncpus", r->ncpus);
 		jw_u64(&w, "interval_ns", (__u64)(r->opt->interval * 1e9));
@@ -604,27 +605,27 @@ static void print_banner(const struct run *r)
 		jw_end(&w);
 		return;
 	}
-	printf("cpustat: %d CPUs, tracepoints power:cpu_idle and power:cpu_frequency, interval %.3f s\n",
+	fprintf(r->out, "cpustat: %d CPUs, tracepoints power:cpu_idle and power:cpu_frequency, interval %.3f s\n",
 	       r->ncpus, r->opt->interval);
 	if (s->ncstates) {
-		printf("C-states (cpuidle sysfs):");
+		fprintf(r->out, "C-states (cpuidle sysfs):");
 		for (int k = 0; k < s->ncstates; k++)
-			printf(" cstate-%d=%s", k, s->cname[k]);
-		putchar('\n');
+			fprintf(r->out, " cstate-%d=%s", k, s->cname[k]);
+		fputc('\n', r->out);
 	}
 	if (s->nfreqs) {
-		printf("P-states (cpufreq sysfs):");
+		fprintf(r->out, "P-states (cpufreq sysfs):");
 		for (int k = 0; k < s->nfreqs; k++)
-			printf(" pstate-%d=%uMHz", k, s->khz[k] / 1000);
-		putchar('\n');
+			fprintf(r->out, " pstate-%d=%uMHz", k, s->khz[k] / 1000);
+		fputc('\n', r->out);
 	}
 	if (!s->ncstates || !s->nfreqs)
-		printf("no %s%s%s in sysfs: %s\n", s->ncstates ? "" : "cpuidle",
+		fprintf(r->out, "no %s%s%s in sysfs: %s\n", s->ncstates ? "" : "cpuidle",
 		       !s->ncstates && !s->nfreqs ? " or " : "", s->nfreqs ? "" : "cpufreq",
 		       s->nfreqs ? "C-states are the indices power:cpu_idle reports"
 				 : "P-states come only from power:cpu_frequency events (running = "
 				   "time not idle at an unknown frequency)");
-	fflush(stdout);
+	fflush(r->out);
 }
 
 /* What the tracepoints delivered over the run, and the frequency slots seen. */
@@ -642,21 +643,21 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	for (int cpu = 0; cpu < r->ncpus; cpu++)
 		for (int k = 0; k < 4; k++)
 			ev[k] += ev_delta(&r->first, &r->cur, cpu, k);
-	printf("events: power:cpu_idle %s (%s enter, %s exit), power:cpu_frequency %s\n",
+	fprintf(r->out, "events: power:cpu_idle %s (%s enter, %s exit), power:cpu_frequency %s\n",
 	       fmt_u64(a, ev[0] + ev[1], sep), fmt_u64(b, ev[0], sep), fmt_u64(c, ev[1], sep),
 	       fmt_u64(d, ev[2], sep));
 	if (npslots(r) > (__u32)r->sys.nfreqs) {
-		printf("frequencies seen only in events:");
+		fprintf(r->out, "frequencies seen only in events:");
 		for (__u32 k = (__u32)r->sys.nfreqs; k < npslots(r); k++)
 			if (r->skel->bss->freq_khz[k])
-				printf(" pstate-%u=%uMHz", k, r->skel->bss->freq_khz[k] / 1000);
-		putchar('\n');
+				fprintf(r->out, " pstate-%u=%uMHz", k, r->skel->bss->freq_khz[k] / 1000);
+		fputc('\n', r->out);
 	}
 	if (r->skel->bss->nr_pslots > CS_PSTATES)
-		printf("more than %d frequencies: the rest share pstate-%d+\n", CS_PSTATES,
+		fprintf(r->out, "more than %d frequencies: the rest share pstate-%d+\n", CS_PSTATES,
 		       CS_PSTATES);
 	if (ev[3])
-		printf("%s events named a CPU beyond the %d possible ones (ignored)\n",
+		fprintf(r->out, "%s events named a CPU beyond the %d possible ones (ignored)\n",
 		       fmt_u64(a, ev[3], sep), r->ncpus);
 }
 
@@ -747,12 +748,13 @@ int main(int argc, char **argv)
 	struct cs_opts opt = cs_defaults;
 	struct run run = { .opt = &opt };
 	struct loop lp = LOOP_INIT;
+	struct out so = OUT_INIT;
 	int err, ret;
 
-	err = opts_parse(argc, argv, &cs_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
-	ret = priv_require();
+	ret = tool_begin(argc, argv, &cs_tool, &opt);
+	if (ret >= 0)
+		return ret;
+	ret = priv_require(NEED_BPF | NEED_PERFMON);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
@@ -760,10 +762,11 @@ int main(int argc, char **argv)
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
-	if (snaps_alloc(&run)) {
+	if (snaps_alloc(&run) || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
+	run.out = so.f;
 	sys_discover(&run.sys, run.ncpus);
 
 	/* signals are blocked before attach, so a Ctrl-C during setup still ends cleanly */
@@ -772,19 +775,26 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
+	loop_add_out(&lp, &so);
 	ret = setup(&run);
 	if (ret)
 		goto out;
 	print_banner(&run);
 	if (opt.kick_cpufreq)
-		kick_cpufreq(opt.json);
+		kick_cpufreq(run.out, opt.json);
 
 	err = cs_poll(&run, &lp);
 	if (err)
 		ret = report(err, EXIT_FAIL, "read statistics");
 	pick_cols(&run);
 	print_summary(&run, &lp);
+	/* detach first: whatever the output does next, the tracepoints are free */
+	cpustat_kern__detach(run.skel);
+	fflush(run.out);
+	loop_flush(&lp);
+	ret = out_end(&so, ret);
 out:
+	out_close(&so);
 	loop_close(&lp);
 	cpustat_kern__destroy(run.skel);
 	snaps_free(&run);

@@ -158,7 +158,8 @@ static int ns_lock(pid_t *holder)
 	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 				    strlen(FWD_LOCK_NAME));
 	const struct timespec pause = { .tv_nsec = 5 * 1000 * 1000 };
-	__u64 deadline = now_ns() + FWD_LOCK_WAIT_S * 1000000000ULL;
+	__u64 start = now_ns(), deadline = start + FWD_LOCK_WAIT_S * 1000000000ULL;
+	bool said = false;
 	int fd, err;
 
 	memcpy(sa.sun_path + 1, FWD_LOCK_NAME, strlen(FWD_LOCK_NAME));
@@ -166,35 +167,34 @@ static int ns_lock(pid_t *holder)
 	if (fd < 0)
 		return -errno;
 	while (bind(fd, (struct sockaddr *)&sa, len)) {
+		sigset_t pending;
+
 		err = -errno;
-		if (err != -EADDRINUSE || now_ns() > deadline) {
-			close(fd);
-			if (err == -EADDRINUSE) {
+		/* the stop signals are blocked (tool_begin): one that arrives while we wait ends
+		 * the wait, before this call has changed anything */
+		sigpending(&pending);
+		if (err == -EADDRINUSE && (sigismember(&pending, SIGINT) ||
+					   sigismember(&pending, SIGTERM) ||
+					   sigismember(&pending, SIGHUP)))
+			err = -EINTR;
+		else if (err == -EADDRINUSE && now_ns() > deadline)
+			err = -ETIMEDOUT;
+		if (err != -EADDRINUSE) {
+			if (err == -EINTR || err == -ETIMEDOUT)
 				*holder = lock_holder(&sa, len);
-				err = -ETIMEDOUT;
-			}
+			close(fd);
 			return err;
+		}
+		if (!said && now_ns() - start > 1000000000ULL) {
+			fprintf(stderr, "xdp_fwd: waiting for another xdp_fwd (pid %d) in this network "
+				"namespace (at most %d s)\n", (int)lock_holder(&sa, len),
+				FWD_LOCK_WAIT_S);
+			said = true;
 		}
 		nanosleep(&pause, NULL);
 	}
 	listen(fd, 1);	/* lets a waiter that gives up learn who holds the lock */
 	return fd;
-}
-
-/*
- * Ctrl-C, SIGTERM and SIGHUP wait while a call changes the kernel state, so it is never left
- * half done; they take effect when released. (After a SIGKILL the next call repairs the ports,
- * see state_sync().)
- */
-static void signals_hold(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, old);
 }
 
 /* ------------------------------------------------------------------ our maps */
@@ -364,7 +364,6 @@ struct fwd_dev {
 struct fwd_state {
 	struct xdp_fwd_kern *skel;	/* opened, not loaded: our maps' definitions (attach loads) */
 	int lock_fd;			/* -1: not held */
-	sigset_t sigmask;		/* before signals_hold() */
 	struct maps m;			/* the router's maps; fd -1: xdp_fwd runs nowhere here */
 	__u32 map_id[MAP_N];
 	struct fwd_dev *dev;		/* the devices that run our program with these maps */
@@ -548,15 +547,14 @@ static int state_sync(struct fwd_state *st)
 	return n < 0 ? n : 0;
 }
 
-/* Release the lock and the signals held (idempotent). */
+/* Release the lock (idempotent). SIGINT, SIGTERM and SIGHUP stay blocked from tool_begin() on,
+ * so a call that changes the kernel state is never left half done by one. */
 static void state_unlock(struct fwd_state *st)
 {
 	if (st->lock_fd < 0)
 		return;
-	fflush(stdout);	/* what this call did is printed before a held signal takes effect */
 	close(st->lock_fd);
 	st->lock_fd = -1;
-	sigprocmask(SIG_SETMASK, &st->sigmask, NULL);
 }
 
 static void state_close(struct fwd_state *st)
@@ -585,9 +583,11 @@ static int state_open(struct fwd_state *st)
 			      "another xdp_fwd (pid %d) has held this network namespace's lock "
 			      "(abstract unix socket @%s) for over %d s", (int)holder, FWD_LOCK_NAME,
 			      FWD_LOCK_WAIT_S);
+	if (st->lock_fd == -EINTR)
+		return report(0, EXIT_FAIL, "interrupted while waiting for another xdp_fwd (pid %d) "
+			      "in this network namespace; nothing changed", (int)holder);
 	if (st->lock_fd < 0)
 		return report(st->lock_fd, EXIT_FAIL, "take the lock of this network namespace");
-	signals_hold(&st->sigmask);
 	err = state_find(st);
 	if (err == -ENOMEM)
 		return report(err, EXIT_FAIL_MEM, "allocate the device list");
@@ -888,6 +888,7 @@ struct dev_snap {
 
 struct stats_run {
 	const struct fwd_opts *opt;
+	FILE *out;			/* stdout, through struct out */
 	const struct maps *m;
 	int ncpus;
 	int n;
@@ -984,23 +985,23 @@ static void row_print(const struct stats_run *s, const char *dev, const char *co
 	bool sep = !s->opt->no_sep, first = true;
 	char a[32], b[32], c[32], e[32];
 
-	printf("%-16s %-13s %14s %14s %14s %14s", dev, col,
+	fprintf(s->out, "%-16s %-13s %14s %14s %14s %14s", dev, col,
 	       fmt_rate(a, rate_per_sec(d->rx, 0, dt), sep),
 	       fmt_rate(b, rate_per_sec(d->fwd, 0, dt), sep),
 	       fmt_rate(c, rate_per_sec(d->tx, 0, dt), sep),
 	       fmt_rate(e, rate_per_sec(rec_pass(d), 0, dt), sep));
 	for (int r = 0; r < FWD_R_N && reasons; r++)
 		if (d->pass[r])
-			printf("%s%s=%s", gap(&first), reason_names[r],
+			fprintf(s->out, "%s%s=%s", gap(&first), reason_names[r],
 			       fmt_rate(a, rate_per_sec(d->pass[r], 0, dt), sep));
-	putchar('\n');
+	fputc('\n', s->out);
 }
 
 static void print_table(const struct stats_run *s)
 {
 	__u64 dt = s->t_cur - s->t_prev;
 
-	printf("\nPeriod %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
+	fprintf(s->out, "\nPeriod %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
 	       "Device", "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
 	       "pass reasons (pkt/s)");
 	for (int i = 0; i < s->n; i++) {
@@ -1017,7 +1018,7 @@ static void print_table(const struct stats_run *s)
 		}
 		row_print(s, s->dev[i].ifc.name, "total", &d, dt, true);
 	}
-	fflush(stdout);
+	fflush(s->out);
 }
 
 /* {rx, fwd, tx, pass[, reasons{}]} of one record, under key. */
@@ -1082,7 +1083,7 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 	__u64 dt = s->t_cur - t_then;
 	struct jw w;
 
-	jw_begin(&w, stdout);
+	jw_begin(&w, s->out);
 	jw_str(&w, "type", type);
 	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
 	jw_arr(&w, "devices");
@@ -1105,12 +1106,13 @@ static void sum_row(const struct stats_run *s, const char *dev, const char *what
 		row_print(s, dev, what, r, dt, true);
 		return;
 	}
-	printf("%-16s %-13s %14s %14s %14s %14s", dev, what, fmt_u64(a, r->rx, sep),
+	fprintf(s->out, "%-16s %-13s %14s %14s %14s %14s", dev, what, fmt_u64(a, r->rx, sep),
 	       fmt_u64(b, r->fwd, sep), fmt_u64(c, r->tx, sep), fmt_u64(e, rec_pass(r), sep));
 	for (int i = 0; i < FWD_R_N; i++)
 		if (r->pass[i])
-			printf("%s%s=%s", gap(&first), reason_names[i], fmt_u64(a, r->pass[i], sep));
-	putchar('\n');
+			fprintf(s->out, "%s%s=%s", gap(&first), reason_names[i],
+				fmt_u64(a, r->pass[i], sep));
+	fputc('\n', s->out);
 }
 
 /* The text summary shows what the JSON one holds: this run's counts, their rates, and the
@@ -1123,7 +1125,7 @@ static void print_summary(const struct stats_run *s, int sig)
 		print_json(s, "summary", s->first, s->t_first, sig);
 		return;
 	}
-	printf("\nSummary: %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
+	fprintf(s->out, "\nSummary: %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
 	       "Device", "", "rx", "fwd", "tx", "pass", "pass reasons");
 	for (int i = 0; i < s->n; i++) {
 		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->first[i].tot);
@@ -1132,7 +1134,7 @@ static void print_summary(const struct stats_run *s, int sig)
 		sum_row(s, s->dev[i].ifc.name, "rate (pkt/s)", &d, dt ? dt : 1);
 		sum_row(s, s->dev[i].ifc.name, "since attach", &s->cur[i].tot, 0);
 	}
-	fflush(stdout);
+	fflush(s->out);
 }
 
 static int dev_cmp(const void *a, const void *b)
@@ -1167,12 +1169,12 @@ static void print_start(const struct stats_run *s, const struct fwd_state *st)
 	struct jw w;
 
 	if (!s->opt->json) {
-		printf("xdp_fwd counters of %d device(s) (devmap id %u)\n", s->n,
+		fprintf(s->out, "xdp_fwd counters of %d device(s) (devmap id %u)\n", s->n,
 		       st->map_id[MAP_PORTS]);
-		fflush(stdout);
+		fflush(s->out);
 		return;
 	}
-	jw_begin(&w, stdout);
+	jw_begin(&w, s->out);
 	jw_str(&w, "type", "start");
 	jw_arr(&w, "devices");
 	for (int i = 0; i < s->n; i++) {
@@ -1245,10 +1247,14 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct stats_run *s = calloc(1, sizeof(*s));
 	struct loop lp = LOOP_INIT;
+	struct out so = OUT_INIT;
 	int ret = 0, err, which = 0;
 
-	if (!s)
+	if (!s || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+		free(s);
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
+	}
+	s->out = so.f;
 	s->opt = opt;
 	s->m = &st->m;
 	s->ncpus = ncpus_possible();
@@ -1269,6 +1275,7 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
+	loop_add_out(&lp, &so);
 	err = collect(s, s->first, &s->t_first);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "read statistics");
@@ -1287,7 +1294,11 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 	else if (err)
 		ret = report(err, EXIT_FAIL, "read statistics");
 	print_summary(s, lp.last_signal);
+	fflush(s->out);
+	loop_flush(&lp);
+	ret = out_end(&so, ret);
 out:
+	out_close(&so);
 	loop_close(&lp);
 	stats_free(s);
 	return ret;
@@ -1313,14 +1324,14 @@ int main(int argc, char **argv)
 {
 	struct fwd_opts opt = fwd_defaults;
 	struct fwd_state st = { .lock_fd = -1, .m = { { -1, -1, -1 } } };
-	int err, ret;
+	int ret;
 
 	/* `xdp_fwd stats [IFACE...]` is the same as `xdp_fwd -s [IFACE...]` */
 	if (argc > 1 && !strcmp(argv[1], "stats"))
 		argv[1] = "--stats";
-	err = opts_parse(argc, argv, &fwd_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = tool_begin(argc, argv, &fwd_tool, &opt);
+	if (ret >= 0)
+		return ret;
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
@@ -1339,5 +1350,5 @@ int main(int argc, char **argv)
 	else if (!ret)
 		ret = do_attach(&opt, &st);
 	state_close(&st);
-	return ret;
+	return stdout_end(ret);
 }

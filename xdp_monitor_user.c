@@ -5,7 +5,10 @@
  * tracepoints exist (and with which arguments), loads only those, and says what is missing.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,9 +24,18 @@
 
 #define TOOL "xdp_monitor"
 
+enum mon_netns { NETNS_ALL, NETNS_OWN };
+
+static const struct opt_enum mon_netns_names[] = {
+	{ "all", NETNS_ALL },
+	{ "own", NETNS_OWN },
+	{ NULL, 0 },
+};
+
 struct mon_opts {
 	struct iface_list devs;
 	bool stats;
+	int netns;
 	bool all_netns;
 	double interval;
 	double duration;
@@ -43,8 +55,10 @@ static const struct opt_def mon_opt_defs[] = {
 	  "also count redirect successes (costs a tracepoint hit per packet)"),
 	O("dev", 'd', OPT_IFACES, devs, "IFACE",
 	  "only events from or to IFACE (repeatable; this network namespace)"),
-	O("all-netns", 'A', OPT_BOOL, all_netns, NULL,
-	  "count devices of every network namespace (default: only this one)"),
+	O("netns", 0, OPT_ENUM, netns, "WHICH",
+	  "count devices of every network namespace, or only of this one (--dev implies own)",
+	  .values = mon_netns_names),
+	O("all-netns", 'A', OPT_BOOL, all_netns, NULL, "same as --netns all", .hidden = true),
 	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports",
 	  .min = 0.01, .max = 3600),
 	O("sec", 0, OPT_SECONDS, interval, "SEC", "same as --interval", .min = 0.01, .max = 3600,
@@ -63,16 +77,18 @@ static const struct opt_def mon_opt_defs[] = {
 static const struct opt_tool mon_tool = {
 	.name = TOOL,
 	.summary = "Count XDP redirects, redirect errors, exceptions, devmap/cpumap activity.",
-	.usage = "[--stats] [--dev IFACE]... [--all-netns] [options]",
+	.usage = "[--stats] [--dev IFACE]... [--netns all|own] [options]",
 	.defs = mon_opt_defs,
 	.defaults = &mon_defaults,
 	.doc =
 "Default: errors only (redirect errors, exceptions, transmit drops and errors); -s/--stats\n"
 "adds redirect successes, at the cost of one tracepoint hit per redirected packet.\n"
 "Network namespaces: an ifindex is only unique within its namespace, so a device is matched\n"
-"by (ifindex, namespace). By default only devices of xdp_monitor's own namespace count (run it\n"
-"with `ip netns exec NS` to watch NS); --all-netns counts every namespace (devices of other\n"
-"namespaces show as if<index>@ns<inode>). --dev conflicts with --all-netns.\n"
+"by (ifindex, namespace). By default every namespace counts: devices of other namespaces show\n"
+"as NAME@NETNS, NETNS being the `ip netns` name (ns<inode> when it has none) and NAME the\n"
+"device's name (if<index> when it cannot be read). --netns own counts only xdp_monitor's own\n"
+"namespace (run it with `ip netns exec NS` to watch NS alone). --dev names devices of this\n"
+"namespace, so it implies --netns own; xdp_monitor ends (exit 1) when one of them is deleted.\n"
 "\n"
 "Tables (rates per second over the measured period, totals since start):\n"
 "  redirect        CPU: ok pkt/s = redirect successes (with --stats), err pkt/s = failures\n"
@@ -248,8 +264,23 @@ struct snap {
 	struct xmit_ent bulk[MON_PAIRS_MAX];
 };
 
+/* Names of other namespaces (ip netns, /run/netns) and of their devices, found once. */
+#define NS_NAMES_MAX 256
+#define DEV_NAMES_MAX 256
+struct names {
+	int own_fd;			/* /proc/self/ns/net: to come back after a look elsewhere */
+	int n_ns;
+	struct { __u32 inode; char name[64]; } ns[NS_NAMES_MAX];
+	__u64 ns_scanned;		/* when /run/netns was read last (now_ns) */
+	int n_dev;
+	struct { struct mon_dev d; char name[IF_NAMESIZE]; } dev[DEV_NAMES_MAX];
+};
+
 struct run {
 	const struct mon_opts *opt;
+	struct iface_list *devs;	/* --dev, followed by ifindex */
+	FILE *out;			/* stdout, through struct out */
+	struct names *names;
 	struct xdp_monitor_kern *skel;
 	const struct tp_probe *tps;
 	__u32 netns;		/* own namespace inode */
@@ -257,6 +288,7 @@ struct run {
 	__u64 start;
 	struct snap *cur, *prev;
 	__u64 *buf;		/* one per-CPU value */
+	const struct iface *gone;	/* the --dev device that disappeared */
 };
 
 static int read_exc(struct run *r, struct snap *s)
@@ -333,6 +365,7 @@ static int collect(struct run *r, struct snap *s)
 	if (!err)
 		err = read_xmit(r, bpf_map__fd(k->maps.bulk_tx_cnt), s->bulk, &s->n_bulk);
 	s->t = now_ns();
+	r->names->n_dev = 0;	/* device names of other namespaces: looked up again */
 	return err;
 }
 
@@ -398,19 +431,99 @@ static const char *errno_name(long long err)
 	}
 }
 
-/* Name of a device: its name when it lives in our namespace, else if<index>[@ns<inode>]. */
+/* The `ip netns` name of namespace inode, or NULL: /run/netns is read again (at most once a
+ * second) when an inode is not known. */
+static const char *ns_name(const struct run *r, __u32 inode)
+{
+	struct names *nm = r->names;
+	struct dirent *de;
+	struct stat st;
+	char path[300];
+	DIR *d;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < nm->n_ns; i++)
+			if (nm->ns[i].inode == inode)
+				return nm->ns[i].name;
+		if (pass || (nm->ns_scanned && now_ns() - nm->ns_scanned < 1000000000ULL))
+			break;
+		nm->ns_scanned = now_ns();
+		nm->n_ns = 0;
+		d = opendir("/run/netns");
+		while (d && (de = readdir(d)) && nm->n_ns < NS_NAMES_MAX) {
+			if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(nm->ns[0].name))
+				continue;
+			snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+			if (stat(path, &st))
+				continue;
+			nm->ns[nm->n_ns].inode = (__u32)st.st_ino;
+			snprintf(nm->ns[nm->n_ns].name, sizeof(nm->ns[0].name), "%s", de->d_name);
+			nm->n_ns++;
+		}
+		if (d)
+			closedir(d);
+	}
+	return NULL;
+}
+
+/* The name of device d of another namespace, looked up inside it (setns, which needs
+ * CAP_SYS_ADMIN: without it, NULL) and remembered. */
+static const char *ns_dev_name(const struct run *r, const struct mon_dev *d, const char *ns)
+{
+	struct names *nm = r->names;
+	char path[300], name[IF_NAMESIZE];
+	bool ok;
+	int fd;
+
+	for (int i = 0; i < nm->n_dev; i++)
+		if (!memcmp(&nm->dev[i].d, d, sizeof(*d)))
+			return nm->dev[i].name[0] ? nm->dev[i].name : NULL;
+	if (nm->own_fd < 0 || nm->n_dev == DEV_NAMES_MAX)
+		return NULL;
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ok = !setns(fd, CLONE_NEWNET);
+	close(fd);
+	if (ok) {
+		ok = if_indextoname(d->ifindex, name) != NULL;
+		if (setns(nm->own_fd, CLONE_NEWNET)) {	/* never seen; no sane way on */
+			fprintf(stderr, TOOL ": cannot return to its network namespace\n");
+			abort();
+		}
+	}
+	nm->dev[nm->n_dev].d = *d;
+	snprintf(nm->dev[nm->n_dev].name, IF_NAMESIZE, "%s", ok ? name : "");
+	return nm->dev[nm->n_dev++].name[0] ? nm->dev[nm->n_dev - 1].name : NULL;
+}
+
+/* Label of a device: its name in our namespace; NAME@NETNS in another one (if<index> when the
+ * name cannot be read, ns<inode> when the namespace has no `ip netns` name). */
 static const char *dev_str(const struct run *r, const struct mon_dev *d, char *buf, size_t len)
 {
 	char name[IF_NAMESIZE];
+	const char *ns, *dn;
 
-	if (!d->ifindex)
+	if (!d->ifindex) {
 		snprintf(buf, len, "?");
-	else if ((d->netns == r->netns || !d->netns) && if_indextoname(d->ifindex, name))
-		snprintf(buf, len, "%s", name);
-	else if (d->netns && d->netns != r->netns)
-		snprintf(buf, len, "if%u@ns%u", d->ifindex, d->netns);
-	else
-		snprintf(buf, len, "if%u", d->ifindex);
+	} else if (d->netns == r->netns || !d->netns) {
+		if (if_indextoname(d->ifindex, name))
+			snprintf(buf, len, "%s", name);
+		else
+			snprintf(buf, len, "if%u", d->ifindex);
+	} else {
+		ns = ns_name(r, d->netns);
+		dn = ns ? ns_dev_name(r, d, ns) : NULL;
+		if (dn)
+			snprintf(buf, len, "%s@", dn);
+		else
+			snprintf(buf, len, "if%u@", d->ifindex);
+		if (ns)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s", ns);
+		else
+			snprintf(buf + strlen(buf), len - strlen(buf), "ns%u", d->netns);
+	}
 	return buf;
 }
 
@@ -456,14 +569,19 @@ static double bulk_avg(__u64 frames, __u64 events)
 
 /* ------------------------------------------------------------------ JSON */
 
+#define LABEL_MAX (2 * (IF_NAMESIZE + 1 + 64) + 4)	/* NAME@NETNS->NAME@NETNS */
+
 static void json_dev(struct jw *w, const struct run *r, const char *key, const struct mon_dev *d)
 {
-	char name[64];
+	const char *ns = d->netns && d->netns != r->netns ? ns_name(r, d->netns) : NULL;
+	char name[LABEL_MAX];
 
 	jw_obj(w, key);
 	jw_str(w, "name", dev_str(r, d, name, sizeof(name)));
 	jw_u64(w, "ifindex", d->ifindex);
 	jw_u64(w, "netns", d->netns);
+	if (ns)
+		jw_str(w, "netns_name", ns);
 	jw_obj_end(w);
 }
 
@@ -547,7 +665,7 @@ static void print_json(const struct run *r, const char *type, const struct snap 
 	const struct snap *s = r->cur;
 	struct jw w;
 
-	jw_begin(&w, stdout);
+	jw_begin(&w, r->out);
 	jw_str(&w, "type", type);
 	jw_u64(&w, p ? "period_ns" : "duration_ns", dt);
 	jw_obj(&w, "redirect");
@@ -597,13 +715,21 @@ static void print_json(const struct run *r, const char *type, const struct snap 
 
 /* ------------------------------------------------------------------ tables */
 
+/*
+ * Two layouts, each with a label column as wide as its longest label this period (device
+ * labels of other namespaces can be long), so the numbers stay in their columns:
+ * the redirect section (CPU, errno and exception rows) and the transmit/cpumap section.
+ */
+#define W_REDIR 11
+#define W_XMIT 23
+
 static void print_redirect(const struct run *r, const struct snap *s, const struct snap *p,
-			   __u64 dt)
+			   __u64 dt, int w)
 {
 	bool sep = !r->opt->no_sep;
 	char a[32], b[32], c[32];
 
-	printf("%-16s %-11s %14s %14s\n", "redirect", "CPU", "ok pkt/s", "err pkt/s");
+	fprintf(r->out, "%-16s %-*s %14s %14s\n", "redirect", w, "CPU", "ok pkt/s", "err pkt/s");
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
 		__u64 ok = redir_sum(r, s, MON_R_SUCCESS, cpu), ok0 = redir_sum(r, p, MON_R_SUCCESS, cpu);
 		__u64 e = redir_sum(r, s, -1, cpu), e0 = redir_sum(r, p, -1, cpu);
@@ -611,53 +737,62 @@ static void print_redirect(const struct run *r, const struct snap *s, const stru
 		if (ok == ok0 && e == e0)
 			continue;
 		snprintf(c, sizeof(c), "%d", cpu);
-		printf("%-16s %-11s %14s %14s\n", "", c,
-		       r->opt->stats ? fmt_rate(a, rate_per_sec(ok, ok0, dt), sep) : "-",
-		       fmt_rate(b, rate_per_sec(e, e0, dt), sep));
+		fprintf(r->out, "%-16s %-*s %14s %14s\n", "", w, c,
+			r->opt->stats ? fmt_rate(a, rate_per_sec(ok, ok0, dt), sep) : "-",
+			fmt_rate(b, rate_per_sec(e, e0, dt), sep));
 	}
-	printf("%-16s %-11s %14s %14s\n", "", "total",
-	       r->opt->stats ? fmt_rate(a, rate_per_sec(redir_sum(r, s, MON_R_SUCCESS, -1),
-							redir_sum(r, p, MON_R_SUCCESS, -1), dt), sep)
-			     : "-",
-	       fmt_rate(b, rate_per_sec(redir_sum(r, s, -1, -1), redir_sum(r, p, -1, -1), dt),
-			sep));
+	fprintf(r->out, "%-16s %-*s %14s %14s\n", "", w, "total",
+		r->opt->stats ? fmt_rate(a, rate_per_sec(redir_sum(r, s, MON_R_SUCCESS, -1),
+							 redir_sum(r, p, MON_R_SUCCESS, -1), dt), sep)
+			      : "-",
+		fmt_rate(b, rate_per_sec(redir_sum(r, s, -1, -1), redir_sum(r, p, -1, -1), dt),
+			 sep));
 	for (int i = 1; i < MON_R_MAX; i++) {
 		__u64 v = redir_sum(r, s, i, -1), v0 = redir_sum(r, p, i, -1);
 
 		if (!v)
 			continue;
-		printf("%-16s %-11s %14s %14s total\n", "  redirect-err", redir_names[i],
-		       fmt_rate(a, rate_per_sec(v, v0, dt), sep), fmt_u64(c, v, sep));
+		fprintf(r->out, "%-16s %-*s %14s %14s total\n", "  redirect-err", w, redir_names[i],
+			fmt_rate(a, rate_per_sec(v, v0, dt), sep), fmt_u64(c, v, sep));
 	}
 }
 
+static const char *xmit_label(const struct run *r, const struct xmit_ent *e, bool pair,
+			      char *buf, size_t len)
+{
+	char f[LABEL_MAX], t[LABEL_MAX];
+
+	if (pair)
+		snprintf(buf, len, "%s->%s", dev_str(r, &e->k.from, f, sizeof(f)),
+			 dev_str(r, &e->k.to, t, sizeof(t)));
+	else
+		dev_str(r, &e->k.to, buf, len);
+	return buf;
+}
+
 static void print_xmit_rows(const struct run *r, const char *label, const struct xmit_ent *e,
-			    int n, const struct xmit_ent *pe, int pn, bool pair, __u64 dt)
+			    int n, const struct xmit_ent *pe, int pn, bool pair, __u64 dt, int w)
 {
 	bool sep = !r->opt->no_sep;
-	char a[32], b[32], c[32], f[64], t[64], col[140];
+	char a[32], b[32], c[32], col[2 * LABEL_MAX];
 
 	for (int i = 0; i < n; i++) {
 		const struct mon_xmit_rec *x = &e[i].r, *o = xmit_prev(pe, pn, &e[i].k);
 
 		if (x->events == o->events)
 			continue;
-		if (pair)
-			snprintf(col, sizeof(col), "%s->%s", dev_str(r, &e[i].k.from, f, sizeof(f)),
-				 dev_str(r, &e[i].k.to, t, sizeof(t)));
-		else
-			dev_str(r, &e[i].k.to, col, sizeof(col));
-		printf("%-16s %-23s %12s %12s %10s %8.2f %s\n", label, col,
-		       fmt_rate(a, rate_per_sec(x->sent, o->sent, dt), sep),
-		       fmt_rate(b, rate_per_sec(x->drops, o->drops, dt), sep),
-		       fmt_rate(c, rate_per_sec(x->err_events, o->err_events, dt), sep),
-		       bulk_avg(x->sent + x->drops - o->sent - o->drops, x->events - o->events),
-		       errno_name((long long)x->last_err));
+		fprintf(r->out, "%-16s %-*s %12s %12s %10s %8.2f %s\n", label, w,
+			xmit_label(r, &e[i], pair, col, sizeof(col)),
+			fmt_rate(a, rate_per_sec(x->sent, o->sent, dt), sep),
+			fmt_rate(b, rate_per_sec(x->drops, o->drops, dt), sep),
+			fmt_rate(c, rate_per_sec(x->err_events, o->err_events, dt), sep),
+			bulk_avg(x->sent + x->drops - o->sent - o->drops, x->events - o->events),
+			errno_name((long long)x->last_err));
 	}
 }
 
 static void print_cpumap(const struct run *r, const struct snap *s, const struct snap *p,
-			 __u64 dt)
+			 __u64 dt, int w)
 {
 	bool sep = !r->opt->no_sep;
 	char a[32], b[32], c[32], col[32];
@@ -670,10 +805,10 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 			if (x[0] == q[0])
 				continue;
 			snprintf(col, sizeof(col), "%d->%d", from, to);
-			printf("%-16s %-23s %12s %12s %10s %8.2f\n", "  enqueue", col,
-			       fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
-			       fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep), "",
-			       bulk_avg(x[1] + x[2] - q[1] - q[2], x[0] - q[0]));
+			fprintf(r->out, "%-16s %-*s %12s %12s %10s %8.2f\n", "  enqueue", w, col,
+				fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
+				fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep), "",
+				bulk_avg(x[1] + x[2] - q[1] - q[2], x[0] - q[0]));
 		}
 	}
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
@@ -683,13 +818,13 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 		if (x[0] == q[0])
 			continue;
 		snprintf(col, sizeof(col), "%d", cpu);
-		printf("%-16s %-23s %12s %12s %10s %8s", "  kthread", col,
-		       fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
-		       fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep),
-		       fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep), "");
-		printf(" xdp pass %s", fmt_rate(a, rate_per_sec(x[4], q[4], dt), sep));
-		printf(" drop %s", fmt_rate(a, rate_per_sec(x[5], q[5], dt), sep));
-		printf(" redirect %s /s\n", fmt_rate(a, rate_per_sec(x[6], q[6], dt), sep));
+		fprintf(r->out, "%-16s %-*s %12s %12s %10s %8s", "  kthread", w, col,
+			fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
+			fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep),
+			fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep), "");
+		fprintf(r->out, " xdp pass %s", fmt_rate(a, rate_per_sec(x[4], q[4], dt), sep));
+		fprintf(r->out, " drop %s", fmt_rate(a, rate_per_sec(x[5], q[5], dt), sep));
+		fprintf(r->out, " redirect %s /s\n", fmt_rate(a, rate_per_sec(x[6], q[6], dt), sep));
 	}
 }
 
@@ -712,37 +847,62 @@ static bool cpumap_changed(const struct run *r, const struct snap *s, const stru
 	return false;
 }
 
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* Width of the transmit section's label column: the longest label printed this period. */
+static int xmit_width(const struct run *r, const struct xmit_ent *e, int n,
+		      const struct xmit_ent *pe, int pn, bool pair, int w)
+{
+	char col[2 * LABEL_MAX];
+
+	for (int i = 0; i < n; i++)
+		if (e[i].r.events != xmit_prev(pe, pn, &e[i].k)->events)
+			w = max_int(w, (int)strlen(xmit_label(r, &e[i], pair, col, sizeof(col))));
+	return w;
+}
+
 static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 {
 	const struct snap *s = r->cur;
 	bool sep = !r->opt->no_sep;
-	char a[32], b[32], d[64];
+	char a[32], b[32], d[LABEL_MAX];
+	int w1 = W_REDIR, w2;
 
-	printf("\nPeriod %.3f s\n", (double)dt / 1e9);
-	print_redirect(r, s, p, dt);
+	for (int i = 0; i < s->n_exc; i++)
+		if (s->exc[i].count != exc_prev(p, &s->exc[i].k))
+			w1 = max_int(w1, (int)strlen(dev_str(r, &s->exc[i].k.dev, d, sizeof(d))));
+	w2 = xmit_width(r, s->dmx, s->n_dmx, p->dmx, p->n_dmx, true, W_XMIT);
+	w2 = xmit_width(r, s->bulk, s->n_bulk, p->bulk, p->n_bulk, false, w2);
+
+	fprintf(r->out, "\nPeriod %.3f s\n", (double)dt / 1e9);
+	print_redirect(r, s, p, dt, w1);
 	for (int i = 0; i < s->n_exc; i++) {
 		const struct exc_ent *e = &s->exc[i];
 		__u64 e0 = exc_prev(p, &e->k);
 
 		if (e->count == e0)
 			continue;
-		printf("%-16s %-11s %14s %14s total  %s\n", "exception",
-		       dev_str(r, &e->k.dev, d, sizeof(d)),
-		       fmt_rate(a, rate_per_sec(e->count, e0, dt), sep), fmt_u64(b, e->count, sep),
-		       act_name(e->k.action));
+		fprintf(r->out, "%-16s %-*s %14s %14s total  %s\n", "exception", w1,
+			dev_str(r, &e->k.dev, d, sizeof(d)),
+			fmt_rate(a, rate_per_sec(e->count, e0, dt), sep), fmt_u64(b, e->count, sep),
+			act_name(e->k.action));
 	}
 	if (xmit_changed(s->dmx, s->n_dmx, p->dmx, p->n_dmx) ||
 	    xmit_changed(s->bulk, s->n_bulk, p->bulk, p->n_bulk))
-		printf("%-16s %-23s %12s %12s %10s %8s %s\n", "transmit", "from->to / device",
-		       "xmit pkt/s", "drop pkt/s", "drv-err/s", "bulk-avg", "last-err");
-	print_xmit_rows(r, "devmap-xmit", s->dmx, s->n_dmx, p->dmx, p->n_dmx, true, dt);
-	print_xmit_rows(r, "bulk-tx", s->bulk, s->n_bulk, p->bulk, p->n_bulk, false, dt);
+		fprintf(r->out, "%-16s %-*s %12s %12s %10s %8s %s\n", "transmit", w2,
+			"from->to / device", "xmit pkt/s", "drop pkt/s", "drv-err/s", "bulk-avg",
+			"last-err");
+	print_xmit_rows(r, "devmap-xmit", s->dmx, s->n_dmx, p->dmx, p->n_dmx, true, dt, w2);
+	print_xmit_rows(r, "bulk-tx", s->bulk, s->n_bulk, p->bulk, p->n_bulk, false, dt, w2);
 	if (cpumap_changed(r, s, p)) {
-		printf("%-16s %-23s %12s %12s %10s %8s\n", "cpumap", "from->to CPU / CPU", "pkt/s",
-		       "drop pkt/s", "sched/s", "bulk-avg");
-		print_cpumap(r, s, p, dt);
+		fprintf(r->out, "%-16s %-*s %12s %12s %10s %8s\n", "cpumap", w2, "from->to CPU / CPU",
+			"pkt/s", "drop pkt/s", "sched/s", "bulk-avg");
+		print_cpumap(r, s, p, dt, w2);
 	}
-	fflush(stdout);
+	fflush(r->out);
 }
 
 static void print_summary(const struct run *r, const struct loop *lp)
@@ -750,30 +910,34 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	const struct snap *s = r->cur;
 	__u64 dt = s->t > r->start ? s->t - r->start : 0, exc = 0, sent = 0, drops = 0;
 	bool sep = !r->opt->no_sep;
-	char a[32], b[32], c[32], d[32], e[32];
+	char a[32], b[32], c[LABEL_MAX], d[32], e[32];
+	int w = 13;
 
 	if (r->opt->json) {
 		print_json(r, "summary", NULL, dt, lp->last_signal);
 		return;
 	}
-	for (int i = 0; i < s->n_exc; i++)
+	for (int i = 0; i < s->n_exc; i++) {
 		exc += s->exc[i].count;
+		w = max_int(w, (int)strlen(dev_str(r, &s->exc[i].k.dev, c, sizeof(c))));
+	}
 	for (int i = 0; i < s->n_dmx; i++) {
 		sent += s->dmx[i].r.sent;
 		drops += s->dmx[i].r.drops;
 	}
-	printf("\nSummary: %.3f s, redirect %s ok%s, %s errors, %s exceptions, devmap xmit %s sent "
-	       "%s dropped\n", (double)dt / 1e9,
-	       r->opt->stats ? fmt_u64(a, redir_sum(r, s, MON_R_SUCCESS, -1), sep) : "-",
-	       r->opt->stats ? "" : " (no --stats)", fmt_u64(b, redir_sum(r, s, -1, -1), sep),
-	       fmt_u64(c, exc, sep), fmt_u64(d, sent, sep), fmt_u64(e, drops, sep));
+	fprintf(r->out, "\nSummary: %.3f s, redirect %s ok%s, %s errors, %s exceptions, devmap "
+		"xmit %s sent %s dropped\n", (double)dt / 1e9,
+		r->opt->stats ? fmt_u64(a, redir_sum(r, s, MON_R_SUCCESS, -1), sep) : "-",
+		r->opt->stats ? "" : " (no --stats)", fmt_u64(b, redir_sum(r, s, -1, -1), sep),
+		fmt_u64(c, exc, sep), fmt_u64(d, sent, sep), fmt_u64(e, drops, sep));
 	for (int i = 1; i < MON_R_MAX; i++)
 		if (redir_sum(r, s, i, -1))
-			printf("  redirect-err %-10s %s\n", redir_names[i],
-			       fmt_u64(a, redir_sum(r, s, i, -1), sep));
+			fprintf(r->out, "  redirect-err %-*s %s\n", w - 3, redir_names[i],
+				fmt_u64(a, redir_sum(r, s, i, -1), sep));
 	for (int i = 0; i < s->n_exc; i++)
-		printf("  exception %-13s %-12s %s\n", dev_str(r, &s->exc[i].k.dev, c, sizeof(c)),
-		       act_name(s->exc[i].k.action), fmt_u64(a, s->exc[i].count, sep));
+		fprintf(r->out, "  exception %-*s %-12s %s\n", w,
+			dev_str(r, &s->exc[i].k.dev, c, sizeof(c)), act_name(s->exc[i].k.action),
+			fmt_u64(a, s->exc[i].count, sep));
 }
 
 /* ------------------------------------------------------------------ start */
@@ -805,17 +969,17 @@ static void print_start(const struct run *r)
 		fprintf(stderr, TOOL ": NOTICE: only redirect errors are counted; -s/--stats adds "
 			"successes (per-packet overhead)\n");
 	if (!opt->json) {
-		printf("Monitoring XDP tracepoints%s%s, netns %s\n",
-		       opt->stats ? " with redirect successes" : " (errors only)",
-		       opt->devs.n ? " of the given devices" : "",
-		       opt->all_netns ? "all" : "own");
-		fflush(stdout);
+		fprintf(r->out, "Monitoring XDP tracepoints%s%s, netns %s\n",
+			opt->stats ? " with redirect successes" : " (errors only)",
+			opt->devs.n ? " of the given devices" : "",
+			opt->netns == NETNS_ALL ? "all" : "own");
+		fflush(r->out);
 		return;
 	}
-	jw_begin(&w, stdout);
+	jw_begin(&w, r->out);
 	jw_str(&w, "type", "start");
 	jw_bool(&w, "stats", opt->stats);
-	jw_bool(&w, "all_netns", opt->all_netns);
+	jw_bool(&w, "all_netns", opt->netns == NETNS_ALL);
 	jw_u64(&w, "netns", r->netns);
 	jw_arr(&w, "devs");
 	for (int i = 0; i < opt->devs.n; i++) {
@@ -880,6 +1044,12 @@ static int mon_poll(struct run *r, struct loop *lp)
 		}
 		if (ev == LOOP_STOP)
 			return 0;
+		for (int i = 0; i < r->devs->n; i++) {
+			if (iface_track(&r->devs->v[i], -1)) {
+				r->gone = &r->devs->v[i];
+				return -ENODEV;
+			}
+		}
 		snap_swap(r);
 	}
 	if (ev == 0)
@@ -889,11 +1059,14 @@ static int mon_poll(struct run *r, struct loop *lp)
 	return ev;
 }
 
-static int opts_finish(const struct mon_opts *opt)
+static int opts_finish(struct mon_opts *opt)
 {
-	if (opt->all_netns && opt->devs.n)
-		return report(0, EXIT_FAIL_OPTION, "--all-netns conflicts with --dev (a device name "
-			      "means a device of this network namespace)");
+	if (opt->all_netns && (opt->devs.n || opt->netns == NETNS_OWN))
+		return report(0, EXIT_FAIL_OPTION, "--all-netns conflicts with %s", opt->devs.n ?
+			      "--dev (a device name means a device of this network namespace)" :
+			      "--netns own");
+	if (opt->devs.n)
+		opt->netns = NETNS_OWN;
 	if (opt->test_tp) {
 		const char *eq = strchr(opt->test_tp, '=');
 		bool known = false;
@@ -920,7 +1093,7 @@ static int own_netns(__u32 *ino)
 
 static void cfg_fill(struct mon_cfg *cfg, const struct mon_opts *opt, __u32 netns)
 {
-	cfg->netns = opt->all_netns ? 0 : netns;
+	cfg->netns = opt->netns == NETNS_ALL ? 0 : netns;
 	cfg->n_dev = (__u32)opt->devs.n;
 	for (int i = 0; i < opt->devs.n; i++)
 		cfg->dev[i] = (__u32)opt->devs.v[i].ifindex;
@@ -931,16 +1104,17 @@ int main(int argc, char **argv)
 	struct mon_opts opt = mon_defaults;
 	struct tp_probe tps[MON_TPS] = {};
 	struct loop lp = LOOP_INIT;
-	struct run run = { .opt = &opt, .tps = tps };
+	struct out so = OUT_INIT;
+	struct run run = { .opt = &opt, .devs = &opt.devs, .tps = tps };
 	int err, ret;
 
-	err = opts_parse(argc, argv, &mon_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = tool_begin(argc, argv, &mon_tool, &opt);
+	if (ret >= 0)
+		return ret;
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require();
+	ret = priv_require(NEED_BPF | NEED_PERFMON);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
@@ -955,10 +1129,16 @@ int main(int argc, char **argv)
 	run.cur = snap_new(&run);
 	run.prev = snap_new(&run);
 	run.buf = calloc((size_t)run.ncpus * MON_KTHR_N, sizeof(__u64));
-	if (!run.cur || !run.prev || !run.buf) {
+	run.names = calloc(1, sizeof(*run.names));
+	if (run.names)
+		run.names->own_fd = -1;
+	if (!run.cur || !run.prev || !run.buf || !run.names ||
+	    out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
+	run.out = so.f;
+	run.names->own_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	run.skel = xdp_monitor_kern__open();
 	if (!run.skel) {
@@ -985,6 +1165,7 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
+	loop_add_out(&lp, &so);
 	err = tp_attach(tps);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "attach to the tracepoints");
@@ -993,15 +1174,26 @@ int main(int argc, char **argv)
 	print_start(&run);
 
 	err = mon_poll(&run, &lp);
-	if (err)
+	/* detach first: whatever the output does next, the tracepoints are free */
+	tp_detach(tps);
+	if (err == -ENODEV && run.gone)
+		ret = report(0, EXIT_FAIL, "device %s disappeared", run.gone->name);
+	else if (err)
 		ret = report(err, EXIT_FAIL, "read statistics");
 	print_summary(&run, &lp);
+	fflush(run.out);
+	loop_flush(&lp);
+	ret = out_end(&so, ret);
 out:
 	tp_detach(tps);
+	out_close(&so);
 	loop_close(&lp);
 	xdp_monitor_kern__destroy(run.skel);
 	snap_free(run.cur);
 	snap_free(run.prev);
 	free(run.buf);
+	if (run.names && run.names->own_fd >= 0)
+		close(run.names->own_fd);
+	free(run.names);
 	return ret;
 }

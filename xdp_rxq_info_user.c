@@ -94,6 +94,9 @@ struct snap {
 
 struct run {
 	const struct rxq_opts *opt;
+	struct iface *dev;		/* followed by ifindex (renames) */
+	FILE *out;			/* stdout, through struct out */
+	int link_fd;
 	int map_fd;
 	int ncpus;
 	struct snap cur, prev, first;
@@ -163,13 +166,13 @@ static void print_row(const struct run *r, const char *label, const char *col,
 {
 	char a[32], b[32], tags[64];
 
-	printf("%-16s %-8s %14s", label, col,
+	fprintf(r->out, "%-16s %-8s %14s", label, col,
 	       fmt_rate(a, rate_per_sec(now->processed, then->processed, dt), !r->opt->no_sep));
 	if (issue)
-		printf(" %14s%s",
+		fprintf(r->out, " %14s%s",
 		       fmt_rate(b, rate_per_sec(now->issue, then->issue, dt), !r->opt->no_sep),
 		       issue_tags(tags, sizeof(tags), now, then));
-	putchar('\n');
+	fputc('\n', r->out);
 }
 
 static void print_tables(const struct run *r)
@@ -178,8 +181,8 @@ static void print_tables(const struct run *r)
 	struct figures now, then;
 	char col[16];
 
-	printf("\nPeriod %.3f s\n", (double)dt / 1e9);
-	printf("%-16s %-8s %14s %14s\n", "XDP stats", "CPU", "pps (pkt/s)", "issue (pkt/s)");
+	fprintf(r->out, "\nPeriod %.3f s\n", (double)dt / 1e9);
+	fprintf(r->out, "%-16s %-8s %14s %14s\n", "XDP stats", "CPU", "pps (pkt/s)", "issue (pkt/s)");
 	for (int c = 0; c < r->ncpus; c++) {
 		now = sum(r, &r->cur, -1, c);
 		then = sum(r, &r->prev, -1, c);
@@ -194,7 +197,7 @@ static void print_tables(const struct run *r)
 	if (!r->show_rxq)
 		return;
 
-	printf("\n%-16s %-8s %14s %14s\n", "RXQ stats", "RXQ:CPU", "pps (pkt/s)", "issue (pkt/s)");
+	fprintf(r->out, "\n%-16s %-8s %14s %14s\n", "RXQ stats", "RXQ:CPU", "pps (pkt/s)", "issue (pkt/s)");
 	for (int q = 0; q < SLOTS; q++) {
 		now = sum(r, &r->cur, q, -1);
 		then = sum(r, &r->prev, q, -1);
@@ -217,7 +220,7 @@ static void print_tables(const struct run *r)
 			snprintf(col, sizeof(col), "%3d:sum", q);
 		print_row(r, "rx_queue_index", col, &now, &then, dt, false);
 	}
-	fflush(stdout);
+	fflush(r->out);
 }
 
 static void json_figures(struct jw *w, const struct figures *now, const struct figures *then,
@@ -239,7 +242,7 @@ static void print_json(const struct run *r)
 	struct figures now, then;
 	struct jw w;
 
-	jw_begin(&w, stdout);
+	jw_begin(&w, r->out);
 	jw_str(&w, "type", "interval");
 	jw_u64(&w, "period_ns", dt);
 	now = sum(r, &r->cur, -1, -1);
@@ -298,7 +301,7 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	struct jw w;
 
 	if (r->opt->json) {
-		jw_begin(&w, stdout);
+		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
 		json_figures(&w, &tot, &zero, dt);
@@ -306,11 +309,11 @@ static void print_summary(const struct run *r, const struct loop *lp)
 		jw_end(&w);
 		return;
 	}
-	printf("\nSummary: %.3f s, %s packets, %s pkt/s average, %s issues\n", (double)dt / 1e9,
+	fprintf(r->out, "\nSummary: %.3f s, %s packets, %s pkt/s average, %s issues\n", (double)dt / 1e9,
 	       fmt_u64(a, tot.processed, sep), fmt_rate(b, rate_per_sec(tot.processed, 0, dt), sep),
 	       fmt_u64(c, tot.issue, sep));
 	if (tot.short_frame)
-		printf("  %s frames were too short to read or swap fully\n",
+		fprintf(r->out, "  %s frames were too short to read or swap fully\n",
 		       fmt_u64(a, tot.short_frame, sep));
 }
 
@@ -364,14 +367,16 @@ static int rxq_poll(struct run *r, struct loop *lp)
 		snap_copy(r, &r->prev, &r->cur);
 		if (ev == LOOP_STOP)
 			return 0;
-		if (!iface_exists(&r->opt->dev))
-			return -ENODEV;
+		err = iface_track(r->dev, r->link_fd);
+		if (err)
+			return err;
 	}
 	return ev;
 }
 
-static void print_banner(const struct rxq_opts *opt, const struct xdp_attach *xa)
+static void print_banner(const struct run *r, const struct xdp_attach *xa)
 {
+	const struct rxq_opts *opt = r->opt;
 	char drv[64] = "?", what[96];
 
 	iface_driver(opt->dev.name, drv, sizeof(drv));
@@ -381,7 +386,7 @@ static void print_banner(const struct rxq_opts *opt, const struct xdp_attach *xa
 	if (opt->json) {
 		struct jw w;
 
-		jw_begin(&w, stdout);
+		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_str(&w, "dev", opt->dev.name);
 		jw_i64(&w, "ifindex", opt->dev.ifindex);
@@ -394,13 +399,13 @@ static void print_banner(const struct rxq_opts *opt, const struct xdp_attach *xa
 		jw_end(&w);
 		return;
 	}
-	printf("Running XDP on dev %s (ifindex %d, driver %s) mode %s action %s options %s",
+	fprintf(r->out, "Running XDP on dev %s (ifindex %d, driver %s) mode %s action %s options %s",
 	       opt->dev.name, opt->dev.ifindex, drv, xdp_mode_str(xa->mode),
 	       opt_enum_name(rxq_actions, opt->action), what);
 	if (opt->read)
-		printf(" (%u bytes)", opt->read_bytes);
-	printf("\n");
-	fflush(stdout);
+		fprintf(r->out, " (%u bytes)", opt->read_bytes);
+	fprintf(r->out, "\n");
+	fflush(r->out);
 }
 
 static int opts_finish(struct rxq_opts *opt)
@@ -426,16 +431,17 @@ int main(int argc, char **argv)
 	struct xdp_rxq_info_kern *skel = NULL;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct loop lp = LOOP_INIT;
-	struct run run = { .opt = &opt, .show_rxq = true };
+	struct out so = OUT_INIT;
+	struct run run = { .opt = &opt, .dev = &opt.dev, .show_rxq = true };
 	int err, ret;
 
-	err = opts_parse(argc, argv, &rxq_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = tool_begin(argc, argv, &rxq_tool, &opt);
+	if (ret >= 0)
+		return ret;
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require();
+	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
@@ -443,10 +449,11 @@ int main(int argc, char **argv)
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
-	if (snaps_alloc(&run)) {
+	if (snaps_alloc(&run) || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
+	run.out = so.f;
 
 	skel = xdp_rxq_info_kern__open();
 	if (!skel) {
@@ -473,20 +480,28 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
+	loop_add_out(&lp, &so);
 	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, opt.mode,
 				   opt.force);
 	if (ret)
 		goto out;
-	print_banner(&opt, &xa);
+	run.link_fd = xa.link_fd;
+	print_banner(&run, &xa);
 
 	err = rxq_poll(&run, &lp);
+	/* detach first: whatever the output does next, the device is free */
+	xdp_attach_release(&xa);
 	if (err == -ENODEV)
 		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
 	else if (err)
 		ret = report(err, EXIT_FAIL, "read statistics");
 	print_summary(&run, &lp);
+	fflush(run.out);
+	loop_flush(&lp);
+	ret = out_end(&so, ret);
 out:
 	xdp_attach_release(&xa);
+	out_close(&so);
 	loop_close(&lp);
 	xdp_rxq_info_kern__destroy(skel);
 	snaps_free(&run);

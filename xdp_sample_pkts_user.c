@@ -101,16 +101,19 @@ static const struct opt_tool sp_tool = {
 
 struct run {
 	const struct sp_opts *opt;
+	struct iface *dev;		/* followed by ifindex (renames) */
+	int link_fd;
 	FILE *txt;			/* text and JSON output: stdout, or stderr with -w - */
+	struct out *pout;		/* the pcap output (NULL: none) */
 	int stats_fd;
 	int ncpus;
 	__s64 mono_to_real;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 	pcap_t *pcap;
 	pcap_dumper_t *dumper;
-	__u64 received;			/* samples that reached user space */
+	__u64 received;			/* samples that reached user space (up to --count) */
+	__u64 discarded;		/* samples read after --count was reached: not shown */
 	__u64 lost;			/* drops the perf buffer reported (lost callback) */
 	__u64 bad;			/* records that failed the size/magic checks */
-	__u64 written;			/* records written to the pcap file */
 	bool done;			/* --count reached */
 	bool quiet;			/* no line per sample (-q; Ctrl-\ toggles) */
 	__u64 t_first, t_prev;
@@ -446,8 +449,10 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 	const __u8 *pkt;
 	__u64 real_ns;
 
-	if (r->done)
+	if (r->done) {
+		r->discarded++;
 		return;
+	}
 	/* the record may sit unaligned in the ring: copy the header out */
 	if (size < sizeof(h)) {
 		r->bad++;
@@ -472,7 +477,7 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 		};
 
 		pcap_dump((u_char *)r->dumper, &ph, pkt);
-		r->written++;
+		out_record(r->pout);	/* written whole, or dropped whole and counted */
 	}
 	if (!r->quiet)
 		print_sample(r, cpu, &h, pkt, real_ns);
@@ -527,10 +532,17 @@ static void print_interval(struct run *r)
 	r->t_prev = now;
 }
 
+/* pcap records in the file (its header is the first record of the output). */
+static __u64 pcap_written(const struct run *r)
+{
+	return r->pout && r->pout->records_written ? r->pout->records_written - 1 : 0;
+}
+
 static int print_summary(struct run *r, const struct loop *lp)
 {
 	__u64 *pc, tot[SAMPLE_STATS_N], dt = now_ns() - r->t_first;
-	char a[32], b[32], c[32];
+	__u64 unreported;
+	char a[32], b[32], c[32], d[32];
 	bool sep = !r->opt->no_sep;
 	struct jw w;
 	int err;
@@ -541,6 +553,8 @@ static int print_summary(struct run *r, const struct loop *lp)
 	err = stats_read(r, pc, tot);
 	if (err)
 		goto out;
+	/* the kernel reports a CPU's lost samples with the next sample it stores there */
+	unreported = tot[2] > r->lost ? tot[2] - r->lost : 0;
 	if (r->opt->json) {
 		jw_begin(&w, r->txt);
 		jw_str(&w, "type", "summary");
@@ -548,10 +562,13 @@ static int print_summary(struct run *r, const struct loop *lp)
 		jw_u64(&w, "seen", tot[0]);
 		jw_u64(&w, "sampled", tot[1]);
 		jw_u64(&w, "received", r->received);
+		jw_u64(&w, "discarded", r->discarded);
+		jw_u64(&w, "bad", r->bad);
 		jw_u64(&w, "lost", tot[2]);
 		jw_u64(&w, "lost_reported", r->lost);
-		jw_u64(&w, "bad", r->bad);
-		jw_u64(&w, "written", r->written);
+		jw_u64(&w, "lost_unreported", unreported);
+		jw_u64(&w, "written", pcap_written(r));
+		jw_u64(&w, "not_written", r->pout ? r->received - pcap_written(r) : 0);
 		jw_double(&w, "pps", rate_per_sec(tot[0], 0, dt));
 		jw_arr(&w, "cpus");
 		for (int i = 0; i < r->ncpus; i++) {
@@ -584,13 +601,21 @@ static int print_summary(struct run *r, const struct loop *lp)
 	}
 	fprintf(r->txt, "%-8s %16s %16s %16s\n", "total", fmt_u64(a, tot[0], sep),
 		fmt_u64(b, tot[1], sep), fmt_u64(c, tot[2], sep));
-	fprintf(r->txt, "Samples: %s received, %s lost (perf buffer full; %s reported by it)",
-		fmt_u64(a, r->received, sep), fmt_u64(b, tot[2], sep), fmt_u64(c, r->lost, sep));
+	fprintf(r->txt, "Samples: %s sampled = %s received + %s discarded after --count",
+		fmt_u64(a, tot[1], sep), fmt_u64(b, r->received, sep),
+		fmt_u64(c, r->discarded, sep));
 	if (r->bad)
-		fprintf(r->txt, ", %s malformed", fmt_u64(c, r->bad, sep));
-	if (r->dumper)
-		fprintf(r->txt, ", %s written to %s", fmt_u64(c, r->written, sep), r->opt->write);
-	fprintf(r->txt, "\n");
+		fprintf(r->txt, " + %s malformed", fmt_u64(c, r->bad, sep));
+	fprintf(r->txt, "; %s lost (perf buffer full: %s reported by it, %s not yet when it "
+		"stopped)\n", fmt_u64(a, tot[2], sep), fmt_u64(b, r->lost, sep),
+		fmt_u64(c, unreported, sep));
+	if (r->pout)
+		fprintf(r->txt, "pcap: %s of %s received written to %s%s%s\n",
+			fmt_u64(a, pcap_written(r), sep), fmt_u64(b, r->received, sep),
+			strcmp(r->opt->write, "-") ? r->opt->write : "stdout",
+			pcap_written(r) < r->received ? ", not written: " : "",
+			pcap_written(r) < r->received ?
+				fmt_u64(d, r->received - pcap_written(r), sep) : "");
 out:
 	fflush(r->txt);
 	free(pc);
@@ -624,23 +649,26 @@ static int opts_finish(struct sp_opts *opt)
 	return 0;
 }
 
-static int pcap_setup(struct run *r)
+static int pcap_setup(struct run *r, struct out *po)
 {
+	const char *path = r->opt->write;
+	int err;
+
 	r->pcap = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)r->opt->snaplen,
 						       PCAP_TSTAMP_PRECISION_NANO);
 	if (!r->pcap)
 		return report(-ENOMEM, EXIT_FAIL_MEM, "pcap_open_dead");
-	r->dumper = pcap_dump_open(r->pcap, r->opt->write);
+	err = strcmp(path, "-") ? out_open_path(po, path, OUT_RECORDS)
+				: out_open(po, STDOUT_FILENO, "stdout", OUT_RECORDS);
+	if (err == -EINTR)
+		return report(0, EXIT_OK, "stopped before a reader opened FIFO %s", path);
+	if (err)
+		return report(err, EXIT_FAIL_OPTION, "cannot write '%s'", path);
+	r->dumper = pcap_dump_fopen(r->pcap, po->f);
 	if (!r->dumper)
-		return report(0, EXIT_FAIL_OPTION, "cannot write '%s': %s", r->opt->write,
-			      pcap_geterr(r->pcap));
-	return 0;
-}
-
-static int pcap_flush(struct run *r)
-{
-	if (r->dumper && pcap_dump_flush(r->dumper))
-		return -EIO;
+		return report(0, EXIT_FAIL, "pcap: %s", pcap_geterr(r->pcap));
+	r->pout = po;
+	out_record(po);		/* the file header */
 	return 0;
 }
 
@@ -668,14 +696,13 @@ static int sample_loop(struct run *r, struct perf_buffer *pb, struct loop *lp)
 		if (ev == 0)
 			continue;
 		clock_offset(r);	/* follow wall-clock steps */
-		if (pcap_flush(r))
-			return -EIO;
 		if (ev == LOOP_TICK && r->opt->interval > 0)
 			print_interval(r);
 		if (ev == LOOP_STOP)
 			return 0;
-		if (!iface_exists(&r->opt->dev))
-			return -ENODEV;
+		err = iface_track(r->dev, r->link_fd);
+		if (err)
+			return err;
 	}
 	return r->done ? 0 : ev;
 }
@@ -720,29 +747,36 @@ int main(int argc, char **argv)
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct perf_buffer *pb = NULL;
 	struct loop lp = LOOP_INIT;
-	struct run run = { .opt = &opt, .txt = stdout };
+	struct out so = OUT_INIT, po = OUT_INIT;
+	struct run run = { .opt = &opt, .dev = &opt.dev, .link_fd = -1, .txt = stdout };
 	int err, ret;
 
-	err = opts_parse(argc, argv, &sp_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = tool_begin(argc, argv, &sp_tool, &opt);
+	if (ret >= 0)
+		return ret;
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require();
+	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
-	if (opt.write && !strcmp(opt.write, "-"))
-		run.txt = stderr;
 
 	run.quiet = opt.quiet;
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
+	if (opt.write && !strcmp(opt.write, "-")) {
+		run.txt = stderr;	/* stdout carries the pcap */
+	} else if (out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate the output buffer");
+		goto out;
+	} else {
+		run.txt = so.f;
+	}
 	if (opt.write) {
-		ret = pcap_setup(&run);
-		if (ret)
+		ret = pcap_setup(&run, &po);
+		if (ret || !run.pout)
 			goto out;
 	}
 
@@ -765,6 +799,12 @@ int main(int argc, char **argv)
 
 	pb = perf_buffer__new(bpf_map__fd(skel->maps.samples), opt.pages, on_sample, on_lost,
 			      &run, NULL);
+	if (!pb && errno == EPERM) {
+		ret = report(0, EXIT_FAIL_PRIV, "missing privileges: a perf buffer of %u pages per "
+			     "CPU needs CAP_IPC_LOCK, or a higher kernel.perf_event_mlock_kb or "
+			     "memlock limit (ulimit -l); or lower --pages", opt.pages);
+		goto out;
+	}
 	if (!pb) {
 		ret = report(-errno, EXIT_FAIL_BPF, "create the perf buffer (%u pages per CPU)",
 			     opt.pages);
@@ -778,36 +818,51 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	lp.extra_fd = perf_buffer__epoll_fd(pb);
+	if (so.f)
+		loop_add_out(&lp, &so);
+	if (run.pout)
+		loop_add_out(&lp, &po);
 	clock_offset(&run);
 	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, opt.mode,
 				   opt.force);
 	if (ret)
 		goto out;
+	run.link_fd = xa.link_fd;
 	run.t_first = run.t_prev = now_ns();
 	print_banner(&run, &xa);
 
 	err = sample_loop(&run, pb, &lp);
-	/* detach first, then read what is still buffered: the summary is then final */
+	/* detach first, then read what is still buffered (past --count too, to account for
+	 * every sample): the summary is then final */
 	xdp_attach_release(&xa);
-	if (!err && !run.done)
-		err = drain(&run, pb);
-	if (!err && pcap_flush(&run))
-		err = -EIO;
+	ret = drain(&run, pb);
+	if (!err)
+		err = ret;
+	ret = EXIT_OK;
 	if (err == -ENODEV)
 		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
-	else if (err == -EIO)
-		ret = report(0, EXIT_FAIL, "write %s: %s", opt.write, strerror(errno));
 	else if (err)
 		ret = report(err, EXIT_FAIL, "read samples");
+	/* the pcap first, so the summary can say how many records reached it */
+	fflush(run.txt);
+	loop_flush(&lp);
 	err = print_summary(&run, &lp);
 	if (err && !ret)
 		ret = report(err, EXIT_FAIL, "read counters");
+	loop_flush(&lp);
+	if (run.pout)
+		ret = out_end(&po, ret);
+	ret = out_end(&so, ret);
 out:
 	xdp_attach_release(&xa);
 	loop_close(&lp);
 	perf_buffer__free(pb);
-	if (run.dumper)
-		pcap_dump_close(run.dumper);
+	if (run.dumper) {
+		pcap_dump_close(run.dumper);	/* closes po.f */
+		po.f = NULL;
+	}
+	out_close(&po);
+	out_close(&so);
 	if (run.pcap)
 		pcap_close(run.pcap);
 	xdp_sample_pkts_kern__destroy(skel);

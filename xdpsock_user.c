@@ -27,7 +27,9 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/capability.h>
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -640,6 +642,34 @@ static void tx_budget_set(struct ctx *c)
 	c->tx_budget = (__u32)budget;
 }
 
+/* The UMEM's pages are locked: charged to RLIMIT_MEMLOCK unless the process has
+ * CAP_IPC_LOCK (the kernel answers ENOBUFS when the limit is too low). */
+static int memlock_report(size_t bytes)
+{
+	struct rlimit rl = {};
+	char need[32], have[32];
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	fmt_u64(need, (bytes + 1023) / 1024, true);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(have, sizeof(have), "unlimited");
+	else
+		snprintf(have + strlen(fmt_u64(have, rl.rlim_cur / 1024, true)), 8, " KiB");
+	return report(0, EXIT_FAIL_PRIV, "missing privileges: the UMEM (%s KiB) needs CAP_IPC_LOCK "
+		      "or a memlock limit of at least %s KiB (ulimit -l; it is %s, and the user's "
+		      "other locked memory counts too)", need, need, have);
+}
+
+static int memlock_check(size_t bytes)
+{
+	struct rlimit rl;
+
+	if (cap_effective(CAP_IPC_LOCK) || getrlimit(RLIMIT_MEMLOCK, &rl) ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= bytes)
+		return 0;
+	return memlock_report(bytes);
+}
+
 /* Sockets with zero-copy, copy, or zero-copy falling back to copy (with a notice). */
 static int xsk_open(struct ctx *c)
 {
@@ -649,11 +679,18 @@ static int xsk_open(struct ctx *c)
 	int err;
 
 	err = sockets_create_retry(c, (try_zc ? XDP_ZEROCOPY : XDP_COPY) | wake);
-	if (err && err != -EBUSY && try_zc && !o->zero_copy) {
+	/* only a refusal of zero-copy itself falls back; a missing privilege or memlock limit
+	 * would fail the same in copy mode */
+	if ((err == -EOPNOTSUPP || err == -EINVAL) && try_zc && !o->zero_copy) {
 		fprintf(stderr, "xdpsock: zero-copy refused on %s queue %u (%s); using copy mode\n",
 			o->dev.name, o->queue, strerror(-err));
 		err = sockets_create_retry(c, XDP_COPY | wake);
 	}
+	if (err == -EPERM || err == -EACCES)
+		return report(0, EXIT_FAIL_PRIV, "missing privileges: need CAP_NET_RAW for an "
+			      "AF_XDP socket (run as root)");
+	if (err == -ENOBUFS)
+		return memlock_report(c->area_len);
 	if (err == -EBUSY)
 		return report(0, EXIT_FAIL_XDP, "%s queue %u is busy: another AF_XDP socket is "
 			      "bound to it", o->dev.name, o->queue);
@@ -868,6 +905,9 @@ struct snap {
 
 struct run {
 	struct ctx *c;
+	FILE *out;			/* stdout, through struct out */
+	struct iface *dev;		/* followed by ifindex (renames) */
+	int link_fd;			/* the XDP link (-1: txonly, none) */
 	struct xdpsock_kern *skel;
 	struct irq_sel irq;
 	struct snap first, prev, cur;
@@ -918,22 +958,22 @@ static void collect(struct run *r, struct snap *sn)
 	sn->t = now_ns();
 }
 
-static void print_counter_rows(const char *const *names, int n, const __u64 *now,
+static void print_counter_rows(FILE *out, const char *const *names, int n, const __u64 *now,
 			       const __u64 *then, __u64 dt, bool sep)
 {
 	char a[32], b[32];
 
 	for (int k = 0; k < n; k++)
-		printf("  %-20s %14s %16s\n", names[k], fmt_rate(a, rate_per_sec(now[k], then[k], dt), sep),
+		fprintf(out, "  %-20s %14s %16s\n", names[k], fmt_rate(a, rate_per_sec(now[k], then[k], dt), sep),
 		       fmt_u64(b, now[k], sep));
 }
 
-static void print_sock_row(const char *label, const struct sock_snap *now,
+static void print_sock_row(FILE *out, const char *label, const struct sock_snap *now,
 			   const struct sock_snap *then, __u64 dt, bool sep)
 {
 	char a[32], b[32], d[32], e[32];
 
-	printf("%-8s %14s %16s %14s %16s\n", label,
+	fprintf(out, "%-8s %14s %16s %14s %16s\n", label,
 	       fmt_rate(a, rate_per_sec(now->rx, then->rx, dt), sep), fmt_u64(b, now->rx, sep),
 	       fmt_rate(d, rate_per_sec(now->tx, then->tx, dt), sep), fmt_u64(e, now->tx, sep));
 }
@@ -943,16 +983,16 @@ static void print_irq_rows(const struct run *r, __u64 dt, bool sep)
 {
 	char a[32], b[32], label[16];
 
-	printf("%-8s %14s %16s   interrupts matching '%s' (%d)\n", "irqs", "(1/s)", "(count)",
+	fprintf(r->out, "%-8s %14s %16s   interrupts matching '%s' (%d)\n", "irqs", "(1/s)", "(count)",
 	       r->c->opt->irq, r->irq.n);
-	printf("%-8s %14s %16s\n", "total",
+	fprintf(r->out, "%-8s %14s %16s\n", "total",
 	       fmt_rate(a, rate_per_sec(r->cur.irq_total, r->prev.irq_total, dt), sep),
 	       fmt_u64(b, r->cur.irq_total - r->first.irq_total, sep));
 	for (int k = 0; k < r->irq.ncols; k++) {
 		if (r->cur.irq[k] == r->first.irq[k])
 			continue;
 		snprintf(label, sizeof(label), "cpu%d", r->irq.cpu[k]);
-		printf("%-8s %14s %16s\n", label,
+		fprintf(r->out, "%-8s %14s %16s\n", label,
 		       fmt_rate(a, rate_per_sec(r->cur.irq[k], r->prev.irq[k], dt), sep),
 		       fmt_u64(b, r->cur.irq[k] - r->first.irq[k], sep));
 	}
@@ -965,28 +1005,28 @@ static void print_table(const struct run *r)
 	bool sep = !o->no_sep;
 	char label[16];
 
-	printf("\nPeriod %.3f s  %s %s:%u\n", (double)dt / 1e9, bench_names[o->bench], o->dev.name,
+	fprintf(r->out, "\nPeriod %.3f s  %s %s:%u\n", (double)dt / 1e9, bench_names[o->bench], o->dev.name,
 	       o->queue);
-	printf("%-8s %14s %16s %14s %16s\n", "sock", "rx (pkt/s)", "rx (pkts)", "tx (pkt/s)",
+	fprintf(r->out, "%-8s %14s %16s %14s %16s\n", "sock", "rx (pkt/s)", "rx (pkts)", "tx (pkt/s)",
 	       "tx (pkts)");
 	for (int i = 0; i < r->c->n; i++) {
 		snprintf(label, sizeof(label), "%d", i);
-		print_sock_row(label, &r->cur.s[i], &r->prev.s[i], dt, sep);
+		print_sock_row(r->out, label, &r->cur.s[i], &r->prev.s[i], dt, sep);
 	}
 	if (r->c->n > 1)
-		print_sock_row("total", &r->cur.total, &r->prev.total, dt, sep);
+		print_sock_row(r->out, "total", &r->cur.total, &r->prev.total, dt, sep);
 	if (o->irq)
 		print_irq_rows(r, dt, sep);
 	for (int i = 0; i < r->c->n && (o->extra || o->app); i++) {
-		printf("sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
+		fprintf(r->out, "sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
 		       "(1/s)", "(count)");
 		if (o->extra)
-			print_counter_rows(xstat_names, XS_N, r->cur.s[i].xs, r->prev.s[i].xs, dt, sep);
+			print_counter_rows(r->out, xstat_names, XS_N, r->cur.s[i].xs, r->prev.s[i].xs, dt, sep);
 		if (o->app)
-			print_counter_rows(app_names, APP_N, r->cur.s[i].app, r->prev.s[i].app, dt,
+			print_counter_rows(r->out, app_names, APP_N, r->cur.s[i].app, r->prev.s[i].app, dt,
 					   sep);
 	}
-	fflush(stdout);
+	fflush(r->out);
 }
 
 static void json_sock(struct jw *w, const struct sock_snap *now, const struct sock_snap *then,
@@ -1103,7 +1143,7 @@ static void print_json(const struct run *r)
 	__u64 dt = r->cur.t - r->prev.t;
 	struct jw w;
 
-	jw_begin(&w, stdout);
+	jw_begin(&w, r->out);
 	jw_str(&w, "type", "interval");
 	jw_u64(&w, "period_ns", dt);
 	json_socks(&w, r, &r->cur, &r->prev, dt);
@@ -1135,7 +1175,7 @@ static int xsk_poll(struct run *r, struct loop *lp)
 		r->prev = r->cur;
 		if (ev == LOOP_STOP || done)
 			return 0;
-		if (!iface_exists(&o->dev))
+		if (iface_track(r->dev, r->link_fd))
 			return -ENODEV;
 	}
 	return ev;
@@ -1201,6 +1241,12 @@ static void drain(struct ctx *c, struct acct *a)
 		  (long long)(a->fill_ring + a->free + a->tx_pending + a->held);
 }
 
+/* Packets the kernel dropped before our RX rings (XDP_STATISTICS, every socket). */
+static __u64 kernel_drops(const struct sock_snap *t)
+{
+	return t->xs[XS_RX_DROPPED] + t->xs[XS_RX_FULL] + t->xs[XS_RX_INVALID];
+}
+
 static void print_summary(const struct run *r, const struct loop *lp, const struct acct *a)
 {
 	const struct xsk_opts *o = r->c->opt;
@@ -1211,7 +1257,7 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 
 	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
 	if (o->json) {
-		jw_begin(&w, stdout);
+		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
 		json_socks(&w, r, &r->cur, &r->first, dt);
@@ -1228,46 +1274,66 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_i64(&w, "lost", a->lost);
 		jw_bool(&w, "ok", a->lost == 0);
 		jw_obj_end(&w);
+		jw_obj(&w, "kernel_drops");
+		jw_u64(&w, "total", kernel_drops(&r->cur.total));
+		jw_u64(&w, "rx_queue_full", r->cur.total.xs[XS_RX_FULL]);
+		jw_u64(&w, "rx_dropped", r->cur.total.xs[XS_RX_DROPPED]);
+		jw_u64(&w, "rx_invalid", r->cur.total.xs[XS_RX_INVALID]);
+		jw_u64(&w, "fill_ring_empty", r->cur.total.xs[XS_FILL_EMPTY]);
+		jw_obj_end(&w);
 		jw_i64(&w, "signal", lp->last_signal);
 		jw_end(&w);
 		return;
 	}
-	printf("\nSummary: %.3f s, rx %s packets (%s pkt/s), tx %s packets (%s pkt/s)\n",
+	fprintf(r->out, "\nSummary: %.3f s, rx %s packets (%s pkt/s), tx %s packets (%s pkt/s)\n",
 	       (double)dt / 1e9, fmt_u64(b1, r->cur.total.rx, sep),
 	       fmt_rate(b2, rate_per_sec(r->cur.total.rx, r->first.total.rx, dt), sep),
 	       fmt_u64(b3, r->cur.total.tx, sep),
 	       fmt_rate(b4, rate_per_sec(r->cur.total.tx, r->first.total.tx, dt), sep));
-	printf("UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
+	if (o->bench != BENCH_TXONLY)
+		fprintf(r->out, "Dropped in the kernel: %s packets (rx_queue_full %s: RX ring full, "
+			"the application fell behind; rx_dropped %s: no buffer on the fill ring, or "
+			"larger than a frame without --frags); fill ring found empty %s times\n",
+			fmt_u64(b1, kernel_drops(&r->cur.total), sep),
+			fmt_u64(b2, r->cur.total.xs[XS_RX_FULL], sep),
+			fmt_u64(b3, r->cur.total.xs[XS_RX_DROPPED], sep),
+			fmt_u64(b4, r->cur.total.xs[XS_FILL_EMPTY], sep));
+	if (r->cur.total.xs[XS_RX_INVALID] || r->cur.total.xs[XS_TX_INVALID])
+		fprintf(r->out, "Invalid descriptors: rx_invalid %s, tx_invalid %s\n",
+			fmt_u64(b1, r->cur.total.xs[XS_RX_INVALID], sep),
+			fmt_u64(b2, r->cur.total.xs[XS_TX_INVALID], sep));
+	fprintf(r->out, "UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
 	if (o->frags && o->bench == BENCH_TXONLY)
-		printf("Multi-buffer: %s packets sent, %u buffer(s) each\n",
+		fprintf(r->out, "Multi-buffer: %s packets sent, %u buffer(s) each\n",
 		       fmt_u64(b1, r->cur.total.tx - r->first.total.tx, sep), r->c->tx_bufs);
 	else if (o->frags)
-		printf("Multi-buffer: %s packets in %s buffers, %s bytes\n",
+		fprintf(r->out, "Multi-buffer: %s packets in %s buffers, %s bytes\n",
 		       fmt_u64(b1, r->cur.total.rx - r->first.total.rx, sep),
 		       fmt_u64(b2, r->cur.total.rx_bufs - r->first.total.rx_bufs, sep),
 		       fmt_u64(b3, r->cur.total.rx_bytes - r->first.total.rx_bytes, sep));
 	if (o->tx_cycle)
-		printf("Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
+		fprintf(r->out, "Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
 		       "started late by at most %.1f us\n", fmt_u64(b1, r->c->cyc.n, sep),
 		       o->tx_cycle, (double)r->c->cyc.min / 1e3, cycle_avg_us(r->c),
 		       (double)r->c->cyc.max / 1e3, (double)r->c->cyc.late_max / 1e3);
 	if (o->irq) {
 		__u64 irqs = r->cur.irq_total - r->first.irq_total;
 
-		printf("IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
+		fprintf(r->out, "IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
 		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
 		       irq_per_pkt(r, &r->cur));
 	}
 	if (r->c->has_prog && prog[1] + prog[2])
-		printf("XDP: %s packets on other queues, %s with no socket (passed)\n",
+		fprintf(r->out, "XDP: %s packets on other queues, %s with no socket (passed)\n",
 		       fmt_u64(b1, prog[1], sep), fmt_u64(b2, prog[2], sep));
 }
 
-static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
+static void print_banner(const struct run *r, const struct xdp_attach *xa)
 {
+	const struct ctx *c = r->c;
 	const struct xsk_opts *o = c->opt;
 	const char *mode = !c->has_prog ? "none" : xa->mode == XDP_MODE_SKB ? "skb" : "native";
 	const char *bind = c->zerocopy ? "zero-copy" : "copy";
@@ -1276,7 +1342,7 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 
 	iface_driver(o->dev.name, drv, sizeof(drv));
 	if (o->json) {
-		jw_begin(&w, stdout);
+		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_str(&w, "dev", o->dev.name);
 		jw_i64(&w, "ifindex", o->dev.ifindex);
@@ -1302,14 +1368,14 @@ static void print_banner(const struct ctx *c, const struct xdp_attach *xa)
 		jw_end(&w);
 		return;
 	}
-	printf("xdpsock %s on %s:%u (driver %s): XDP %s, bind %s%s%s, %d socket(s), %u x %u-byte "
+	fprintf(r->out, "xdpsock %s on %s:%u (driver %s): XDP %s, bind %s%s%s, %d socket(s), %u x %u-byte "
 	       "frames%s%s\n", bench_names[o->bench], o->dev.name, o->queue, drv,
 	       !c->has_prog ? "none (txonly)" : xdp_mode_str(xa->mode), bind,
 	       c->need_wakeup ? " need_wakeup" : "", o->poll ? " poll()" : "", c->n, o->frames,
 	       o->frame_size, o->unaligned ? " unaligned" : "", o->read ? " read" : "");
 	if (o->frags)
-		printf("multi-buffer (--frags): a packet larger than a frame spans several\n");
-	fflush(stdout);
+		fprintf(r->out, "multi-buffer (--frags): a packet larger than a frame spans several\n");
+	fflush(r->out);
 }
 
 /* ---------------------------------------------------------------- options, attach, main */
@@ -1336,10 +1402,32 @@ static __u32 dev_queues(const char *ifname)
 	return rx > tx ? rx : tx;
 }
 
+/* txonly's addresses, each named when wrong. */
+static int tx_opts_check(const struct xsk_opts *o)
+{
+	const struct { const char *opt, *val; bool mac; } v[] = {
+		{ "tx-smac", o->tx_smac, true }, { "tx-dmac", o->tx_dmac, true },
+		{ "tx-saddr", o->tx_saddr, false }, { "tx-daddr", o->tx_daddr, false },
+	};
+	struct in_addr a;
+	__u8 mac[6];
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		if (!v[i].val)
+			continue;
+		if (v[i].mac ? mac_parse(v[i].val, mac) : inet_pton(AF_INET, v[i].val, &a) != 1)
+			return report(0, EXIT_FAIL_OPTION, "bad --%s '%s' (want %s)", v[i].opt,
+				      v[i].val, v[i].mac ? "a MAC address xx:xx:xx:xx:xx:xx" :
+				      "an IPv4 address; IPv6 is not supported");
+	}
+	return 0;
+}
+
 static int opts_finish(struct xsk_opts *o)
 {
 	__u8 frame[TX_SIZE_MAX];
 	__u32 nq;
+	int ret;
 
 	if (o->rxdrop + o->txonly + o->l2fwd > 1)
 		return report(0, EXIT_FAIL_OPTION, "choose one of --rxdrop, --txonly, --l2fwd");
@@ -1376,10 +1464,14 @@ static int opts_finish(struct xsk_opts *o)
 		return report(0, EXIT_FAIL_OPTION, "--tx-cycle applies to txonly");
 	if (o->tx_count && o->bench != BENCH_TXONLY)
 		return report(0, EXIT_FAIL_OPTION, "--tx-pkt-count applies to txonly");
-	if (o->bench == BENCH_TXONLY && frame_build(frame, o))
-		return report(0, EXIT_FAIL_OPTION,
-			      "bad --tx-smac/--tx-dmac (want xx:xx:xx:xx:xx:xx) or "
-			      "--tx-saddr/--tx-daddr (want IPv4)");
+	if (o->bench == BENCH_TXONLY) {
+		ret = tx_opts_check(o);
+		if (ret)
+			return ret;
+		if (frame_build(frame, o))
+			return report(0, EXIT_FAIL_OPTION, "cannot read %s's MAC address (give "
+				      "--tx-smac)", o->dev.name);
+	}
 	nq = dev_queues(o->dev.name);
 	if (nq && o->queue >= nq)
 		return report(0, EXIT_FAIL_OPTION, "queue %u beyond %s's %u queue(s)", o->queue,
@@ -1387,12 +1479,17 @@ static int opts_finish(struct xsk_opts *o)
 	return 0;
 }
 
-/* Refuse a busy device before any socket is made (and any notice about bind modes printed). */
+/* Refuse a busy device before any socket is made (and any notice about bind modes printed):
+ * without --force, or with it when another process's bpf_link holds the program. */
 static int check_busy(const struct xsk_opts *o)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char comm[64];
+	int pid;
 
-	if (o->force || bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
+	if (bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
+		return 0;
+	if (o->force && xdp_link_holder(o->dev.ifindex, q.prog_id, &pid, comm, sizeof(comm)))
 		return 0;
 	return xdp_busy_report(&o->dev, q.prog_id);
 }
@@ -1495,30 +1592,36 @@ int main(int argc, char **argv)
 	struct xdpsock_kern *skel = NULL;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct loop lp = LOOP_INIT;
+	struct out so = OUT_INIT;
 	struct run *run = NULL;
 	struct ctx *c = NULL;
 	int err, ret;
 
-	err = opts_parse(argc, argv, &xsk_tool, &opt);
-	if (err)
-		return err > 0 ? EXIT_OK : EXIT_FAIL_OPTION;
+	ret = tool_begin(argc, argv, &xsk_tool, &opt);
+	if (ret >= 0)
+		return ret;
 	ret = opts_finish(&opt);
 	if (ret)
 		return ret;
-	ret = priv_require();
+	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON | NEED_NET_RAW);
+	if (!ret)
+		ret = memlock_check((size_t)opt.frames * opt.frame_size);
 	if (ret)
 		return ret;
 	log_setup(opt.verbose);
 
 	c = calloc(1, sizeof(*c));
 	run = calloc(1, sizeof(*run));
-	if (!c || !run) {
+	if (!c || !run || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate state");
 		goto out;
 	}
 	c->opt = &opt;
 	c->done_fd = -1;
 	run->c = c;
+	run->out = so.f;
+	run->dev = &opt.dev;
+	run->link_fd = -1;
 	if (opt.irq && irq_read(opt.irq, &run->irq, NULL)) {
 		ret = report(0, EXIT_FAIL_OPTION,
 			     "no numbered interrupt in /proc/interrupts has '%s' in its name", opt.irq);
@@ -1538,10 +1641,12 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
+	loop_add_out(&lp, &so);
 	ret = start(run, &xa);
 	if (ret)
 		goto out;
-	print_banner(c, &xa);
+	run->link_fd = xa.link_fd;
+	print_banner(run, &xa);
 
 	lp.extra_fd = c->done_fd;
 	err = xsk_poll(run, &lp);
@@ -1553,9 +1658,13 @@ int main(int argc, char **argv)
 	xdp_attach_release(&xa);
 	if (!err)
 		ret = finish(run, &lp);
+	fflush(run->out);
+	loop_flush(&lp);
+	ret = out_end(&so, ret);
 out:
 	xdp_attach_release(&xa);
 	ctx_free(c);
+	out_close(&so);
 	loop_close(&lp);
 	xdpsock_kern__destroy(skel);
 	free(run);

@@ -102,4 +102,145 @@ test_every_tool_without_privileges() {
 	done
 }
 
+# tool_caps TOOL: the capabilities README "Privileges" lists for TOOL (xdp_fwd: see its tests).
+tool_caps() {
+	case $1 in
+	xdp_rxq_info|xdp_sample_pkts) echo "bpf net_admin perfmon" ;;
+	xdp_monitor|cpustat) echo "bpf perfmon" ;;
+	xdpsock) echo "bpf net_admin perfmon net_raw ipc_lock" ;;
+	esac
+}
+
+# cap_cmd TOOL: a short run of TOOL on the lab device.
+cap_cmd() {
+	case $1 in
+	xdp_rxq_info) echo "--dev $VETH_B --read --duration 0.3" ;;
+	xdp_sample_pkts) echo "$VETH_B --duration 0.3" ;;
+	xdpsock) echo "-i $VETH_B -c -d 0.3" ;;
+	*) echo "--duration 0.3" ;;
+	esac
+}
+
+# as_user "CAP..." CMD...: CMD as nobody, in NS_B, with exactly those capabilities.
+as_user() {
+	local caps=-all c
+	for c in $1; do caps="$caps,+$c"; done
+	shift
+	ip netns exec "$NS_B" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps="$caps" --ambient-caps="$caps" timeout 10 "$@"
+}
+
+# Each tool runs as an ordinary user with exactly the capabilities the README lists for it, and
+# without any one of them stops at once (exit 6) naming it. xdpsock's UMEM needs CAP_IPC_LOCK or
+# a memlock limit as large as the UMEM; xdp_sample_pkts' perf buffer beyond the perf mlock
+# allowance too.
+test_each_tool_needs_exactly_its_capabilities() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	lab_up
+	local t caps c rest err rc cap
+	for t in xdp_rxq_info xdp_sample_pkts xdp_monitor cpustat xdpsock; do
+		[ -x "$BINDIR/$t" ] || continue
+		caps=$(tool_caps "$t")
+		# shellcheck disable=SC2046
+		err=$(as_user "$caps" "$BINDIR/$t" $(cap_cmd "$t") 2>&1 >/dev/null)
+		rc=$?
+		expect_eq "$t with $caps: exit code ($err)" "$rc" 0
+		for c in $caps; do
+			rest=$(echo " $caps " | sed "s/ $c / /")
+			# shellcheck disable=SC2046
+			err=$(as_user "$rest" "$BINDIR/$t" $(cap_cmd "$t") 2>&1 >/dev/null)
+			rc=$?
+			cap=$(echo "CAP_$c" | tr a-z A-Z)
+			[ "$c" = ipc_lock ] && cap="CAP_IPC_LOCK or a memlock limit"
+			expect_eq "$t without $c: exit code ($err)" "$rc" 6
+			[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "$t without $c: want one line: $err"
+			case $err in *"missing privileges"*"$cap"*) ;; *) fail "$t without $c: $err" ;; esac
+		done
+	done
+	# xdpsock without CAP_IPC_LOCK runs when the UMEM fits in the memlock limit
+	err=$(as_user "bpf net_admin perfmon net_raw" "$BINDIR/xdpsock" -i "$VETH_B" -c -d 0.3 \
+		--frames 256 2>&1 >/dev/null) || fail "xdpsock, 1 MiB UMEM, no CAP_IPC_LOCK: $err"
+	# xdp_sample_pkts: 4,096 pages per CPU is beyond the perf mlock allowance
+	err=$(as_user "bpf net_admin perfmon" "$BINDIR/xdp_sample_pkts" "$VETH_B" --pages 4096 \
+		--duration 0.3 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "xdp_sample_pkts --pages 4096 without CAP_IPC_LOCK ($err)" "$rc" 6
+	case $err in *"needs CAP_IPC_LOCK"*) ;; *) fail "--pages 4096: $err" ;; esac
+	as_user "bpf net_admin perfmon ipc_lock" "$BINDIR/xdp_sample_pkts" "$VETH_B" --pages 4096 \
+		--duration 0.3 >/dev/null 2>&1 || fail "--pages 4096 with CAP_IPC_LOCK: exit $?"
+	expect_eq "device left clean" "$(xdp_on "$NS_B" "$VETH_B")" ""
+}
+
+# expect_bad_input_saying WHAT TEXT CMD...: exit 2, one line on stderr that contains TEXT.
+expect_bad_input_saying() {
+	local text=$1 err
+	shift
+	expect_bad_input "$@"
+	err=$("$@" 2>&1 >/dev/null)
+	case $err in *"$text"*) ;; *) fail "'$*': message lacks '$text': $err" ;; esac
+}
+
+# A whole number beyond what the option takes says "too large", naming the limit; one with a
+# fraction still asks for a whole number.
+test_too_large_says_so() {
+	lab_up
+	local sp="$BINDIR/xdp_sample_pkts"
+	expect_bad_input_saying "too large: at most 4294967295" in_b "$sp" "$VETH_B" --count 99999999999
+	expect_bad_input_saying "too large: at most 4294967295" in_b "$sp" "$VETH_B" --count 1e400
+	expect_bad_input_saying "too large: at most 9216" in_b "$sp" "$VETH_B" --snaplen 9217
+	expect_bad_input_saying "too small: at least 1" in_b "$sp" "$VETH_B" --snaplen 0
+	expect_bad_input_saying "want a whole number" in_b "$sp" "$VETH_B" --count 1.5
+	expect_bad_input_saying "too large: at most 3600" in_b "$BINDIR/cpustat" --interval 1e9
+	expect_bad_input_saying "too large" in_b "$BINDIR/xdpsock" -i "$VETH_B" -t -C 99999999999
+}
+
+# The device given twice, differently (IFACE and --dev, -i and --dev): refused, not one of them
+# silently ignored.
+test_conflicting_devices_refused() {
+	lab_up
+	expect_bad_input_saying "two devices given" in_b "$BINDIR/xdp_sample_pkts" --dev "$VETH_B" lo \
+		--duration 0.3
+	expect_bad_input_saying "two devices given" in_b "$BINDIR/xdpsock" -i "$VETH_B" --dev lo -d 0.3
+	expect_bad_input_saying "two devices given" in_b "$BINDIR/xdp_rxq_info" --dev lo --dev "$VETH_B" \
+		--duration 0.3
+	expect_eq "device untouched" "$(xdp_on "$NS_B" "$VETH_B")" ""
+	# the same device twice is no conflict
+	in_b "$BINDIR/xdp_sample_pkts" --dev "$VETH_B" "$VETH_B" --duration 0.2 >/dev/null 2>&1 ||
+		fail "the same device as IFACE and --dev: exit $?"
+}
+
+# A device whose name is a number is found by its name (ifindex 50 here, not 3).
+test_numeric_device_name_found() {
+	lab_up
+	ip -n "$NS_B" link add 3 index 50 type veth peer name p3 || fail "add device 3"
+	ip -n "$NS_B" link set 3 up
+	local out="$TMP_DIR/num.json"
+	in_b "$BINDIR/xdp_rxq_info" --dev 3 --json --duration 0.2 >"$out" 2>/dev/null ||
+		fail "--dev 3: exit $?"
+	expect_eq "device" "$(jget "$out" start "j['dev']")" 3
+	expect_eq "ifindex" "$(jget "$out" start "j['ifindex']")" 50
+	# an index still works when no device has that name
+	in_b "$BINDIR/xdp_rxq_info" --dev 50 --json --duration 0.2 >"$out" 2>/dev/null ||
+		fail "--dev 50: exit $?"
+	expect_eq "device by index" "$(jget "$out" start "j['dev']")" 3
+}
+
+# Device names are bytes: JSON lines stay valid when a name is not UTF-8.
+test_non_utf8_device_name_in_json() {
+	lab_up
+	local name=$'x\xff\xfe\xc3' out="$TMP_DIR/name.json"
+	ip -n "$NS_B" link add "$name" type veth peer name pn || fail "add a device with a non-UTF-8 name"
+	ip -n "$NS_B" link set "$name" up
+	in_b "$BINDIR/xdp_rxq_info" --dev "$name" --json --duration 0.2 >"$out" 2>/dev/null ||
+		fail "exit $?"
+	python3 - "$out" <<'PY' || fail "invalid JSON: $(head -c 300 "$out" | od -c | head -5)"
+import json, sys
+lines = open(sys.argv[1], "rb").read().splitlines()
+objs = [json.loads(l) for l in lines]	# json.loads(bytes) insists on UTF-8
+name = [o for o in objs if o["type"] == "start"][0]["dev"]
+# each byte that is not UTF-8 is its Latin-1 code point
+sys.exit(name.encode("latin-1") != b"x\xff\xfe\xc3")
+PY
+}
+
 run_tests "$@"

@@ -69,6 +69,44 @@ test_device_deleted_under_each_tool() {
 	done
 }
 
+# counted TOOL FILE N: the tool's JSON says N frames counted.
+counted() {
+	case $1 in
+	xdp_rxq_info) jeq "$2" interval "j['total']['processed']" "$3" ;;
+	xdpsock) jeq "$2" interval "j['total']['rx']" "$3" ;;
+	xdp_sample_pkts) jeq "$2" interval "j['received']" "$3" ;;
+	esac
+}
+
+# A device renamed while a tool runs (down, rename, up): the tool follows its ifindex, says
+# "renamed to" once and keeps counting exactly.
+test_device_renamed_under_each_tool() {
+	local t out pid
+	for t in $device_tools; do
+		built "$t" || continue
+		lab_up
+		out="$(tmpdir)/$t"
+		# shellcheck disable=SC2046
+		bg "$out" in_b "$BINDIR/$t" $(run_args "$t")
+		pid=$BG_PID
+		wait_until 10 has_line "$out" start || fail "$t did not start: $(cat "$out.err")"
+		ip -n "$NS_B" link set "$VETH_B" down
+		ip -n "$NS_B" link set "$VETH_B" name renamed0 || fail "rename"
+		ip -n "$NS_B" link set renamed0 up
+		# going down flushed the static neighbour: without it NS_B would ARP (an extra frame)
+		ip -n "$NS_B" neigh replace "$IP_A" lladdr "$MAC_A" dev renamed0 nud permanent
+		send_a 1000 >/dev/null || fail "pktgen failed"
+		wait_until 10 counted "$t" "$out" 1000 ||
+			fail "$t after the rename: $(tail -1 "$out" | cut -c1-200) $(cat "$out.err")"
+		stop "$pid" INT
+		expect_eq "$t exit after SIGINT ($(cat "$out.err"))" "$STOP_RC" 0
+		expect_eq "$t: rename reported once" \
+			"$(grep -c "device $VETH_B renamed to renamed0" "$out.err")" 1
+		expect_eq "$t: XDP left" "$(xdp_on "$NS_B" renamed0)" ""
+		lab_down
+	done
+}
+
 test_second_tool_on_a_busy_device_refused() {
 	lab_up
 	local a b out err rc

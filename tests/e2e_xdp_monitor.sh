@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # End-to-end tests of xdp_monitor on the veth lab: real tracepoint events, exact counts. The
-# monitor runs inside the lab's namespaces and counts only its own namespace's devices (the
-# default), so XDP tests running in parallel on this machine do not disturb the counts.
+# monitor runs inside the lab's namespaces and, unless a test is about namespaces, counts only
+# its own namespace's devices (--netns own), so XDP tests running in parallel on this machine
+# do not disturb the counts.
 . "$(dirname "$0")/lib.sh"
 
 MON="$BINDIR/xdp_monitor"
@@ -19,10 +20,12 @@ mon_lab_up() {
 	tmpdir >/dev/null
 }
 
-# mon_start NS ARGS...: xdp_monitor in NS (in_a/in_b/in_c) in the background, JSON to $OUT.
+# mon_start NS ARGS...: xdp_monitor in NS (in_a/in_b/in_c) in the background, JSON to $OUT;
+# --netns own unless ARGS choose.
 mon_start() {
 	local ns=$1
 	shift
+	case " $* " in *" --netns "*|*" --all-netns "*|*" --dev "*) ;; *) set -- --netns own "$@" ;; esac
 	OUT="$(tmpdir)/mon$RANDOM.json"
 	case $ns in
 	in_c) bg "$OUT" ip netns exec "$NS_C" "$MON" --json --interval 0.2 "$@" ;;
@@ -268,6 +271,19 @@ test_dev_filter_excludes_other_devices() {
 	expect_eq "--dev $VETH_B: no exceptions of $VETH_C" "$(jget "$OUT" summary "$exc_all")" 0
 }
 
+# --dev X, then X is deleted: the monitor says so and ends (exit 1) instead of counting zeros.
+test_dev_deleted_ends_the_run() {
+	mon_lab_up
+	pair_up
+	mon_start in_b --dev "$VETH_C"
+	ip -n "$NS_B" link del "$VETH_C"
+	wait_until 10 sh -c "! kill -0 $MON_PID 2>/dev/null" || fail "still running"
+	stop "$MON_PID"
+	expect_eq "exit code" "$STOP_RC" 1
+	grep -q "device $VETH_C disappeared" "$OUT.err" || fail "message: $(cat "$OUT.err")"
+	has_line "$OUT" summary || fail "no summary"
+}
+
 # The same name and ifindex in two namespaces: --dev veth1 in NS_B never counts NS_C's veth1.
 test_netns_same_name_and_ifindex_not_mixed() {
 	mon_lab_up
@@ -302,17 +318,99 @@ test_netns_same_name_and_ifindex_not_mixed() {
 	expect_eq "rows in $NS_B's monitor" "$(jget "$b" summary "len(j['exceptions'])")" 1
 }
 
-test_own_netns_only_by_default() {
+test_netns_own_counts_only_its_namespace() {
 	mon_lab_up
 	rxq_abort "$NS_B" "$VETH_B"
-	mon_start in_a
+	mon_start in_a --netns own
 	local a=$OUT a_pid=$MON_PID
-	mon_start in_b
+	mon_start in_b --netns own
 	send_a 500 >/dev/null || fail "pktgen failed"
 	wait_until 10 jeq "$OUT" interval "$exc_all" 500 || fail "NS_B monitor: $(tail -1 "$OUT")"
 	mon_stop
 	OUT=$a MON_PID=$a_pid mon_stop
 	expect_eq "NS_A's monitor sees none of NS_B's exceptions" "$(jget "$a" summary "$exc_all")" 0
+}
+
+# By default every namespace counts, as in the kernel sample: a monitor in the root namespace
+# sees NS_B's exceptions, its device labelled with NS_B's `ip netns` name, in JSON and in the
+# table. Other tests may run beside this one: only NS_B's rows are counted.
+test_every_netns_by_default_labelled() {
+	mon_lab_up
+	rxq_abort "$NS_B" "$VETH_B"
+	local idx ns_b out pid row
+	idx=$(ip -n "$NS_B" -o link show "$VETH_B" | cut -d: -f1)
+	ns_b=$(in_b stat -L -c %i /proc/self/ns/net)
+	OUT="$(tmpdir)/root.json"
+	bg "$OUT" "$MON" --json --interval 0.2
+	MON_PID=$BG_PID
+	wait_until 10 has_line "$OUT" start || fail "did not start: $(cat "$OUT.err")"
+	out="$(tmpdir)/root.txt"
+	bg "$out" "$MON" --interval 0.2
+	pid=$BG_PID
+	wait_until 10 grep -q "^Monitoring XDP" "$out" || fail "no banner: $(cat "$out.err")"
+	send_a 500 >/dev/null || fail "pktgen failed"
+	row="[e for e in j['exceptions'] if e['dev']['ifindex'] == $idx and e['dev']['netns'] == $ns_b]"
+	wait_until 10 jeq "$OUT" interval "sum(e['count'] for e in $row)" 500 ||
+		fail "NS_B's exceptions: $(tail -1 "$OUT" | cut -c1-400)"
+	expect_eq "label" "$(jget "$OUT" interval "$row[0]['dev']['name']")" "$VETH_B@$NS_B"
+	expect_eq "netns_name" "$(jget "$OUT" interval "$row[0]['dev']['netns_name']")" "$NS_B"
+	wait_until 10 grep -q "^exception  *$VETH_B@$NS_B " "$out" || fail "table: $(tail -5 "$out")"
+	stop "$pid" INT
+	expect_eq "table monitor exit" "$STOP_RC" 0
+	mon_stop
+	# --netns own in the root namespace: none of them
+	mon_start in_a --netns own
+	send_a 100 >/dev/null || fail "pktgen failed"
+	sleep 0.5
+	mon_stop
+	expect_eq "--netns own in $NS_A" "$(jget "$OUT" summary "$exc_all")" 0
+}
+
+# Labels of other namespaces are long (NAME@NETNS->NAME@NETNS): the columns widen so every
+# number stays under its header, in the redirect section (exception rows) and the transmit one.
+test_table_columns_hold_long_labels() {
+	redirect_up nopass
+	local out
+	out="$(tmpdir)/wide.txt"
+	bg "$out" "$MON" -s --interval 0.3
+	local pid=$BG_PID
+	wait_until 10 grep -q "^Monitoring XDP" "$out" || fail "no banner: $(cat "$out.err")"
+	# veth1 -> veth2 redirects (devmap-xmit), aborted on arrival at veth3 (exceptions)
+	rxq_abort "$NS_C" "$VETH_D"
+	send_a 3000 --rate 20000 >/dev/null || fail "pktgen failed"
+	wait_until 10 grep -q "^devmap-xmit  *$VETH_B@$NS_B->$VETH_C@$NS_B " "$out" ||
+		fail "no devmap-xmit row: $(tail -8 "$out")"
+	wait_until 10 grep -q "^exception  *$VETH_D@$NS_C " "$out" ||
+		fail "no exception row: $(tail -8 "$out")"
+	stop "$pid" INT
+	python3 - "$out" "@$NS_B" "@$NS_C" <<'PY' || fail "misaligned: $(grep -A8 '^Period' "$out" | tail -20)"
+import re, sys
+lines, labels = open(sys.argv[1]).read().splitlines(), sys.argv[2:]
+ends = lambda line: [m.end() for m in re.finditer(r"\S+", line)]
+bad = checked = 0
+hdr = {}
+for line in lines:
+    if line.startswith("Period"):
+        hdr = {}
+    for h in ("redirect ", "transmit "):
+        if line.startswith(h):
+            hdr[h] = ends(line)
+    if not any(l in line for l in labels):
+        continue
+    if line.startswith("devmap-xmit") and "transmit " in hdr:
+        t = hdr["transmit "]	# transmit from->to / device xmit pkt/s drop pkt/s drv-err/s bulk-avg
+        want, got = [t[5], t[7], t[8], t[9]], ends(line)[2:6]
+    elif line.startswith("exception") and "redirect " in hdr:
+        t = hdr["redirect "]	# redirect CPU ok pkt/s err pkt/s
+        want, got = [t[3], t[5]], ends(line)[2:4]
+    else:
+        continue
+    checked += 1
+    if got != want:
+        print("  %r: numbers end at %s, their headers at %s" % (line, got, want), file=sys.stderr)
+        bad += 1
+sys.exit(1 if bad or checked < 2 else 0)
+PY
 }
 
 test_missing_tracepoints_reported_and_tool_runs() {
@@ -435,7 +533,9 @@ test_bad_input_one_line_exit_2() {
 	expect_bad_input in_b "$MON" --test-tp nonsense
 	expect_bad_input in_b "$MON" --test-tp xdp_nosuch=foo
 	in_b "$MON" --help >/dev/null || fail "--help exit status"
-	in_b "$MON" --help | grep -q -- "--all-netns" || fail "--help lacks --all-netns"
+	in_b "$MON" --help | grep -q -- "--netns WHICH" || fail "--help lacks --netns"
+	expect_bad_input in_b "$MON" --netns elsewhere
+	expect_bad_input in_b "$MON" --netns own --all-netns
 }
 
 run_tests "$@"

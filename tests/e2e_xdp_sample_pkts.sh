@@ -24,6 +24,7 @@ sp_start() {
 }
 
 nsamples() { grep -c '"type":"sample"' "$1" 2>/dev/null; }
+sp_attached() { [ -n "$(xdp_on "$NS_B" "$VETH_B")" ]; }
 has_samples() { [ "$(nsamples "$1")" -ge "$2" ]; }
 
 # sp_stop: SIGINT, exit 0, a summary, nothing left on the device.
@@ -173,7 +174,16 @@ test_pcap_to_stdout_pipes_into_tcpdump() {
 	stop "$pid"
 	expect_eq "pipeline exit" "$STOP_RC" 0
 	expect_eq "packets tcpdump read" "$(grep -c 'length 120: 10.200.0.1.9000 > 10.200.0.2.9: UDP' "$out")" 5
-	grep -q "^Samples: 5 received" "$out.err" || fail "summary not on stderr: $(cat "$out.err")"
+	# every sample accounted for: those read after the 5th are discarded, not lost
+	local line
+	line=$(grep "^Samples: " "$out.err") || fail "summary not on stderr: $(cat "$out.err")"
+	python3 - "$line" <<'PY' || fail "summary: $line"
+import re, sys
+m = re.match(r"Samples: ([\d,]+) sampled = 5 received \+ ([\d,]+) discarded after --count; 0 lost",
+             sys.argv[1])
+n = lambda s: int(s.replace(",", ""))
+sys.exit(not (m and n(m.group(1)) == 5 + n(m.group(2))))
+PY
 	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
 }
 
@@ -293,7 +303,8 @@ PY
 	grep -q 'len 60 cap 60 dst ff:ff:ff:ff:ff:ff src 02:00:00:00:00:0a type 0x0806 ARP request who-has 10.200.0.2 tell 10.200.0.1' "$txt" ||
 		fail "ARP line: $(grep 0x0806 "$txt")"
 	grep -q '^  0000: 0200 0000 000b 0200 0000 000a' "$txt" || fail "no hex dump"
-	grep -q '^Samples: 6 received, 0 lost' "$txt" || fail "summary: $(tail -3 "$txt")"
+	grep -q '^Samples: 6 sampled = 6 received + 0 discarded after --count; 0 lost' "$txt" ||
+		fail "summary: $(tail -3 "$txt")"
 }
 
 # Malformed and truncated frames (random bytes, cut IPv4/IPv6/ARP/TCP headers, bogus IHL and
@@ -354,16 +365,21 @@ want('some truncated headers recognized', any('[truncated]' in o['summary'] for 
 want('some stacked VLANs', any(len(o['vlans']) == 2 for o in s), True)"
 }
 
+# lose_samples N: start with one perf buffer page per CPU (about 40 samples) and stop the
+# reader while N frames arrive; returns once it has read what the buffer held.
+lose_samples() {
+	sp_start --pages 1 -q --interval 0.1
+	kill -STOP "$SP_PID"
+	send_pinned "$1" --rate 50000
+	kill -CONT "$SP_PID"
+	wait_until 10 jeq "$OUT" interval "j['seen'] == $1 and j['received'] == j['sampled']" 1 ||
+		fail "reader did not catch up: $(grep interval "$OUT" | tail -1)"
+}
+
 test_lost_samples_counted_exactly() {
 	sp_lab_up || fail "lab_up"
 	local n=2000
-	# one page per CPU holds about 40 samples; stop the reader while 2000 arrive
-	sp_start --pages 1 -q --interval 0.1
-	kill -STOP "$SP_PID"
-	send_pinned $n --rate 50000
-	kill -CONT "$SP_PID"
-	wait_until 10 jeq "$OUT" interval "j['seen'] == $n and j['received'] == j['sampled']" 1 ||
-		fail "reader did not catch up: $(grep interval "$OUT" | tail -1)"
+	lose_samples $n
 	# one more frame: the kernel reports the drops with the next record it can write
 	send_pinned 1
 	wait_until 10 jeq "$OUT" interval "j['lost_reported'] > 0 and j['seen'] == $n + 1" 1 ||
@@ -380,6 +396,99 @@ test_lost_samples_counted_exactly() {
 	expect_eq "every sampled record received" "$received" "$sampled"
 	[ "$lost" -gt $((n / 2)) ] || fail "lost $lost, want most of $n"
 	expect_eq "the perf buffer's lost records agree" "$reported" "$lost"
+}
+
+# The kernel reports a CPU's lost samples with the next sample it stores there: at the end of
+# a run some may not be reported yet. The summary reconciles both counts: lost = reported + not
+# yet reported.
+test_lost_samples_reconciled_at_exit() {
+	sp_lab_up || fail "lab_up"
+	local n=2000 lost
+	lose_samples $n
+	sp_stop
+	lost=$(jget "$OUT" summary "j['lost']")
+	[ "$lost" -gt $((n / 2)) ] || fail "lost $lost, want most of $n"
+	expect_eq "lost = reported + not yet reported" \
+		"$(jget "$OUT" summary "j['lost_reported'] + j['lost_unreported']")" "$lost"
+	expect_eq "nothing sampled after the drops: none reported yet" \
+		"$(jget "$OUT" summary "j['lost_unreported']")" "$lost"
+}
+
+# --count N: the samples read after the N-th are counted as discarded, so sampled = received +
+# discarded exactly (the perf buffer is read to its end after detaching). The reader is stopped
+# while 1,000 frames arrive, so all of them are sampled before it can reach the 100th.
+test_count_accounts_for_every_sample() {
+	sp_lab_up || fail "lab_up"
+	sp_start -c 100 -q
+	kill -STOP "$SP_PID"
+	send_pinned 1000 --rate 100000
+	kill -CONT "$SP_PID"
+	wait_until 10 sh -c "! kill -0 $SP_PID 2>/dev/null" || fail "still running after 100 samples"
+	stop "$SP_PID"
+	expect_eq "exit status" "$STOP_RC" 0
+	expect_eq "sampled, received, discarded, bad, lost" \
+		"$(jget "$OUT" summary "(j['sampled'], j['received'], j['discarded'], j['bad'], j['lost'])")" \
+		"(1000, 100, 900, 0, 0)"
+}
+
+# A pcap file on a filesystem that fills up: the run ends with one line and exit 1, the file
+# ends with the last whole record (tcpdump reads it without complaint), and the summary says
+# how many records it holds.
+test_pcap_on_a_full_filesystem() {
+	sp_lab_up || fail "lab_up"
+	local mnt err n
+	mnt="$(tmpdir)/small"
+	mkdir -p "$mnt" && mount -t tmpfs -o size=64k tmpfs "$mnt" || fail "mount a 64 KiB tmpfs"
+	trap "umount -l '$mnt'; lab_down" EXIT
+	sp_start -w "$mnt/s.pcap" --snaplen 1500 -q
+	send_pinned 200 --size 1400 --rate 2000
+	wait_until 10 sh -c "! kill -0 $SP_PID 2>/dev/null" || fail "still running on a full disk"
+	stop "$SP_PID"
+	expect_eq "exit status" "$STOP_RC" 1
+	err=$(grep -v "native XDP refused" "$OUT.err")
+	expect_eq "one line" "$(printf '%s\n' "$err" | wc -l)" 1
+	case $err in *"write $mnt/s.pcap: No space left on device"*) ;; *) fail "message: $err" ;; esac
+	n=$(tcpdump -r "$mnt/s.pcap" -n 2>"$mnt/td.err" | wc -l)
+	grep -qi "truncated" "$mnt/td.err" && fail "tcpdump: $(cat "$mnt/td.err")"
+	[ "$n" -gt 0 ] && [ "$n" -lt 200 ] || fail "$n records in the file"
+	expect_eq "summary written = records in the file" "$(jget "$OUT" summary "j['written']")" "$n"
+	expect_eq "not written = received - written" \
+		"$(jget "$OUT" summary "j['received'] - j['not_written']")" "$n"
+	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
+}
+
+# Started with stdout closed and -w FILE: the file is not the tool's fd 1, so nothing but pcap
+# records lands in it.
+test_closed_stdout_pcap_file_valid() {
+	sp_lab_up || fail "lab_up"
+	local f rc
+	f="$(tmpdir)/c.pcap"
+	ip netns exec "$NS_B" "$SP" "$VETH_B" -w "$f" -c 50 >&- 2>"$f.err" &
+	local pid=$!
+	BG_PIDS+=("$pid")
+	wait_until 10 sp_attached || fail "not attached: $(cat "$f.err")"
+	send_pinned 50
+	wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || fail "still running"
+	wait "$pid"
+	rc=$?
+	expect_eq "exit status ($(cat "$f.err"))" "$rc" 0
+	expect_eq "packets tcpdump reads" "$(tcpdump -r "$f" -n 2>/dev/null | grep -c 'UDP')" 50
+}
+
+# The pcap goes into a FIFO whose reader stopped reading: the signals still detach and end the
+# run within 2 s, and the tool says how many records it could not write.
+test_pcap_fifo_blocked_reader_and_signals() {
+	sp_lab_up || fail "lab_up"
+	local sig fifo
+	fifo="$(tmpdir)/fifo"
+	bg "$(tmpdir)/src" in_a "$PKTGEN" --dev "$VETH_A" --count 0 --live --duration 60 \
+		--dst-mac "$MAC_B" --src-ip "$IP_A" --dst-ip "$IP_B"
+	for sig in INT TERM HUP; do
+		expect_signal_despite_blocked_reader "xdp_sample_pkts -w FIFO" "$sig" --fifo "$fifo" -- \
+			ip netns exec "$NS_B" "$SP" "$VETH_B" -w "$fifo" -q --sample-rate 100
+		wait_until 5 sh -c "! ip -n $NS_B -d link show dev $VETH_B | grep -q prog/xdp" ||
+			fail "XDP left after SIG$sig"
+	done
 }
 
 test_interval_and_skb_mode() {
@@ -419,7 +528,8 @@ test_signals_leave_no_program() {
 		sp_start
 		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] || fail "not attached before SIG$sig"
 		stop "$SP_PID" "$sig"
-		wait_until 5 test -z "$(xdp_on "$NS_B" "$VETH_B")" || fail "XDP left after SIG$sig"
+		wait_until 5 sh -c "! ip -n $NS_B -d link show dev $VETH_B | grep -q prog/xdp" ||
+			fail "XDP left after SIG$sig"
 		if [ "$sig" != KILL ]; then
 			expect_eq "exit after SIG$sig" "$STOP_RC" 0
 			has_line "$OUT" summary || fail "no summary after SIG$sig"

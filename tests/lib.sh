@@ -219,6 +219,54 @@ expect_bad_input() {
 	[ -z "$out" ] || fail "'$*': unexpected stdout: $out"
 }
 
+# ---------------------------------------------------------------- output and signals (every tool)
+
+# expect_dev_full WHAT CMD...: with stdout on /dev/full, CMD fails with exit 1 and one line on
+# stderr naming the error, its last (it must not exit 0 with its output lost; notices that the
+# tool prints anyway may come before).
+expect_dev_full() {
+	local what=$1 err rc
+	shift
+	err=$("$@" 2>&1 >/dev/full)
+	rc=$?
+	expect_eq "$what >/dev/full: exit code" "$rc" 1
+	expect_eq "$what >/dev/full: lines about it ($err)" "$(printf '%s\n' "$err" | grep -c 'stdout')" 1
+	case $(printf '%s\n' "$err" | tail -1) in
+	*"write stdout: No space left on device") ;;
+	*) fail "$what >/dev/full: $err" ;;
+	esac
+}
+
+# expect_head_1 WHAT CMD...: `CMD | head -1` ends CMD cleanly within 10 s: exit 7 (output
+# closed), never SIGPIPE's 141, with a line saying so. $HEAD_ERR holds its stderr.
+expect_head_1() {
+	local what=$1 rc
+	shift
+	HEAD_ERR="$(tmpdir)/head1.err"
+	timeout -s KILL 10 "$@" 2>"$HEAD_ERR" | head -1 >/dev/null
+	rc=${PIPESTATUS[0]}
+	expect_eq "$what | head -1: exit code (stderr: $(tail -1 "$HEAD_ERR"))" "$rc" 7
+	grep -q "stdout closed by its reader" "$HEAD_ERR" || fail "$what | head -1: $(cat "$HEAD_ERR")"
+}
+
+# expect_signal_despite_blocked_reader WHAT SIGNAL [--fifo PATH] -- CMD...: the output (stdout,
+# or the FIFO PATH) fills a pipe nobody reads; SIGNAL must still end CMD within 2 s, through its
+# loop (exit 0 or 1, not death by the signal), saying what it could not write.
+expect_signal_despite_blocked_reader() {
+	local what=$1 sig=$2 res rc secs filled
+	shift 2
+	res=$(python3 "$(dirname "${BASH_SOURCE[0]}")/blocked_reader.py" "$sig" "$@") ||
+		fail "$what: blocked_reader.py failed"
+	read -r rc secs filled < <(python3 -c 'import json, sys; j = json.loads(sys.argv[1])
+print(j["rc"], j["secs"], int(j["filled"]))' "$res")
+	expect_eq "$what: the output pipe filled" "$filled" 1
+	python3 -c "import sys; sys.exit(not $secs < 2.0)" ||
+		fail "$what: SIG$sig took ${secs}s to end it (exit $rc)"
+	case $rc in 0|1) ;; *) fail "$what: exit $rc after SIG$sig with a blocked reader: $res" ;; esac
+	case $res in *"not written: its reader did not keep up"*) ;;
+	*) fail "$what: no word of the output it dropped: $res" ;; esac
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN, CAP_BPF) for namespaces and XDP"
 }

@@ -2,6 +2,8 @@
 /* unit_common: tests of common_user.c that need no privileges. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,26 +64,41 @@ static const struct opt_def t_defs[] = {
 static const struct opt_tool t_tool = { .name = "unit", .summary = "s", .usage = "u",
 					.defs = t_defs };
 
-static int parse(struct t_opts *o, const char *line)
+/* Parse line; the one-line error (expected in most tests) goes to msg. */
+static int parse_msg(struct t_opts *o, const char *line, char *msg, size_t len)
 {
 	static char copy[512];	/* parsed strings point into it: keep it past the call */
 	char *argv[32], *save = NULL;
-	int argc = 0, err;
-	FILE *null = fopen("/dev/null", "w");
-	int saved = dup(2);
+	int argc = 0, err, p[2], saved;
+	ssize_t n;
 
+	if (pipe(p))
+		return -errno;
 	snprintf(copy, sizeof(copy), "%s", line);
 	argv[argc++] = "unit";
 	for (char *t = strtok_r(copy, " ", &save); t && argc < 31; t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
 	argv[argc] = NULL;
 	memset(o, 0, sizeof(*o));
-	dup2(fileno(null), 2);	/* the one-line errors are expected here */
+	fflush(stderr);
+	saved = dup(2);
+	dup2(p[1], 2);
 	err = opts_parse(argc, argv, &t_tool, o);
+	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	fclose(null);
+	close(p[1]);
+	n = read(p[0], msg, len - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(p[0]);
 	return err;
+}
+
+static int parse(struct t_opts *o, const char *line)
+{
+	char msg[512];
+
+	return parse_msg(o, line, msg, sizeof(msg));
 }
 
 TEST(opts_accept)
@@ -181,12 +198,136 @@ TEST(json_writer)
 	jw_obj_end(&w);
 	jw_arr_end(&w);
 	jw_bool(&w, "b", true);
+	/* bytes that are not UTF-8 become \u00XX; well-formed sequences pass as they are */
+	jw_str(&w, "bad", "x\xff\xfe\xc3");		/* invalid bytes, a truncated sequence */
+	jw_str(&w, "ok", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");	/* U+00E9 U+20AC U+1F600 */
+	jw_str(&w, "overlong", "\xc0\xaf");
+	jw_str(&w, "surrogate", "\xed\xa0\x80");
 	jw_end(&w);
 	fclose(f);
 	ASSERT_TRUE(!strcmp(buf, "{\"s\":\"a\\\"b\\\\c\\u000a\",\"u\":18446744073709551615,"
-				 "\"a\":[{\"i\":-1},{\"d\":0.500}],\"b\":true}\n"),
-		    buf);
+				 "\"a\":[{\"i\":-1},{\"d\":0.500}],\"b\":true,"
+				 "\"bad\":\"x\\u00ff\\u00fe\\u00c3\","
+				 "\"ok\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\","
+				 "\"overlong\":\"\\u00c0\\u00af\","
+				 "\"surrogate\":\"\\u00ed\\u00a0\\u0080\"}\n"), buf);
 	free(buf);
+}
+
+TEST(opts_number_messages)
+{
+	static const struct { const char *args, *msg; } cases[] = {
+		{ "-d lo -n 101", "bad --num '101' (too large: at most 100)" },
+		{ "-d lo -n 99999999999999999999", "(too large: at most 100)" },
+		{ "-d lo -n 1e400", "(too large: at most 100)" },
+		{ "-d lo -n 0", "(too small: at least 1)" },
+		{ "-d lo -n -5", "(too small: at least 1)" },
+		{ "-d lo -n 1.5", "(want a whole number)" },
+		{ "-d lo -n abc", "(want a whole number)" },
+		{ "-d lo -s 11", "bad --sec '11' (too large: at most 10)" },
+		{ "-d lo -s x", "(want a number)" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct t_opts o;
+		char msg[256];
+
+		ASSERT_EQ(parse_msg(&o, cases[i].args, msg, sizeof(msg)), -EINVAL, cases[i].args);
+		ASSERT_TRUE(strstr(msg, cases[i].msg), msg);
+	}
+}
+
+/* An output whose reader stops reading never blocks: lines that do not fit are dropped whole
+ * and counted; what arrives is whole lines, in order. */
+TEST(out_blocked_reader_drops_whole_lines)
+{
+	struct out o = OUT_INIT;
+	char line[64], got[8192];
+	int p[2];
+	ssize_t n;
+
+	if (!ASSERT_OK(pipe(p), "pipe"))
+		return;
+	fcntl(p[1], 1031 /* F_SETPIPE_SZ */, 4096);
+	if (!ASSERT_OK(out_open(&o, p[1], "test pipe", OUT_LINES), "out_open"))
+		goto out;
+	o.max = 1000;
+	for (int i = 0; i < 500; i++) {
+		snprintf(line, sizeof(line), "line %03d %s\n", i, "........................");
+		fputs(line, o.f);
+		fflush(o.f);
+		out_pump(&o);			/* would block without our own O_NONBLOCK */
+	}
+	ASSERT_EQ(o.err, 0, "no error");
+	ASSERT_TRUE(o.dropped > 0, "lines dropped");
+	ASSERT_EQ(o.records + o.dropped, 500, "every line written, waiting or dropped");
+	ASSERT_TRUE(o.len <= 1000, "bounded");
+	ASSERT_TRUE(!(fcntl(p[1], F_GETFL) & O_NONBLOCK), "the shared description stays blocking");
+	n = read(p[0], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	ASSERT_TRUE(n > 0 && got[n - 1] == '\n' && !strncmp(got, "line 000 ", 9), "whole lines");
+out:
+	out_close(&o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Records are committed whole or dropped whole; a write error is kept and later output to the
+ * failed destination is ignored. */
+TEST(out_records_and_errors)
+{
+	struct out o = OUT_INIT;
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	if (!ASSERT_TRUE(fd >= 0, "open /dev/full"))
+		return;
+	if (!ASSERT_OK(out_open(&o, fd, "/dev/full", OUT_RECORDS), "out_open"))
+		goto out;
+	o.max = 100;
+	fwrite("0123456789", 1, 10, o.f);
+	out_record(&o);
+	fwrite("x", 1, 1, o.f);
+	for (int i = 0; i < 20; i++)
+		fwrite("0123456789", 1, 10, o.f);	/* 201 bytes: more than max */
+	out_record(&o);
+	ASSERT_EQ(o.records, 1, "the small record is in");
+	ASSERT_EQ(o.dropped, 1, "the large one dropped whole");
+	ASSERT_EQ(out_pump(&o), -ENOSPC, "/dev/full: ENOSPC");
+	ASSERT_EQ(o.records_written, 0, "nothing written");
+	fwrite("more", 1, 4, o.f);
+	ASSERT_EQ(out_record(&o), -ENOSPC, "error kept");
+out:
+	out_close(&o);
+	close(fd);
+}
+
+/* A reader that went away: EPIPE (never SIGPIPE), and stdout's later output goes to stderr. */
+TEST(out_closed_reader)
+{
+	struct out o = OUT_INIT;
+	int p[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!ASSERT_OK(pipe(p), "pipe"))
+		return;
+	close(p[0]);
+	if (!ASSERT_OK(out_open(&o, p[1], "test pipe", OUT_LINES), "out_open"))
+		goto out;
+	fputs("hello\n", o.f);
+	fflush(o.f);
+	ASSERT_EQ(out_pump(&o), -EPIPE, "EPIPE");
+	{
+		int saved = dup(2), null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 2);		/* its one line is expected */
+		ASSERT_EQ(out_end(&o, 0), EXIT_OUTPUT_CLOSED, "exit code 7");
+		dup2(saved, 2);
+		close(saved);
+		close(null);
+	}
+out:
+	out_close(&o);
+	close(p[1]);
 }
 
 TEST(loop_fractional_interval_and_duration)

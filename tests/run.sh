@@ -11,7 +11,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export O=${O:-$here/../build}
 export BINDIR=${BINDIR:-$here/..}
-logs="$O/tests/logs"
+logs="${LOGS:-$O/tests/logs}"
 mkdir -p "$logs"
 
 suites=("$@")

@@ -7,6 +7,7 @@
 #   tests/vm.sh --smoke KERNEL             the smoke suite, lines prefixed for run.sh ("vm_6.1")
 #
 # (`make check-vm KERNEL=6.1 TESTS='...'` calls the first form; `make check` the second.)
+# VM_CMD='shell command' runs that in the guest instead of run.sh (from the top directory).
 # The kernel package comes from the Debian archive with apt: from this system's package lists
 # when they have it, else from the suite's own lists kept under build/ (a private sources list,
 # used only for that download: the system's apt sources are never touched). The package and a
@@ -280,9 +281,13 @@ mkdir -p "$share/logs" || unavailable "cannot create $share"
 	echo "export O='$O' BINDIR='$BINDIR' LOGS='$share/logs'"
 	echo "cd '$top' || exit 1"
 	echo "echo \"# guest kernel \$(uname -r), \$(nproc) CPUs\""
-	printf 'exec bash tests/run.sh'
-	printf ' %q' "${suites[@]}"
-	echo
+	if [ -n "${VM_CMD:-}" ]; then
+		echo "$VM_CMD"
+	else
+		printf 'exec bash tests/run.sh'
+		printf ' %q' "${suites[@]}"
+		echo
+	fi
 } >"$share/cmd"
 
 timeout=$FULL_TIMEOUT

@@ -31,6 +31,7 @@ struct mon_opts {
 	bool json;
 	int verbose;
 	const char *test_tp;	/* hidden: "PROG_TP=NAME" probes NAME instead (tests) */
+	bool test_raw_tp;	/* hidden: raw_tp variants where there are some (tests) */
 };
 
 static const struct mon_opts mon_defaults = {
@@ -56,6 +57,8 @@ static const struct opt_def mon_opt_defs[] = {
 	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
 	O("test-tp", 0, OPT_STR, test_tp, "TP=NAME",
 	  "tests: probe tracepoint NAME in place of TP", .hidden = true),
+	O("test-raw-tp", 0, OPT_BOOL, test_raw_tp, NULL,
+	  "tests: the raw_tp variants, as where the verifier refuses tp_btf", .hidden = true),
 	OPT_END,
 };
 #undef O
@@ -94,32 +97,34 @@ static const struct opt_tool mon_tool = {
 
 /* ------------------------------------------------------------------ tracepoints */
 
-enum tp_state { TP_ON, TP_OFF, TP_MISSING, TP_LAYOUT };
+enum tp_state { TP_ON, TP_OFF, TP_MISSING, TP_LAYOUT, TP_REFUSED };
 
 struct tp_def {
 	const char *tp;		/* xdp:<tp> */
-	const char *prog;	/* program in xdp_monitor_kern.c */
+	const char *prog;	/* tp_btf program in xdp_monitor_kern.c */
+	const char *raw;	/* its raw_tp variant (probe reads), NULL: none */
 	unsigned int nargs;	/* arguments the program reads (incl. the hidden ctx) */
 	bool success;		/* only with --stats */
 };
 
 static const struct tp_def mon_tps[] = {
-	{ "xdp_redirect", "tp_xdp_redirect", 8, true },
-	{ "xdp_redirect_err", "tp_xdp_redirect_err", 8, false },
-	{ "xdp_redirect_map", "tp_xdp_redirect_map", 8, true },
-	{ "xdp_redirect_map_err", "tp_xdp_redirect_map_err", 8, false },
-	{ "xdp_exception", "tp_xdp_exception", 4, false },
-	{ "xdp_devmap_xmit", "tp_xdp_devmap_xmit", 6, false },
-	{ "xdp_bulk_tx", "tp_xdp_bulk_tx", 5, false },
-	{ "xdp_cpumap_enqueue", "tp_xdp_cpumap_enqueue", 5, false },
-	{ "xdp_cpumap_kthread", "tp_xdp_cpumap_kthread", 6, false },
+	{ "xdp_redirect", "tp_xdp_redirect", "raw_xdp_redirect", 8, true },
+	{ "xdp_redirect_err", "tp_xdp_redirect_err", "raw_xdp_redirect_err", 8, false },
+	{ "xdp_redirect_map", "tp_xdp_redirect_map", "raw_xdp_redirect_map", 8, true },
+	{ "xdp_redirect_map_err", "tp_xdp_redirect_map_err", "raw_xdp_redirect_map_err", 8, false },
+	{ "xdp_exception", "tp_xdp_exception", NULL, 4, false },
+	{ "xdp_devmap_xmit", "tp_xdp_devmap_xmit", NULL, 6, false },
+	{ "xdp_bulk_tx", "tp_xdp_bulk_tx", NULL, 5, false },
+	{ "xdp_cpumap_enqueue", "tp_xdp_cpumap_enqueue", NULL, 5, false },
+	{ "xdp_cpumap_kthread", "tp_xdp_cpumap_kthread", NULL, 6, false },
 };
 #define MON_TPS ARRAY_SIZE(mon_tps)
 
 struct tp_probe {
 	char name[64];		/* probed name (differs from tp with --test-tp) */
 	enum tp_state state;
-	struct bpf_program *prog;
+	bool raw;		/* the raw_tp variant is used */
+	struct bpf_program *prog;	/* in the loaded object */
 	struct bpf_link *link;
 };
 
@@ -158,9 +163,9 @@ static const char *tp_name(const char *test_tp, const char *tp, char *buf, size_
 	return tp;
 }
 
-/* Decide autoload for every program before load. 0, or -ENOENT when nothing is left. */
-static int tp_setup(struct xdp_monitor_kern *skel, const struct mon_opts *opt,
-		    struct tp_probe *p)
+/* Which tracepoints exist with the expected arguments and are wanted: 0, or -ENOENT when none
+ * is left; -errno when the kernel's BTF cannot be read. */
+static int tp_setup(const struct mon_opts *opt, struct tp_probe *p)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	int on = 0;
@@ -173,21 +178,102 @@ static int tp_setup(struct xdp_monitor_kern *skel, const struct mon_opts *opt,
 		tp_name(opt->test_tp, d->tp, p[i].name, sizeof(p[i].name));
 		if (p[i].name[0] == '\0')
 			snprintf(p[i].name, sizeof(p[i].name), "%s", d->tp);
-		p[i].prog = bpf_object__find_program_by_name(skel->obj, d->prog);
 		p[i].state = tp_probe_btf(btf, p[i].name, d->nargs);
 		if (p[i].state == TP_ON && d->success && !opt->stats)
 			p[i].state = TP_OFF;
-		if (!p[i].prog) {
-			p[i].state = TP_MISSING;
-			continue;
-		}
-		if (strcmp(p[i].name, d->tp))
-			bpf_program__set_attach_target(p[i].prog, 0, p[i].name);
-		bpf_program__set_autoload(p[i].prog, p[i].state == TP_ON);
+		p[i].raw = opt->test_raw_tp && d->raw;
 		on += p[i].state == TP_ON;
 	}
 	btf__free(btf);
 	return on ? 0 : -ENOENT;
+}
+
+/* Open the object with cfg and the programs of the tracepoints in state TP_ON (only: that one
+ * alone, -1: all of them), and load it. 0 with *out set, or -errno. */
+static int mon_open_load(const struct mon_cfg *cfg, const struct tp_probe *p, int only,
+			 struct xdp_monitor_kern **out)
+{
+	struct xdp_monitor_kern *skel = xdp_monitor_kern__open();
+	struct bpf_program *prog;
+	int err;
+
+	if (!skel)
+		return -errno;
+	skel->rodata->cfg = *cfg;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (size_t i = 0; i < MON_TPS; i++) {
+		const struct tp_def *d = &mon_tps[i];
+
+		if (p[i].state != TP_ON || (only >= 0 && (size_t)only != i))
+			continue;
+		prog = bpf_object__find_program_by_name(skel->obj, p[i].raw ? d->raw : d->prog);
+		if (!prog) {
+			xdp_monitor_kern__destroy(skel);
+			return -ENOENT;
+		}
+		if (!p[i].raw && strcmp(p[i].name, d->tp))
+			bpf_program__set_attach_target(prog, 0, p[i].name);
+		bpf_program__set_autoload(prog, true);
+	}
+	err = xdp_monitor_kern__load(skel);
+	if (err) {
+		xdp_monitor_kern__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+/*
+ * Load every program at once. When the verifier refuses one (older kernels refuse tp_btf reads
+ * of some arguments), try each tracepoint's program alone, then its raw_tp variant, and leave
+ * out what verifies in neither form (TP_REFUSED). Trials are silent unless -vv. On success the
+ * loaded object is in *out and p[].prog point into it; -ENOENT when nothing verified.
+ */
+static int mon_load(const struct mon_cfg *cfg, struct tp_probe *p, int verbose,
+		    struct xdp_monitor_kern **out)
+{
+	libbpf_print_fn_t print = verbose >= 2 ? NULL : libbpf_set_print(NULL);
+	int err, on = 0;
+
+	err = mon_open_load(cfg, p, -1, out);
+	if (err == -EACCES || err == -EINVAL) {
+		for (size_t i = 0; i < MON_TPS; i++) {
+			struct xdp_monitor_kern *trial;
+
+			if (p[i].state != TP_ON)
+				continue;
+			if (!mon_open_load(cfg, p, (int)i, &trial)) {
+				xdp_monitor_kern__destroy(trial);
+				on++;
+				continue;
+			}
+			if (mon_tps[i].raw && !p[i].raw) {
+				p[i].raw = true;
+				if (!mon_open_load(cfg, p, (int)i, &trial)) {
+					xdp_monitor_kern__destroy(trial);
+					on++;
+					continue;
+				}
+			}
+			p[i].state = TP_REFUSED;
+		}
+		if (print)
+			libbpf_set_print(print);
+		print = NULL;
+		err = on ? mon_open_load(cfg, p, -1, out) : -ENOENT;
+	}
+	if (print)
+		libbpf_set_print(print);
+	if (err)
+		return err;
+	for (size_t i = 0; i < MON_TPS; i++)
+		if (p[i].state == TP_ON)
+			p[i].prog = bpf_object__find_program_by_name((*out)->obj,
+								      p[i].raw ? mon_tps[i].raw
+									       : mon_tps[i].prog);
+	return 0;
 }
 
 static int tp_attach(struct tp_probe *p)
@@ -789,9 +875,10 @@ static __u32 prog_id(int fd)
 static void print_start(const struct run *r)
 {
 	const struct mon_opts *opt = r->opt;
-	char off[256], miss[256], layout[256];
+	char off[256], miss[256], layout[256], refused[256];
 	int n_miss = tp_list(r->tps, TP_MISSING, miss, sizeof(miss));
 	int n_layout = tp_list(r->tps, TP_LAYOUT, layout, sizeof(layout));
+	int n_refused = tp_list(r->tps, TP_REFUSED, refused, sizeof(refused));
 	struct jw w;
 
 	tp_list(r->tps, TP_OFF, off, sizeof(off));
@@ -801,6 +888,14 @@ static void print_start(const struct run *r)
 	if (n_layout)
 		fprintf(stderr, TOOL ": tracepoints with unexpected arguments, not used: %s\n",
 			layout);
+	if (n_refused)
+		fprintf(stderr, TOOL ": tracepoints whose programs this kernel's verifier refuses, not "
+			"used: %s\n", refused);
+	if (opt->verbose)
+		for (size_t i = 0; i < MON_TPS; i++)
+			if (r->tps[i].state == TP_ON && r->tps[i].raw)
+				fprintf(stderr, TOOL ": %s: counted by its raw_tp program (probe "
+					"reads)\n", r->tps[i].name);
 	if (!opt->stats)
 		fprintf(stderr, TOOL ": NOTICE: only redirect errors are counted; -s/--stats adds "
 			"successes (per-packet overhead)\n");
@@ -826,8 +921,9 @@ static void print_start(const struct run *r)
 	}
 	jw_arr_end(&w);
 	jw_obj(&w, "tracepoints");
-	for (int st = TP_ON; st <= TP_LAYOUT; st++) {
-		static const char *const keys[] = { "loaded", "off", "unavailable", "bad_layout" };
+	for (int st = TP_ON; st <= TP_REFUSED; st++) {
+		static const char *const keys[] = { "loaded", "off", "unavailable", "bad_layout",
+						    "refused" };
 
 		jw_arr(&w, keys[st]);
 		for (size_t i = 0; i < MON_TPS; i++)
@@ -835,6 +931,11 @@ static void print_start(const struct run *r)
 				jw_str(&w, NULL, r->tps[i].name);
 		jw_arr_end(&w);
 	}
+	jw_arr(&w, "raw_tp");	/* loaded as raw_tp programs */
+	for (size_t i = 0; i < MON_TPS; i++)
+		if (r->tps[i].state == TP_ON && r->tps[i].raw)
+			jw_str(&w, NULL, r->tps[i].name);
+	jw_arr_end(&w);
 	jw_obj_end(&w);
 	jw_arr(&w, "prog_ids");
 	for (size_t i = 0; i < MON_TPS; i++)
@@ -932,6 +1033,7 @@ int main(int argc, char **argv)
 	struct tp_probe tps[MON_TPS] = {};
 	struct loop lp = LOOP_INIT;
 	struct run run = { .opt = &opt, .tps = tps };
+	struct mon_cfg cfg = {};
 	int err, ret;
 
 	err = opts_parse(argc, argv, &mon_tool, &opt);
@@ -960,13 +1062,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	run.skel = xdp_monitor_kern__open();
-	if (!run.skel) {
-		ret = report(-errno, EXIT_FAIL_BPF, "open BPF object");
-		goto out;
-	}
-	cfg_fill(&run.skel->rodata->cfg, &opt, run.netns);
-	err = tp_setup(run.skel, &opt, tps);
+	cfg_fill(&cfg, &opt, run.netns);
+	err = tp_setup(&opt, tps);
 	if (err == -ENOENT) {
 		ret = report(0, EXIT_FAIL_BPF, "none of the xdp:* tracepoints exists on this kernel");
 		goto out;
@@ -974,8 +1071,12 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL_BPF, "read the kernel's BTF (/sys/kernel/btf/vmlinux)");
 		goto out;
 	}
-	err = xdp_monitor_kern__load(run.skel);
-	if (err) {
+	err = mon_load(&cfg, tps, opt.verbose, &run.skel);
+	if (err == -ENOENT) {
+		ret = report(0, EXIT_FAIL_BPF, "this kernel's verifier refuses every xdp:* tracepoint "
+			     "program (details with -vv)");
+		goto out;
+	} else if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "load BPF programs (details with -vv)");
 		goto out;
 	}

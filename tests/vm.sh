@@ -285,7 +285,7 @@ mkdir -p "$share/logs" || unavailable "cannot create $share"
 		echo "$VM_CMD"
 	else
 		printf 'exec bash tests/run.sh'
-		printf ' %q' "${suites[@]}"
+		[ ${#suites[@]} -eq 0 ] || printf ' %q' "${suites[@]}"
 		echo
 	fi
 } >"$share/cmd"

@@ -266,6 +266,14 @@ build_initramfs() {
 
 # ---------------------------------------------------------------- the run
 
+# the guest has its own /tmp, /run, /dev, /proc and /sys: the build must live elsewhere
+for d in "$top" "$O" "$BINDIR"; do
+	case $d/ in
+	/tmp/*|/run/*|/dev/*|/proc/*|/sys/*)
+		unavailable "$d is not visible in the guest (it has its own /tmp and /run):" \
+			"run the kernel lab from a clone elsewhere" ;;
+	esac
+done
 command -v qemu-system-x86_64 >/dev/null || unavailable "qemu-system-x86_64 is not installed"
 [ "$(uname -m)" = x86_64 ] || unavailable "the kernel lab boots amd64 kernels (this is $(uname -m))"
 [ "$(id -u)" = 0 ] || unavailable "needs root (the guest shares this machine's / as root)"

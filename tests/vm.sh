@@ -318,9 +318,14 @@ if [ $smoke = 1 ]; then
 	qrc=$?
 else
 	# stream the guest's output, holding back its last line (the final count) until the end
-	tail -n +1 -f --pid=$qpid "$share/output" |
-		awk -v last="$share/last" 'NR > 1 { print prev; fflush() } { prev = $0 }
-			END { if (NR) print prev > last }'
+	tail -n +1 -f --pid=$qpid "$share/output" | {
+		have=0
+		while IFS= read -r line; do
+			[ $have = 1 ] && printf '%s\n' "$prev"
+			prev=$line have=1
+		done
+		[ $have = 0 ] || printf '%s\n' "$prev" >"$share/last"
+	}
 	wait $qpid
 	qrc=$?
 fi

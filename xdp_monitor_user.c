@@ -32,6 +32,7 @@ struct mon_opts {
 	int verbose;
 	const char *test_tp;	/* hidden: "PROG_TP=NAME" probes NAME instead (tests) */
 	bool test_raw_tp;	/* hidden: raw_tp variants where there are some (tests) */
+	bool test_no_raw_tp;	/* hidden: no raw_tp variants (tests) */
 };
 
 static const struct mon_opts mon_defaults = {
@@ -59,6 +60,8 @@ static const struct opt_def mon_opt_defs[] = {
 	  "tests: probe tracepoint NAME in place of TP", .hidden = true),
 	O("test-raw-tp", 0, OPT_BOOL, test_raw_tp, NULL,
 	  "tests: the raw_tp variants, as where the verifier refuses tp_btf", .hidden = true),
+	O("test-no-raw-tp", 0, OPT_BOOL, test_no_raw_tp, NULL,
+	  "tests: no raw_tp variants (what tp_btf refuses stays out)", .hidden = true),
 	OPT_END,
 };
 #undef O
@@ -123,6 +126,7 @@ static const struct tp_def mon_tps[] = {
 struct tp_probe {
 	char name[64];		/* probed name (differs from tp with --test-tp) */
 	enum tp_state state;
+	bool has_raw;		/* it has a raw_tp variant (not with --test-no-raw-tp) */
 	bool raw;		/* the raw_tp variant is used */
 	struct bpf_program *prog;	/* in the loaded object */
 	struct bpf_link *link;
@@ -181,7 +185,8 @@ static int tp_setup(const struct mon_opts *opt, struct tp_probe *p)
 		p[i].state = tp_probe_btf(btf, p[i].name, d->nargs);
 		if (p[i].state == TP_ON && d->success && !opt->stats)
 			p[i].state = TP_OFF;
-		p[i].raw = opt->test_raw_tp && d->raw;
+		p[i].has_raw = d->raw && !opt->test_no_raw_tp;
+		p[i].raw = opt->test_raw_tp && p[i].has_raw;
 		on += p[i].state == TP_ON;
 	}
 	btf__free(btf);
@@ -225,40 +230,76 @@ static int mon_open_load(const struct mon_cfg *cfg, const struct tp_probe *p, in
 	return 0;
 }
 
+/* The verifier's refusals: EACCES (and EINVAL for some). */
+static bool refused(int err)
+{
+	return err == -EACCES || err == -EINVAL;
+}
+
+/* Set every tracepoint in state TP_ON that has a raw_tp variant to it (raw) or to its tp_btf
+ * program; true when something changed. */
+static bool tp_use_raw(struct tp_probe *p, bool raw)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < MON_TPS; i++) {
+		if (p[i].state != TP_ON || !p[i].has_raw || p[i].raw == raw)
+			continue;
+		p[i].raw = raw;
+		changed = true;
+	}
+	return changed;
+}
+
+/* Each tracepoint's program alone: tp_btf (unless raw), then its raw_tp variant; what verifies
+ * in neither form is TP_REFUSED. Returns how many are left. */
+static int tp_trials(const struct mon_cfg *cfg, struct tp_probe *p, bool raw)
+{
+	struct xdp_monitor_kern *trial;
+	int on = 0;
+
+	tp_use_raw(p, raw);
+	for (size_t i = 0; i < MON_TPS; i++) {
+		int err;
+
+		if (p[i].state != TP_ON)
+			continue;
+		err = mon_open_load(cfg, p, (int)i, &trial);
+		if (err && p[i].has_raw && !p[i].raw) {
+			p[i].raw = true;
+			err = mon_open_load(cfg, p, (int)i, &trial);
+		}
+		if (err) {
+			p[i].state = TP_REFUSED;
+			continue;
+		}
+		xdp_monitor_kern__destroy(trial);
+		on++;
+	}
+	return on;
+}
+
 /*
- * Load every program at once. When the verifier refuses one (older kernels refuse tp_btf reads
- * of some arguments), try each tracepoint's program alone, then its raw_tp variant, and leave
- * out what verifies in neither form (TP_REFUSED). Trials are silent unless -vv. On success the
- * loaded object is in *out and p[].prog point into it; -ENOENT when nothing verified.
+ * Load every program at once, tp_btf first (raw_tp with --test-raw-tp). When the verifier
+ * refuses that, the usual cause is tp_btf reads of the redirect tracepoints' `const void *`
+ * argument (before 6.16): all at once again with their raw_tp variants. If even that is
+ * refused, each tracepoint alone decides (tp_trials). Each load parses the kernel's BTF, which
+ * is slow under valgrind or emulation: a kernel such as 6.1 needs two loads, not one a program.
+ * Failed attempts are silent unless -vv. On success the loaded object is in *out and p[].prog
+ * point into it; -ENOENT when nothing verified.
  */
-static int mon_load(const struct mon_cfg *cfg, struct tp_probe *p, int verbose,
+static int mon_load(const struct mon_cfg *cfg, struct tp_probe *p, const struct mon_opts *opt,
 		    struct xdp_monitor_kern **out)
 {
-	libbpf_print_fn_t print = verbose >= 2 ? NULL : libbpf_set_print(NULL);
-	int err, on = 0;
+	libbpf_print_fn_t print = opt->verbose >= 2 ? NULL : libbpf_set_print(NULL);
+	int err;
 
 	err = mon_open_load(cfg, p, -1, out);
-	if (err == -EACCES || err == -EINVAL) {
-		for (size_t i = 0; i < MON_TPS; i++) {
-			struct xdp_monitor_kern *trial;
+	if (refused(err) && tp_use_raw(p, true))
+		err = mon_open_load(cfg, p, -1, out);
+	if (refused(err)) {
+		int on = tp_trials(cfg, p, opt->test_raw_tp);
 
-			if (p[i].state != TP_ON)
-				continue;
-			if (!mon_open_load(cfg, p, (int)i, &trial)) {
-				xdp_monitor_kern__destroy(trial);
-				on++;
-				continue;
-			}
-			if (mon_tps[i].raw && !p[i].raw) {
-				p[i].raw = true;
-				if (!mon_open_load(cfg, p, (int)i, &trial)) {
-					xdp_monitor_kern__destroy(trial);
-					on++;
-					continue;
-				}
-			}
-			p[i].state = TP_REFUSED;
-		}
 		if (print)
 			libbpf_set_print(print);
 		print = NULL;
@@ -1071,7 +1112,7 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL_BPF, "read the kernel's BTF (/sys/kernel/btf/vmlinux)");
 		goto out;
 	}
-	err = mon_load(&cfg, tps, opt.verbose, &run.skel);
+	err = mon_load(&cfg, tps, &opt, &run.skel);
 	if (err == -ENOENT) {
 		ret = report(0, EXIT_FAIL_BPF, "this kernel's verifier refuses every xdp:* tracepoint "
 			     "program (details with -vv)");

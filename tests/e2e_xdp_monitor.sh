@@ -173,6 +173,27 @@ test_raw_tp_programs_count_the_same() {
 	expect_eq "summary errors" "$(jget "$OUT" summary "j['redirect']['error']")" 300
 }
 
+# A tracepoint whose program the verifier refuses in every form is left out and named once, and
+# the rest counts. With --test-no-raw-tp the redirect tracepoints have only their tp_btf
+# programs, which verifiers before 6.16 refuse (6.1, 6.12); newer kernels load them all.
+test_refused_programs_left_out_and_named() {
+	mon_lab_up
+	mon_start in_b --test-no-raw-tp
+	expect_eq "no raw_tp programs" "$(jget "$OUT" start "j['tracepoints']['raw_tp']")" "[]"
+	if tp_listed "$OUT" loaded xdp_redirect_err; then
+		expect_eq "nothing refused" "$(jget "$OUT" start "j['tracepoints']['refused']")" "[]"
+	else
+		tp_listed "$OUT" refused xdp_redirect_err || fail "not refused: $(head -1 "$OUT")"
+		grep -q "verifier refuses, not used: .*xdp_redirect_err" "$OUT.err" ||
+			fail "not named: $(cat "$OUT.err")"
+		expect_eq "named once" "$(grep -c "verifier refuses" "$OUT.err")" 1
+	fi
+	rxq_abort "$NS_B" "$VETH_B"
+	send_a 100 >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "$exc_all" 100 || fail "exceptions: $(tail -1 "$OUT" | cut -c1-300)"
+	mon_stop
+}
+
 test_errors_only_by_default() {
 	redirect_up
 	mon_start in_b

@@ -95,6 +95,8 @@ static const struct opt_tool mon_tool = {
 "                  a program on the cpumap entry. cpumap events carry no device: unfiltered.\n"
 "Tracepoints the kernel lacks (or whose arguments differ from what the programs read) are\n"
 "skipped and named once on stderr; the rest keep working. No bpffs or tracefs needed (tp_btf).\n"
+"Where the verifier refuses a tp_btf program (before Linux 6.16 those of the redirect\n"
+"tracepoints), its raw_tp form is loaded; what verifies in neither form is named and skipped.\n"
 "--sec is an alias of --interval. Exit codes: see README. Ctrl-C/SIGTERM print the summary.\n",
 };
 

@@ -112,17 +112,32 @@ test_exceptions_counted_exactly() {
 	expect_eq "no redirect errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
 }
 
-test_stats_counts_redirects_and_devmap_xmit() {
+# send_redirected N: N frames from NS_A, redirected on $VETH_B; waits until the monitor (JSON in
+# $OUT) counted N redirect successes.
+send_redirected() {
+	send_a "$1" >/dev/null || fail "pktgen failed"
+	wait_until 10 jeq "$OUT" interval "j['redirect']['success']" "$1" ||
+		fail "redirect successes never reached $1: $(tail -1 "$OUT" | cut -c1-300)"
+}
+
+# N frames redirected from $VETH_B to $VETH_C, each counted once as a success and transmitted.
+# Where the kernel still defines xdp_redirect_map and xdp_redirect_map_err (6.1, 6.12; no longer
+# fired there) their programs are attached too, and the counts stay exact.
+redirect_stats_case() {
 	redirect_up
 	mon_start in_b --stats
 	expect_eq "stats on" "$(jget "$OUT" start "j['stats']")" 1
-	send_a $N >/dev/null || fail "pktgen failed"
-	wait_until 10 jeq "$OUT" interval "j['redirect']['success']" $N ||
-		fail "redirect successes never reached $N: $(tail -1 "$OUT" | cut -c1-300)"
+	local t
+	for t in xdp_redirect_map xdp_redirect_map_err; do
+		if tp_in_kernel $t; then
+			tp_listed "$OUT" loaded $t || fail "$t not loaded: $(head -1 "$OUT")"
+		fi
+	done
+	send_redirected $N
 	wait_until 10 jeq "$OUT" interval "$(xmit_sent "$VETH_B" "$VETH_C")" $N ||
 		fail "devmap xmit $VETH_B->$VETH_C never reached $N: $(tail -1 "$OUT" | cut -c1-400)"
 	mon_stop
-	expect_eq "summary success" "$(jget "$OUT" summary "j['redirect']['success']")" $N
+	expect_eq "summary success (once each)" "$(jget "$OUT" summary "j['redirect']['success']")" $N
 	expect_eq "summary errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
 	expect_eq "summary xmit $VETH_B->$VETH_C" \
 		"$(jget "$OUT" summary "$(xmit_sent "$VETH_B" "$VETH_C")")" $N
@@ -130,27 +145,8 @@ test_stats_counts_redirects_and_devmap_xmit() {
 	expect_eq "no drops" "$(jget "$OUT" summary "j['devmap_xmit'][0]['drops']")" 0
 }
 
-# Redirects through a devmap, each counted once. 6.1 and 6.12 still define xdp_redirect_map and
-# xdp_redirect_map_err (no longer fired there): their programs are attached too, and the count
-# stays exact.
-test_map_redirects_counted_once() {
-	REDIR_VIA=devmap redirect_up
-	mon_start in_b --stats
-	local t
-	for t in xdp_redirect_map xdp_redirect_map_err; do
-		if tp_in_kernel $t; then
-			tp_listed "$OUT" loaded $t || fail "$t not loaded: $(head -1 "$OUT")"
-		fi
-	done
-	send_a $N >/dev/null || fail "pktgen failed"
-	wait_until 10 jeq "$OUT" interval "j['redirect']['success']" $N ||
-		fail "redirect successes never reached $N: $(tail -1 "$OUT" | cut -c1-300)"
-	wait_until 10 jeq "$OUT" interval "$(xmit_sent "$VETH_B" "$VETH_C")" $N ||
-		fail "devmap xmit never reached $N: $(tail -1 "$OUT" | cut -c1-400)"
-	mon_stop
-	expect_eq "summary success (once each)" "$(jget "$OUT" summary "j['redirect']['success']")" $N
-	expect_eq "summary errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
-}
+test_stats_counts_redirects_and_devmap_xmit() { redirect_stats_case; }
+test_map_redirects_counted_once() { REDIR_VIA=devmap redirect_stats_case; }
 
 # The raw_tp programs, which xdp_monitor uses where the verifier refuses the tp_btf ones (tp_btf
 # reads of the `const void *` target need 6.16), count the same, through the device filter too.
@@ -161,9 +157,7 @@ test_raw_tp_programs_count_the_same() {
 	for t in xdp_redirect xdp_redirect_err; do
 		tp_listed "$OUT" raw_tp $t || fail "$t not raw_tp: $(head -1 "$OUT")"
 	done
-	send_a $N >/dev/null || fail "pktgen failed"
-	wait_until 10 jeq "$OUT" interval "j['redirect']['success']" $N ||
-		fail "redirect successes never reached $N: $(tail -1 "$OUT" | cut -c1-300)"
+	send_redirected $N
 	ip -n "$NS_B" link set "$VETH_C" down
 	send_a 300 >/dev/null || fail "pktgen failed"
 	wait_until 10 jeq "$OUT" interval "j['redirect']['errors']['ENETDOWN']" 300 ||
@@ -225,6 +219,24 @@ test_redirect_to_down_device_is_enetdown() {
 	redirect_errors_are ENETDOWN
 }
 
+# xmit_refused_by_driver: N frames redirected from $VETH_B to $VETH_C, where veth's driver
+# refuses every bulk (-ENXIO): the devmap-xmit row shows the drops, the driver-error bulks and
+# the decoded error, and no redirect failed.
+xmit_refused_by_driver() {
+	mon_start in_b
+	send_a $N >/dev/null || fail "pktgen failed"
+	local row="[x for x in j['devmap_xmit'] if x['from']['name'] == '$VETH_B' and x['to']['name'] == '$VETH_C']"
+	wait_until 10 jeq "$OUT" interval "sum(x['drops'] for x in $row)" $N ||
+		fail "devmap xmit drops never reached $N: $(tail -1 "$OUT" | cut -c1-400)"
+	mon_stop
+	expect_eq "sent" "$(jget "$OUT" summary "sum(x['sent'] for x in $row)")" 0
+	expect_eq "drops" "$(jget "$OUT" summary "sum(x['drops'] for x in $row)")" $N
+	expect_eq "every bulk a driver error" \
+		"$(jget "$OUT" summary "sum(x['drv_err'] - x['events'] for x in $row)")" 0
+	expect_eq "decoded error" "$(jget "$OUT" summary "$row[0]['last_err']")" ENXIO
+	expect_eq "no redirect errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
+}
+
 # A veth whose peer runs no XDP program cannot take redirected frames. Since 6.3 veth says so
 # through its XDP features and the redirect fails with EOPNOTSUPP; before, the redirect succeeds
 # and veth refuses every bulk (ENXIO, devmap-xmit drops).
@@ -235,14 +247,7 @@ test_redirect_to_veth_without_peer_program() {
 		redirect_errors_are EOPNOTSUPP
 		return
 	fi
-	mon_start in_b
-	send_a $N >/dev/null || fail "pktgen failed"
-	local row="[x for x in j['devmap_xmit'] if x['from']['name'] == '$VETH_B' and x['to']['name'] == '$VETH_C']"
-	wait_until 10 jeq "$OUT" interval "sum(x['drops'] for x in $row)" $N ||
-		fail "devmap xmit drops never reached $N: $(tail -1 "$OUT" | cut -c1-400)"
-	mon_stop
-	expect_eq "decoded error" "$(jget "$OUT" summary "$row[0]['last_err']")" ENXIO
-	expect_eq "no redirect errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
+	xmit_refused_by_driver
 }
 
 test_redirect_oversize_frame_is_emsgsize() {
@@ -257,18 +262,7 @@ test_redirect_oversize_frame_is_emsgsize() {
 test_devmap_xmit_driver_error_counted() {
 	redirect_up
 	ip -n "$NS_C" link set "$VETH_D" down
-	mon_start in_b
-	send_a $N >/dev/null || fail "pktgen failed"
-	local row="[x for x in j['devmap_xmit'] if x['from']['name'] == '$VETH_B' and x['to']['name'] == '$VETH_C']"
-	wait_until 10 jeq "$OUT" interval "sum(x['drops'] for x in $row)" $N ||
-		fail "devmap xmit drops never reached $N: $(tail -1 "$OUT" | cut -c1-400)"
-	mon_stop
-	expect_eq "sent" "$(jget "$OUT" summary "sum(x['sent'] for x in $row)")" 0
-	expect_eq "drops" "$(jget "$OUT" summary "sum(x['drops'] for x in $row)")" $N
-	expect_eq "every bulk a driver error" \
-		"$(jget "$OUT" summary "sum(x['drv_err'] - x['events'] for x in $row)")" 0
-	expect_eq "decoded error" "$(jget "$OUT" summary "$row[0]['last_err']")" ENXIO
-	expect_eq "no redirect errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
+	xmit_refused_by_driver
 }
 
 test_xdp_tx_bulk_counted() {

@@ -2,7 +2,7 @@
 # XDP sample and benchmark suite, classic samples/bpf layout:
 #   <tool>_kern.c  -> build/<tool>_kern.o -> build/<tool>.skel.h (bpftool)
 #   <tool>_user.c  + common_user.c + skeleton -> ./<tool>
-# make [all] | check | bench | demo | clean | install   V=1 shows commands; SAN=address|undefined
+# make [all] | check | check-vm | bench | demo | clean | install   V=1 shows commands; SAN=address|undefined
 
 TOOLS_ALL := xdp_rxq_info xdp_monitor xdp_fwd xdpsock xdp_sample_pkts cpustat \
 	     xdp_redirect xdp_redirect_cpu
@@ -139,6 +139,15 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)O=$(abspath $(O)) BINDIR=$(abspath $(BINDIR)) tests/run.sh $(TESTS)
 
+# The suite inside Debian's own kernels under qemu (tests/vm.sh): KERNEL=6.1 (Debian 12),
+# 6.12 (Debian 13) or both ('6.1 6.12'); TESTS='...' limits the suites as for check.
+KERNEL ?= 6.1
+check-vm: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)rc=0; for k in $(KERNEL); do \
+		O=$(abspath $(O)) BINDIR=$(abspath $(BINDIR)) tests/vm.sh $$k $(TESTS) || rc=1; \
+	done; exit $$rc
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)O=$(abspath $(O)) BINDIR=$(abspath $(BINDIR)) tests/bench.sh $(BENCH)
@@ -158,8 +167,9 @@ clean:
 help:
 	@echo "targets: all check bench demo install clean deps   vars: V=1 SAN=address|undefined O=dir"
 	@echo "         TESTS='unit prog e2e_xdp_rxq_info' limits make check; PREFIX/DESTDIR for install"
+	@echo "         check-vm KERNEL=6.1|6.12 [TESTS=...]: the suite in Debian's kernel under qemu"
 
-.PHONY: all check bench demo install clean deps tests help
+.PHONY: all check check-vm bench demo install clean deps tests help
 .DELETE_ON_ERROR:
 .SECONDARY:
 

@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "common_user.h"
@@ -759,6 +760,24 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 void xdp_prog_frags_capable(struct bpf_program *prog)
 {
 	bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_HAS_FRAGS);
+}
+
+bool xdp_redirect_frags_ok(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool ok = false;
+	int id;
+
+	if (!btf)
+		return true;	/* no BTF, no tracing tools either: assume a current kernel */
+	id = btf__find_by_name_kind(btf, "netdev_xdp_act", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		ok |= !strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+			      "NETDEV_XDP_ACT_NDO_XMIT_SG");
+	btf__free(btf);
+	return ok;
 }
 
 /* ------------------------------------------------------------------ per-CPU maps */

@@ -161,6 +161,10 @@ int xdp_link_holder(int ifindex, __u32 prog_id, int *pid, char *comm, size_t len
 /* Before load: mark a program that never reads past its first buffer (or reads the rest with
  * bpf_xdp_load_bytes) as frags-capable, so it attaches at jumbo MTUs (BPF_F_XDP_HAS_FRAGS). */
 void xdp_prog_frags_capable(struct bpf_program *prog);
+/* Whether XDP_REDIRECT into a devmap takes multi-buffer frames: since 6.3 the target device's
+ * XDP features decide (NETDEV_XDP_ACT_NDO_XMIT_SG, in the kernel's BTF since that change);
+ * before, xdp_do_redirect() refuses every one with -EOPNOTSUPP and the driver drops it. */
+bool xdp_redirect_frags_ok(void);
 const char *xdp_mode_str(enum xdp_mode mode);
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len);	/* name of a loaded program by id */
 

@@ -97,7 +97,7 @@ static __always_inline void close_period(struct cs_rec *r, __u64 now, int idle_e
 static __always_inline __u32 pslot_of(__u32 khz)
 {
 	__u32 *s = bpf_map_lookup_elem(&freq_slot, &khz);
-	__u32 idx;
+	__u32 idx, val;
 
 	if (s)
 		return *s < CS_PSTATES ? *s : CS_PSTATES;
@@ -105,7 +105,12 @@ static __always_inline __u32 pslot_of(__u32 khz)
 	if (idx >= CS_PSTATES)
 		return CS_PSTATES;
 	freq_khz[idx] = khz;
-	if (bpf_map_update_elem(&freq_slot, &khz, &idx, BPF_NOEXIST)) {
+	/* The map gets a copy: the helper takes its address, so it lives on the stack and is read
+	 * back after the call, and the verifiers of 6.1 and 6.12 do not carry idx's bound to such
+	 * a copy ("unbounded memory access" at freq_khz[idx] below). idx itself, never
+	 * address-taken, stays in a register with its bound. */
+	val = idx;
+	if (bpf_map_update_elem(&freq_slot, &khz, &val, BPF_NOEXIST)) {
 		/* another CPU registered it meanwhile: leave this slot unused */
 		freq_khz[idx] = 0;
 		s = bpf_map_lookup_elem(&freq_slot, &khz);

@@ -26,12 +26,15 @@ enum fwd_reason {
 	FWD_R_TTL,		/* TTL / hop limit <= 1: the stack sends ICMP time exceeded */
 	FWD_R_NOT_IP,		/* neither IPv4 nor IPv6 (ARP, VLAN-tagged, ...) */
 	FWD_R_MALFORMED,	/* too short for its headers, bad version or IHL */
+	FWD_R_MULTI_BUF,	/* a multi-buffer frame this kernel cannot redirect (before 6.3) */
 	FWD_R_N,
 };
 #define FWD_R_FIB_LAST FWD_R_NO_SRC_ADDR
 
 struct fwd_cfg {		/* .rodata, written before load; the defaults are those of `ip link` */
 	__u32 fib_flags;	/* BPF_FIB_LOOKUP_DIRECT with -D */
+	__u32 mb_pass;		/* multi-buffer frames to the stack: this kernel's redirect
+				 * refuses them (before 6.3) */
 };
 
 /* One record per device and CPU, key ifindex: in xdp_fwd_stats (PERCPU_ARRAY) below

@@ -148,6 +148,10 @@ int xdp_fwd_prog(struct xdp_md *ctx)
 	 * in the devmap, so the packet is still untouched when it goes to the stack. */
 	if (bpf_redirect_map(&xdp_fwd_ports, p.ifindex, XDP_PASS) != XDP_REDIRECT)
 		return to_stack(r, FWD_R_NO_PORT);
+	/* Before 6.3 xdp_do_redirect() refuses multi-buffer frames into a devmap (-EOPNOTSUPP:
+	 * the driver drops them): the stack forwards those instead. */
+	if (cfg.mb_pass && bpf_xdp_get_buff_len(ctx) > (__u64)(data_end - data))
+		return to_stack(r, FWD_R_MULTI_BUF);
 
 	if (ip)
 		ipv4_ttl_dec(ip);

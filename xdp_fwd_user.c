@@ -93,7 +93,8 @@ static const struct opt_tool fwd_tool = {
 	       "is forwarded in XDP only when the egress device runs xdp_fwd too, else the stack\n"
 	       "forwards it (reason no_port). Reasons: no_port blackhole unreachable prohibit\n"
 	       "not_fwded fwd_disabled unsupp_lwt no_neigh frag_needed no_src_addr fib_other ttl\n"
-	       "not_ip malformed. xdp_fwd keeps no files: each call finds its programs and maps in\n"
+	       "not_ip malformed multi_buf (a multi-buffer frame: before Linux 6.3 XDP cannot\n"
+	       "redirect it). xdp_fwd keeps no files: each call finds its programs and maps in\n"
 	       "the kernel (needs CAP_SYS_ADMIN and CAP_NET_ADMIN). Exit codes: see README.\n",
 };
 
@@ -105,6 +106,7 @@ static const char *const reason_names[FWD_R_N] = {
 	[FWD_R_FRAG_NEEDED] = "frag_needed",	[FWD_R_NO_SRC_ADDR] = "no_src_addr",
 	[FWD_R_FIB_OTHER] = "fib_other",	[FWD_R_TTL] = "ttl",
 	[FWD_R_NOT_IP] = "not_ip",		[FWD_R_MALFORMED] = "malformed",
+	[FWD_R_MULTI_BUF] = "multi_buf",
 };
 
 /* ------------------------------------------------------------------ privileges, lock, signals */
@@ -736,6 +738,7 @@ static int prog_load(const struct fwd_opts *opt, struct fwd_state *st, struct ma
 	/* it reads only the headers, in the first buffer: frags-capable, so jumbo-MTU routers
 	 * forward multi-buffer frames in XDP too */
 	xdp_prog_frags_capable(skel->progs.xdp_fwd_prog);
+	skel->rodata->cfg.mb_pass = !xdp_redirect_frags_ok();
 	skel_maps(skel, maps);
 	for (int i = 0; i < MAP_N && st->m.fd[MAP_PORTS] >= 0; i++) {
 		err = bpf_map__reuse_fd(maps[i], st->m.fd[i]);

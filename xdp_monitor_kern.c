@@ -5,7 +5,8 @@
  *
  * tp_btf programs: arguments are typed by the kernel's BTF and fields are read through CO-RE
  * relocations (vmlinux.h), so the layouts follow the running kernel. User space turns off the
- * programs whose tracepoints the kernel lacks before load.
+ * programs whose tracepoints the kernel lacks before load, and uses the raw_tp variants of the
+ * redirect programs where the kernel's verifier refuses the tp_btf ones.
  *
  * Device filter (cfg, read-only data): a device is identified by (ifindex, netns inode), since
  * ifindexes are only unique within a network namespace. An event is counted when its source or
@@ -152,15 +153,16 @@ static __always_inline struct mon_dev redir_target(struct mon_dev from, const vo
 	return to;
 }
 
+/* probe: the devices come from a raw_tp program, as plain numbers (read with probe reads) */
 static __always_inline int count_redirect(const struct net_device *dev, const void *tgt,
 					  int err, enum bpf_map_type map_type, __u32 map_id,
-					  __u32 index)
+					  __u32 index, bool probe)
 {
 	struct mon_redir_rec *r;
 	__u32 key;
 
 	if (FILTERED) {
-		struct mon_dev from = dev_id(dev);
+		struct mon_dev from = probe ? dev_id_probe(dev) : dev_id(dev);
 
 		if (!dev_match(from) &&
 		    !dev_match(redir_target(from, tgt, map_type, map_id, index)))
@@ -173,34 +175,33 @@ static __always_inline int count_redirect(const struct net_device *dev, const vo
 	return 0;
 }
 
-SEC("tp_btf/xdp_redirect")
-int BPF_PROG(tp_xdp_redirect, const struct net_device *dev, const struct bpf_prog *xdp,
-	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
-{
-	return count_redirect(dev, tgt, err, map_type, map_id, index);
+/*
+ * The redirect tracepoints, each twice: as tp_btf (typed arguments, direct reads) and as raw_tp
+ * (every argument a plain u64, devices read with probe reads). Verifiers before 6.16 refuse
+ * tp_btf programs that read a `const void *` argument such as tgt ("arg2 type UNKNOWN is not a
+ * struct"); user space loads the raw_tp program where the tp_btf one does not verify.
+ * xdp_redirect_map and xdp_redirect_map_err are still defined (but no longer fired) on 6.1 and
+ * gone since 2025; kernels that fire them fire them instead of xdp_redirect[_err], never both.
+ */
+#define REDIRECT_PROGS(tp)								\
+SEC("tp_btf/" #tp)									\
+int BPF_PROG(tp_##tp, const struct net_device *dev, const struct bpf_prog *xdp,		\
+	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)	\
+{											\
+	return count_redirect(dev, tgt, err, map_type, map_id, index, false);		\
+}											\
+											\
+SEC("raw_tp/" #tp)									\
+int BPF_PROG(raw_##tp, const struct net_device *dev, const struct bpf_prog *xdp,		\
+	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)	\
+{											\
+	return count_redirect(dev, tgt, err, map_type, map_id, index, true);		\
 }
 
-SEC("tp_btf/xdp_redirect_err")
-int BPF_PROG(tp_xdp_redirect_err, const struct net_device *dev, const struct bpf_prog *xdp,
-	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
-{
-	return count_redirect(dev, tgt, err, map_type, map_id, index);
-}
-
-/* Older kernels (before 6.x) trace map redirects separately, with the same arguments. */
-SEC("tp_btf/xdp_redirect_map")
-int BPF_PROG(tp_xdp_redirect_map, const struct net_device *dev, const struct bpf_prog *xdp,
-	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
-{
-	return count_redirect(dev, tgt, err, map_type, map_id, index);
-}
-
-SEC("tp_btf/xdp_redirect_map_err")
-int BPF_PROG(tp_xdp_redirect_map_err, const struct net_device *dev, const struct bpf_prog *xdp,
-	     const void *tgt, int err, enum bpf_map_type map_type, __u32 map_id, __u32 index)
-{
-	return count_redirect(dev, tgt, err, map_type, map_id, index);
-}
+REDIRECT_PROGS(xdp_redirect)
+REDIRECT_PROGS(xdp_redirect_err)
+REDIRECT_PROGS(xdp_redirect_map)
+REDIRECT_PROGS(xdp_redirect_map_err)
 
 SEC("tp_btf/xdp_exception")
 int BPF_PROG(tp_xdp_exception, const struct net_device *dev, const struct bpf_prog *xdp,

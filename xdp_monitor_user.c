@@ -43,6 +43,8 @@ struct mon_opts {
 	bool json;
 	int verbose;
 	const char *test_tp;	/* hidden: "PROG_TP=NAME" probes NAME instead (tests) */
+	bool test_raw_tp;	/* hidden: raw_tp variants where there are some (tests) */
+	bool test_no_raw_tp;	/* hidden: no raw_tp variants (tests) */
 };
 
 static const struct mon_opts mon_defaults = {
@@ -70,6 +72,10 @@ static const struct opt_def mon_opt_defs[] = {
 	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
 	O("test-tp", 0, OPT_STR, test_tp, "TP=NAME",
 	  "tests: probe tracepoint NAME in place of TP", .hidden = true),
+	O("test-raw-tp", 0, OPT_BOOL, test_raw_tp, NULL,
+	  "tests: the raw_tp variants, as where the verifier refuses tp_btf", .hidden = true),
+	O("test-no-raw-tp", 0, OPT_BOOL, test_no_raw_tp, NULL,
+	  "tests: no raw_tp variants (what tp_btf refuses stays out)", .hidden = true),
 	OPT_END,
 };
 #undef O
@@ -105,37 +111,42 @@ static const struct opt_tool mon_tool = {
 "                  a program on the cpumap entry. cpumap events carry no device: unfiltered.\n"
 "Tracepoints the kernel lacks (or whose arguments differ from what the programs read) are\n"
 "skipped and named once on stderr; the rest keep working. No bpffs or tracefs needed (tp_btf).\n"
+"Where the verifier refuses a tp_btf program (before Linux 6.16 those of the redirect\n"
+"tracepoints), its raw_tp form is loaded; what verifies in neither form is named and skipped.\n"
 "--sec is an alias of --interval. Exit codes: see README. Ctrl-C/SIGTERM print the summary.\n",
 };
 
 /* ------------------------------------------------------------------ tracepoints */
 
-enum tp_state { TP_ON, TP_OFF, TP_MISSING, TP_LAYOUT };
+enum tp_state { TP_ON, TP_OFF, TP_MISSING, TP_LAYOUT, TP_REFUSED };
 
 struct tp_def {
 	const char *tp;		/* xdp:<tp> */
-	const char *prog;	/* program in xdp_monitor_kern.c */
+	const char *prog;	/* tp_btf program in xdp_monitor_kern.c */
+	const char *raw;	/* its raw_tp variant (probe reads), NULL: none */
 	unsigned int nargs;	/* arguments the program reads (incl. the hidden ctx) */
 	bool success;		/* only with --stats */
 };
 
 static const struct tp_def mon_tps[] = {
-	{ "xdp_redirect", "tp_xdp_redirect", 8, true },
-	{ "xdp_redirect_err", "tp_xdp_redirect_err", 8, false },
-	{ "xdp_redirect_map", "tp_xdp_redirect_map", 8, true },
-	{ "xdp_redirect_map_err", "tp_xdp_redirect_map_err", 8, false },
-	{ "xdp_exception", "tp_xdp_exception", 4, false },
-	{ "xdp_devmap_xmit", "tp_xdp_devmap_xmit", 6, false },
-	{ "xdp_bulk_tx", "tp_xdp_bulk_tx", 5, false },
-	{ "xdp_cpumap_enqueue", "tp_xdp_cpumap_enqueue", 5, false },
-	{ "xdp_cpumap_kthread", "tp_xdp_cpumap_kthread", 6, false },
+	{ "xdp_redirect", "tp_xdp_redirect", "raw_xdp_redirect", 8, true },
+	{ "xdp_redirect_err", "tp_xdp_redirect_err", "raw_xdp_redirect_err", 8, false },
+	{ "xdp_redirect_map", "tp_xdp_redirect_map", "raw_xdp_redirect_map", 8, true },
+	{ "xdp_redirect_map_err", "tp_xdp_redirect_map_err", "raw_xdp_redirect_map_err", 8, false },
+	{ "xdp_exception", "tp_xdp_exception", NULL, 4, false },
+	{ "xdp_devmap_xmit", "tp_xdp_devmap_xmit", NULL, 6, false },
+	{ "xdp_bulk_tx", "tp_xdp_bulk_tx", NULL, 5, false },
+	{ "xdp_cpumap_enqueue", "tp_xdp_cpumap_enqueue", NULL, 5, false },
+	{ "xdp_cpumap_kthread", "tp_xdp_cpumap_kthread", NULL, 6, false },
 };
 #define MON_TPS ARRAY_SIZE(mon_tps)
 
 struct tp_probe {
 	char name[64];		/* probed name (differs from tp with --test-tp) */
 	enum tp_state state;
-	struct bpf_program *prog;
+	bool has_raw;		/* it has a raw_tp variant (not with --test-no-raw-tp) */
+	bool raw;		/* the raw_tp variant is used */
+	struct bpf_program *prog;	/* in the loaded object */
 	struct bpf_link *link;
 };
 
@@ -174,9 +185,9 @@ static const char *tp_name(const char *test_tp, const char *tp, char *buf, size_
 	return tp;
 }
 
-/* Decide autoload for every program before load. 0, or -ENOENT when nothing is left. */
-static int tp_setup(struct xdp_monitor_kern *skel, const struct mon_opts *opt,
-		    struct tp_probe *p)
+/* Which tracepoints exist with the expected arguments and are wanted: 0, or -ENOENT when none
+ * is left; -errno when the kernel's BTF cannot be read. */
+static int tp_setup(const struct mon_opts *opt, struct tp_probe *p)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	int on = 0;
@@ -189,21 +200,139 @@ static int tp_setup(struct xdp_monitor_kern *skel, const struct mon_opts *opt,
 		tp_name(opt->test_tp, d->tp, p[i].name, sizeof(p[i].name));
 		if (p[i].name[0] == '\0')
 			snprintf(p[i].name, sizeof(p[i].name), "%s", d->tp);
-		p[i].prog = bpf_object__find_program_by_name(skel->obj, d->prog);
 		p[i].state = tp_probe_btf(btf, p[i].name, d->nargs);
 		if (p[i].state == TP_ON && d->success && !opt->stats)
 			p[i].state = TP_OFF;
-		if (!p[i].prog) {
-			p[i].state = TP_MISSING;
-			continue;
-		}
-		if (strcmp(p[i].name, d->tp))
-			bpf_program__set_attach_target(p[i].prog, 0, p[i].name);
-		bpf_program__set_autoload(p[i].prog, p[i].state == TP_ON);
+		p[i].has_raw = d->raw && !opt->test_no_raw_tp;
+		p[i].raw = opt->test_raw_tp && p[i].has_raw;
 		on += p[i].state == TP_ON;
 	}
 	btf__free(btf);
 	return on ? 0 : -ENOENT;
+}
+
+/* Open the object with cfg and the programs of the tracepoints in state TP_ON (only: that one
+ * alone, -1: all of them), and load it. 0 with *out set, or -errno. */
+static int mon_open_load(const struct mon_cfg *cfg, const struct tp_probe *p, int only,
+			 struct xdp_monitor_kern **out)
+{
+	struct xdp_monitor_kern *skel = xdp_monitor_kern__open();
+	struct bpf_program *prog;
+	int err;
+
+	if (!skel)
+		return -errno;
+	skel->rodata->cfg = *cfg;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (size_t i = 0; i < MON_TPS; i++) {
+		const struct tp_def *d = &mon_tps[i];
+
+		if (p[i].state != TP_ON || (only >= 0 && (size_t)only != i))
+			continue;
+		prog = bpf_object__find_program_by_name(skel->obj, p[i].raw ? d->raw : d->prog);
+		if (!prog) {
+			xdp_monitor_kern__destroy(skel);
+			return -ENOENT;
+		}
+		if (!p[i].raw && strcmp(p[i].name, d->tp))
+			bpf_program__set_attach_target(prog, 0, p[i].name);
+		bpf_program__set_autoload(prog, true);
+	}
+	err = xdp_monitor_kern__load(skel);
+	if (err) {
+		xdp_monitor_kern__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+/* The verifier's refusals: EACCES (and EINVAL for some). */
+static bool refused(int err)
+{
+	return err == -EACCES || err == -EINVAL;
+}
+
+/* Set every tracepoint in state TP_ON that has a raw_tp variant to it (raw) or to its tp_btf
+ * program; true when something changed. */
+static bool tp_use_raw(struct tp_probe *p, bool raw)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < MON_TPS; i++) {
+		if (p[i].state != TP_ON || !p[i].has_raw || p[i].raw == raw)
+			continue;
+		p[i].raw = raw;
+		changed = true;
+	}
+	return changed;
+}
+
+/* Each tracepoint's program alone: tp_btf (unless raw), then its raw_tp variant; what verifies
+ * in neither form is TP_REFUSED. Returns how many are left. */
+static int tp_trials(const struct mon_cfg *cfg, struct tp_probe *p, bool raw)
+{
+	struct xdp_monitor_kern *trial;
+	int on = 0;
+
+	tp_use_raw(p, raw);
+	for (size_t i = 0; i < MON_TPS; i++) {
+		int err;
+
+		if (p[i].state != TP_ON)
+			continue;
+		err = mon_open_load(cfg, p, (int)i, &trial);
+		if (err && p[i].has_raw && !p[i].raw) {
+			p[i].raw = true;
+			err = mon_open_load(cfg, p, (int)i, &trial);
+		}
+		if (err) {
+			p[i].state = TP_REFUSED;
+			continue;
+		}
+		xdp_monitor_kern__destroy(trial);
+		on++;
+	}
+	return on;
+}
+
+/*
+ * Load every program at once, tp_btf first (raw_tp with --test-raw-tp). When the verifier
+ * refuses that, the usual cause is tp_btf reads of the redirect tracepoints' `const void *`
+ * argument (before 6.16): all at once again with their raw_tp variants. If even that is
+ * refused, each tracepoint alone decides (tp_trials). Each load parses the kernel's BTF, which
+ * is slow under valgrind or emulation: a kernel such as 6.1 needs two loads, not one a program.
+ * Failed attempts are silent unless -vv. On success the loaded object is in *out and p[].prog
+ * point into it; -ENOENT when nothing verified.
+ */
+static int mon_load(const struct mon_cfg *cfg, struct tp_probe *p, const struct mon_opts *opt,
+		    struct xdp_monitor_kern **out)
+{
+	libbpf_print_fn_t print = opt->verbose >= 2 ? NULL : libbpf_set_print(NULL);
+	int err;
+
+	err = mon_open_load(cfg, p, -1, out);
+	if (refused(err) && tp_use_raw(p, true))
+		err = mon_open_load(cfg, p, -1, out);
+	if (refused(err)) {
+		int on = tp_trials(cfg, p, opt->test_raw_tp);
+
+		if (print)
+			libbpf_set_print(print);
+		print = NULL;
+		err = on ? mon_open_load(cfg, p, -1, out) : -ENOENT;
+	}
+	if (print)
+		libbpf_set_print(print);
+	if (err)
+		return err;
+	for (size_t i = 0; i < MON_TPS; i++)
+		if (p[i].state == TP_ON)
+			p[i].prog = bpf_object__find_program_by_name((*out)->obj,
+								      p[i].raw ? mon_tps[i].raw
+									       : mon_tps[i].prog);
+	return 0;
 }
 
 static int tp_attach(struct tp_probe *p)
@@ -953,9 +1082,10 @@ static __u32 prog_id(int fd)
 static void print_start(const struct run *r)
 {
 	const struct mon_opts *opt = r->opt;
-	char off[256], miss[256], layout[256];
+	char off[256], miss[256], layout[256], refused[256];
 	int n_miss = tp_list(r->tps, TP_MISSING, miss, sizeof(miss));
 	int n_layout = tp_list(r->tps, TP_LAYOUT, layout, sizeof(layout));
+	int n_refused = tp_list(r->tps, TP_REFUSED, refused, sizeof(refused));
 	struct jw w;
 
 	tp_list(r->tps, TP_OFF, off, sizeof(off));
@@ -965,6 +1095,14 @@ static void print_start(const struct run *r)
 	if (n_layout)
 		fprintf(stderr, TOOL ": tracepoints with unexpected arguments, not used: %s\n",
 			layout);
+	if (n_refused)
+		fprintf(stderr, TOOL ": tracepoints whose programs this kernel's verifier refuses, not "
+			"used: %s\n", refused);
+	if (opt->verbose)
+		for (size_t i = 0; i < MON_TPS; i++)
+			if (r->tps[i].state == TP_ON && r->tps[i].raw)
+				fprintf(stderr, TOOL ": %s: counted by its raw_tp program (probe "
+					"reads)\n", r->tps[i].name);
 	if (!opt->stats)
 		fprintf(stderr, TOOL ": NOTICE: only redirect errors are counted; -s/--stats adds "
 			"successes (per-packet overhead)\n");
@@ -990,8 +1128,9 @@ static void print_start(const struct run *r)
 	}
 	jw_arr_end(&w);
 	jw_obj(&w, "tracepoints");
-	for (int st = TP_ON; st <= TP_LAYOUT; st++) {
-		static const char *const keys[] = { "loaded", "off", "unavailable", "bad_layout" };
+	for (int st = TP_ON; st <= TP_REFUSED; st++) {
+		static const char *const keys[] = { "loaded", "off", "unavailable", "bad_layout",
+						    "refused" };
 
 		jw_arr(&w, keys[st]);
 		for (size_t i = 0; i < MON_TPS; i++)
@@ -999,6 +1138,11 @@ static void print_start(const struct run *r)
 				jw_str(&w, NULL, r->tps[i].name);
 		jw_arr_end(&w);
 	}
+	jw_arr(&w, "raw_tp");	/* loaded as raw_tp programs */
+	for (size_t i = 0; i < MON_TPS; i++)
+		if (r->tps[i].state == TP_ON && r->tps[i].raw)
+			jw_str(&w, NULL, r->tps[i].name);
+	jw_arr_end(&w);
 	jw_obj_end(&w);
 	jw_arr(&w, "prog_ids");
 	for (size_t i = 0; i < MON_TPS; i++)
@@ -1106,6 +1250,7 @@ int main(int argc, char **argv)
 	struct loop lp = LOOP_INIT;
 	struct out so = OUT_INIT;
 	struct run run = { .opt = &opt, .devs = &opt.devs, .tps = tps };
+	struct mon_cfg cfg = {};
 	int err, ret;
 
 	ret = tool_begin(argc, argv, &mon_tool, &opt);
@@ -1140,13 +1285,8 @@ int main(int argc, char **argv)
 	run.out = so.f;
 	run.names->own_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
-	run.skel = xdp_monitor_kern__open();
-	if (!run.skel) {
-		ret = report(-errno, EXIT_FAIL_BPF, "open BPF object");
-		goto out;
-	}
-	cfg_fill(&run.skel->rodata->cfg, &opt, run.netns);
-	err = tp_setup(run.skel, &opt, tps);
+	cfg_fill(&cfg, &opt, run.netns);
+	err = tp_setup(&opt, tps);
 	if (err == -ENOENT) {
 		ret = report(0, EXIT_FAIL_BPF, "none of the xdp:* tracepoints exists on this kernel");
 		goto out;
@@ -1154,8 +1294,12 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL_BPF, "read the kernel's BTF (/sys/kernel/btf/vmlinux)");
 		goto out;
 	}
-	err = xdp_monitor_kern__load(run.skel);
-	if (err) {
+	err = mon_load(&cfg, tps, &opt, &run.skel);
+	if (err == -ENOENT) {
+		ret = report(0, EXIT_FAIL_BPF, "this kernel's verifier refuses every xdp:* tracepoint "
+			     "program (details with -vv)");
+		goto out;
+	} else if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "load BPF programs (details with -vv)");
 		goto out;
 	}

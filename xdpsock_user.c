@@ -1494,11 +1494,31 @@ static int check_busy(const struct xsk_opts *o)
 	return xdp_busy_report(&o->dev, q.prog_id);
 }
 
+/* AF_XDP multi-buffer (XDP_USE_SG, Linux 6.6): older kernels refuse the bind flag (EINVAL)
+ * before they look at the device; newer ones get as far as the device (ifindex 0: ENODEV). */
+static bool xsk_sg_supported(void)
+{
+	struct sockaddr_xdp sxdp = { .sxdp_family = AF_XDP, .sxdp_flags = XDP_USE_SG };
+	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return true;	/* the real bind reports */
+	ok = !bind(fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) || errno != EINVAL;
+	close(fd);
+	return ok;
+}
+
 static int load(struct xdpsock_kern **skelp, const struct xsk_opts *o)
 {
-	struct xdpsock_kern *skel = xdpsock_kern__open();
+	struct xdpsock_kern *skel;
 	int err;
 
+	*skelp = NULL;
+	if (o->frags && !xsk_sg_supported())
+		return report(0, EXIT_FAIL_BPF, "--frags needs AF_XDP multi-buffer (XDP_USE_SG, "
+			      "Linux 6.6+), which this kernel lacks");
+	skel = xdpsock_kern__open();
 	*skelp = skel;
 	if (!skel)
 		return report(-errno, EXIT_FAIL_BPF, "open BPF object");

@@ -20,6 +20,9 @@ NEEDS=(
 	"cmd:python3:python3"
 	"cmd:gnuplot:gnuplot-nox"
 	"cmd:valgrind:valgrind"
+	"cmd:qemu-system-x86_64:qemu-system-x86"
+	"static:busybox:busybox-static"
+	"cmd:xz:xz-utils"
 	"pc:libbpf:libbpf-dev"
 	"pc:libxdp:libxdp-dev"
 	"pc:libelf:libelf-dev"
@@ -35,6 +38,9 @@ for n in "${NEEDS[@]}"; do
 	case $kind in
 	cmd) command -v "$what" >/dev/null 2>&1 && continue ;;
 	pc) pkg-config --exists "$what" 2>/dev/null && continue ;;
+	# the kernel lab's initramfs needs a busybox that runs without shared libraries
+	static) command -v "$what" >/dev/null 2>&1 && ! ldd "$(command -v "$what")" >/dev/null 2>&1 &&
+		continue ;;
 	file) [ -e "$what" ] && continue
 	      # asm/types.h lives under the multiarch dir on Debian
 	      [ "$what" = /usr/include/asm/types.h ] && [ -e "/usr/include/$(uname -m)-linux-gnu/asm/types.h" ] && continue

@@ -117,7 +117,17 @@ static void fwd_close(struct fwd *f)
 
 /* Load (with fib_flags), register fi0, fo0, hi0 and ho0 in the counters and, if ports, in the
  * devmap. */
+static bool fwd_open_cfg(struct fwd *f, const struct fwd_cfg *cfg, bool ports, bool frags);
+
 static bool fwd_open(struct fwd *f, __u32 fib_flags, bool ports)
+{
+	struct fwd_cfg cfg = { .fib_flags = fib_flags };
+
+	return fwd_open_cfg(f, &cfg, ports, false);
+}
+
+/* The same with a whole cfg; frags: loaded frags-capable, as xdp_fwd does. */
+static bool fwd_open_cfg(struct fwd *f, const struct fwd_cfg *cfg, bool ports, bool frags)
 {
 	int ncpus = ncpus_possible(), err;
 	__u64 *zero;
@@ -134,7 +144,9 @@ static bool fwd_open(struct fwd *f, __u32 fib_flags, bool ports)
 	f->skel = xdp_fwd_kern__open();
 	if (!ASSERT_OK_PTR(f->skel, "open xdp_fwd_kern"))
 		return false;
-	f->skel->rodata->cfg.fib_flags = fib_flags;
+	f->skel->rodata->cfg = *cfg;
+	if (frags)
+		xdp_prog_frags_capable(f->skel->progs.xdp_fwd_prog);
 	err = xdp_fwd_kern__load(f->skel);
 	if (err) {
 		if (!skip_if_eperm(err, "load xdp_fwd"))
@@ -596,6 +608,56 @@ out:
  * the kernel times the repeat loop only, averaged over FWD_COST_CALLS calls (default 20: under
  * CPU contention each call yields often, so the bench asks for more).
  */
+/*
+ * Multi-buffer frames (5000 bytes, more than a page): where the kernel cannot redirect them
+ * (mb_pass, before 6.3) they go to the stack untouched under reason multi_buf, while frames in
+ * one buffer are still forwarded; elsewhere they are forwarded like any other.
+ */
+TEST(fwd_multi_buffer_to_stack_where_redirect_refuses_it)
+{
+	static __u8 big[5000], out[5000 + 256];
+	struct fwd_cfg cfg = { .mb_pass = 1 };
+	__u8 small[100];
+	struct fwd f;
+
+	frame4(big, sizeof(big), "10.2.0.2", 64, 1);
+	frame4(small, sizeof(small), "10.2.0.2", 64, 2);
+	if (!lab() || !ASSERT_OK(sh("ip link set fo0 mtu 9000"), "egress MTU 9000"))
+		return;
+	for (int mb_pass = 1; mb_pass >= 0; mb_pass--) {
+		struct xdp_run r = { .data = big, .len = sizeof(big), .out = out,
+				     .out_len = sizeof(out), .repeat = 3, .ifindex = 0 };
+
+		cfg.mb_pass = (__u32)mb_pass;
+		if (!fwd_open_cfg(&f, &cfg, true, true))
+			return;
+		r.ifindex = f.in;
+		if (!ASSERT_OK(xdp_run(f.prog, &r), "run the multi-buffer frame"))
+			goto out;
+		if (mb_pass) {
+			ASSERT_EQ(r.retval, XDP_PASS, "mb_pass: multi-buffer frame to the stack");
+			ASSERT_TRUE(r.out_len == sizeof(big) && !memcmp(out, big, sizeof(big)),
+				    "mb_pass: frame unchanged");
+			expect_passed(&f, FWD_R_MULTI_BUF, 3, "mb_pass");
+			r = (struct xdp_run){ .data = small, .len = sizeof(small), .repeat = 2,
+					      .ifindex = f.in };
+			ASSERT_OK(xdp_run(f.prog, &r), "run a single-buffer frame");
+			ASSERT_EQ(r.retval, XDP_REDIRECT, "mb_pass: single-buffer frame forwarded");
+			ASSERT_EQ(cnt(&f, f.in, FWD), 2, "mb_pass: fwd");
+		} else {
+			ASSERT_EQ(r.retval, XDP_REDIRECT, "multi-buffer frame forwarded");
+			ASSERT_EQ(cnt(&f, f.in, FWD), 3, "fwd");
+			ASSERT_EQ(cnt(&f, f.in, PASS(FWD_R_MULTI_BUF)), 0, "no multi_buf pass");
+		}
+		fwd_close(&f);
+	}
+	sh("ip link set fo0 mtu 1500");
+	return;
+out:
+	fwd_close(&f);
+	sh("ip link set fo0 mtu 1500");
+}
+
 TEST(fwd_cost)
 {
 	const struct bpf_insn empty[] = { BPF_MOV64_IMM(BPF_REG_0, XDP_PASS), BPF_EXIT_INSN() };

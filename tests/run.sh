@@ -5,13 +5,16 @@
 #   unit   build/tests/unit_common   helper functions, no privileges
 #   prog   build/tests/prog_run      BPF_PROG_TEST_RUN of every *_kern.c (private netns)
 #   e2e_*  tests/e2e_<tool>.sh       real traffic on veth labs in network namespaces
+#   vm_K   tests/vm.sh --smoke K     the smoke suite inside Debian's kernel K (6.1, 6.12) under
+#                                    qemu; skipped, with the reason, where the VM cannot run
+#   smoke  tests/smoke.sh            (not in the default list) the smoke suite on this kernel
 # Arguments select suites (unit, prog, e2e_xdp_rxq_info, ...); TESTS='...' does the same via make.
 # Per-suite logs (with assertion details) go to $O/tests/logs/.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export O=${O:-$here/../build}
 export BINDIR=${BINDIR:-$here/..}
-logs="$O/tests/logs"
+logs="${LOGS:-$O/tests/logs}"
 mkdir -p "$logs"
 
 suites=("$@")
@@ -20,6 +23,7 @@ if [ ${#suites[@]} -eq 0 ]; then
 	for f in "$here"/e2e_*.sh; do
 		[ -e "$f" ] && suites+=("$(basename "$f" .sh)")
 	done
+	suites+=(vm_6.1 vm_6.12)
 fi
 
 pass=0 failn=0 skipn=0
@@ -37,6 +41,8 @@ for s in "${suites[@]}"; do
 	unit) cmd=("$O/tests/unit_common") ;;
 	prog) cmd=("$O/tests/prog_run") ;;
 	e2e_*) cmd=(bash "$here/$s.sh") ;;
+	smoke) cmd=(bash "$here/smoke.sh") ;;
+	vm_*) cmd=(bash "$here/vm.sh" --smoke "${s#vm_}") ;;
 	*) echo "run.sh: unknown suite '$s'" >&2; exit 2 ;;
 	esac
 	t0=$(date +%s)

@@ -6,7 +6,8 @@
  * test suite's own, with a from->to pair of its choice. With "cpu:N" as TARGET, frames go into
  * a cpumap entry for CPU N instead (bpf_redirect_map), and on to the stack from that CPU;
  * "cpu:N:pass" or "cpu:N:drop" also gives the entry a program (BPF_XDP_CPUMAP) with that verdict.
- *   xdp_redirect_to DEV TARGET|cpu:N[:pass|:drop]
+ * With "devmap:TARGET", frames go to TARGET through a devmap entry (a map redirect).
+ *   xdp_redirect_to DEV TARGET|devmap:TARGET|cpu:N[:pass|:drop]
  */
 #include <errno.h>
 #include <net/if.h>
@@ -59,6 +60,24 @@ static int cpumap(unsigned int cpu, int verdict)
 	return fd;
 }
 
+/* A devmap whose entry 0 is ifindex; fd or -errno. */
+static int devmap(unsigned int ifindex)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP, "redirect_dev", sizeof(__u32),
+				sizeof(__u32), 1, NULL), err = 0;
+	__u32 key = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(fd, &key, &ifindex, 0))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, lo);
@@ -67,7 +86,7 @@ int main(int argc, char **argv)
 	char what[8] = "";
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: xdp_redirect_to DEV TARGET|cpu:N[:pass|:drop]\n");
+		fprintf(stderr, "usage: xdp_redirect_to DEV TARGET|devmap:TARGET|cpu:N[:pass|:drop]\n");
 		return 2;
 	}
 	dev = if_nametoindex(argv[1]);
@@ -84,6 +103,14 @@ int main(int argc, char **argv)
 			return 4;
 		}
 		target = 1;
+	} else if (!strncmp(argv[2], "devmap:", 7)) {
+		target = if_nametoindex(argv[2] + 7);
+		map = target ? devmap(target) : -ENODEV;
+		if (map < 0 && target) {
+			fprintf(stderr, "xdp_redirect_to: devmap: %s\n", strerror(-map));
+			return 4;
+		}
+		cpu = 0;	/* the devmap key */
 	} else {
 		target = if_nametoindex(argv[2]);
 	}
@@ -97,7 +124,7 @@ int main(int argc, char **argv)
 		BPF_EMIT_CALL(BPF_FUNC_redirect),
 		BPF_EXIT_INSN(),
 	};
-	struct bpf_insn to_cpu[] = {
+	struct bpf_insn to_map[] = {	/* cpumap or devmap, key cpu */
 		BPF_LD_MAP_FD(BPF_REG_1, map),
 		BPF_MOV64_IMM(BPF_REG_2, cpu),
 		BPF_MOV64_IMM(BPF_REG_3, 0),
@@ -105,8 +132,8 @@ int main(int argc, char **argv)
 		BPF_EXIT_INSN(),
 	};
 	if (map >= 0)
-		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "redirect_cpu", "GPL", to_cpu,
-				   sizeof(to_cpu) / sizeof(to_cpu[0]), &lo);
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "redirect_map", "GPL", to_map,
+				   sizeof(to_map) / sizeof(to_map[0]), &lo);
 	else
 		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "redirect_to", "GPL", insns,
 				   sizeof(insns) / sizeof(insns[0]), &lo);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # XDP sample and benchmark suite, classic samples/bpf layout:
 #   <tool>_kern.c  -> build/<tool>_kern.o -> build/<tool>.skel.h (bpftool)
-#   <tool>_user.c  + common_user.c + skeleton -> ./<tool>
+#   <tool>_user.c  + common_user.c + skeleton -> ./<tool>   (xdpsock and the tests: + frame.c)
 # make [all] | check | check-vm | bench | demo | clean | install   V=1 shows commands; SAN=address|undefined
 
 TOOLS_ALL := xdp_rxq_info xdp_monitor xdp_fwd xdpsock xdp_sample_pkts cpustat \
@@ -83,7 +83,8 @@ $(O)/%_user.o: %_user.c $(O)/%.skel.h | $(O)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(INCLUDES) -c $< -o $@
 
-$(O)/common_user.o: common_user.c | $(O)
+# The shared user-space modules: common_user (every tool), frame (frame building).
+$(O)/common_user.o $(O)/frame.o: $(O)/%.o: %.c | $(O)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(INCLUDES) -c $< -o $@
 
@@ -91,6 +92,7 @@ $(O)/common_user.o: common_user.c | $(O)
 $(BINDIR)/xdpsock: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
 $(BINDIR)/xdp_sample_pkts: LDLIBS += $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 $(BINDIR)/xdpsock: LDLIBS += -lpthread
+$(BINDIR)/xdpsock: $(O)/frame.o
 
 $(BINS): $(BINDIR)/%: $(O)/%_user.o $(O)/common_user.o
 	$(call msg,LINK,$@)
@@ -107,18 +109,19 @@ $(O)/tests/%.o: tests/%.c | $(O)/tests
 
 $(PROG_TESTS:tests/%.c=$(O)/tests/%.o) $(O)/tests/prog_run.o: $(SKELS)
 
-$(O)/tests/unit_common: $(O)/tests/unit_common.o $(O)/tests/harness.o $(O)/common_user.o
+$(O)/tests/unit_common: $(O)/tests/unit_common.o $(O)/tests/harness.o $(O)/common_user.o \
+			$(O)/frame.o
 $(O)/tests/prog_run: $(O)/tests/prog_run.o $(PROG_TESTS:tests/%.c=$(O)/tests/%.o) \
-		     $(O)/tests/harness.o $(O)/common_user.o
+		     $(O)/tests/harness.o $(O)/common_user.o $(O)/frame.o
 $(O)/tests/prog_run: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
 # clang's reference encodings for tests/prog_bpf_insn.c (read at run time, next to prog_run)
 $(O)/tests/bpf_insn_ref.o: tests/bpf_insn_ref.c | $(O)/tests
 	$(bpf_compile)
 $(O)/tests/prog_run: | $(O)/tests/bpf_insn_ref.o
-$(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
+$(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o $(O)/frame.o
 $(O)/tests/progcost.o: $(SKELS)
 $(O)/tests/progcost: $(O)/tests/progcost.o $(O)/tests/prog_lib.o $(O)/tests/harness.o \
-		     $(O)/common_user.o
+		     $(O)/common_user.o $(O)/frame.o
 $(TEST_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -458,22 +458,6 @@ int iface_mac(const char *ifname, __u8 mac[6])
 	return err;
 }
 
-int mac_parse(const char *s, __u8 mac[6])
-{
-	unsigned int b[6];
-	char extra;
-
-	if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-			 &extra) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 255)
-			return -EINVAL;
-		mac[i] = (__u8)b[i];
-	}
-	return 0;
-}
-
 int iface_track(struct iface *ifc, int link_fd)
 {
 	char name[IF_NAMESIZE];
@@ -1589,24 +1573,4 @@ int priv_require(unsigned int need)
 	if (!priv_check(need, caps, sizeof(caps)))
 		return 0;
 	return report(0, EXIT_FAIL_PRIV, "missing privileges: need %s (run as root)", caps);
-}
-
-/* ------------------------------------------------------------------ checksums */
-
-__u32 csum_add(__u32 sum, const void *data, size_t len)
-{
-	const __u8 *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (__u32)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (__u32)(p[len - 1] << 8);
-	return sum;
-}
-
-__u16 csum_fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
 }

@@ -109,7 +109,6 @@ struct iface_list {
 
 int iface_parse(struct iface *ifc, const char *arg);	/* name, else index; -ENODEV */
 int iface_mac(const char *ifname, __u8 mac[6]);		/* the device's hardware address */
-int mac_parse(const char *s, __u8 mac[6]);		/* "xx:xx:xx:xx:xx:xx"; -EINVAL */
 int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver name */
 /*
  * Follow a running tool's device by its ifindex: 0 while it is there (a rename updates
@@ -322,10 +321,6 @@ int priv_check(unsigned int need, char *buf, size_t len);
 /* priv_check(); prints "missing privileges: need ..." and gives EXIT_FAIL_PRIV */
 int priv_require(unsigned int need);
 bool cap_effective(int cap);	/* the capability is in the effective set */
-
-/* Internet checksum: add data to a running sum (big-endian 16-bit words), fold and invert. */
-__u32 csum_add(__u32 sum, const void *data, size_t len);
-__u16 csum_fold(__u32 sum);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,8 +21,6 @@
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <linux/if_xdp.h>
-#include <linux/ip.h>
-#include <linux/udp.h>
 #include <net/if.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -36,6 +34,7 @@
 #include <xdp/xsk.h>
 
 #include "common_user.h"
+#include "frame.h"
 #include "xdpsock.h"
 #include "xdpsock.skel.h"
 
@@ -750,40 +749,24 @@ static int steer(struct ctx *c, struct xdpsock_kern *skel)
 /* ---------------------------------------------------------------- the txonly frame */
 
 /* Ethernet + IPv4 + UDP (9000 -> 9) of len bytes, payload filled with the 32-bit pattern,
- * IPv4 and UDP checksums computed. Headers are built in aligned locals and copied in: the IP
- * header at buf + 14 is not 4-byte aligned. */
+ * IPv4 and UDP checksums computed. */
 static int frame_build(__u8 *buf, const struct xsk_opts *o)
 {
-	struct ethhdr eth = {};
-	struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP };
-	struct udphdr udp = {};
-	__u32 len = o->tx_size, pat = htonl(o->tx_pattern), sum;
-	__u32 pl = sizeof(eth) + sizeof(ip) + sizeof(udp);
-	int err;
+	struct frame_spec s = { .ttl = 64, .ip_id = 1, .sport = 9000, .dport = 9 };
+	__u32 len = o->tx_size, pat = htonl(o->tx_pattern);
+	int err, off;
 
-	memset(buf, 0, len);
-	err = o->tx_smac ? mac_parse(o->tx_smac, eth.h_source) : iface_mac(o->dev.name, eth.h_source);
-	if (err || mac_parse(o->tx_dmac, eth.h_dest))
+	err = o->tx_smac ? mac_parse(o->tx_smac, s.src) : iface_mac(o->dev.name, s.src);
+	if (err || mac_parse(o->tx_dmac, s.dst))
 		return -EINVAL;
-	if (inet_pton(AF_INET, o->tx_saddr, &ip.saddr) != 1 ||
-	    inet_pton(AF_INET, o->tx_daddr, &ip.daddr) != 1)
+	if (frame_addrs(&s, o->tx_saddr, o->tx_daddr) || s.v6)
 		return -EAFNOSUPPORT;
-	eth.h_proto = htons(ETH_P_IP);
-	ip.tot_len = htons((__u16)(len - sizeof(eth)));
-	ip.id = htons(1);
-	ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
-	udp.source = htons(9000);
-	udp.dest = htons(9);
-	udp.len = htons((__u16)(len - sizeof(eth) - sizeof(ip)));
-	for (__u32 i = pl; i < len; i++)
-		buf[i] = ((const __u8 *)&pat)[(i - pl) % 4];
-	memcpy(buf + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
-	sum = csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + ntohs(udp.len);
-	sum = csum_add(sum, buf + sizeof(eth) + sizeof(ip), ntohs(udp.len));
-	udp.check = htons(csum_fold(sum) ? csum_fold(sum) : 0xffff);
-	memcpy(buf, &eth, sizeof(eth));
-	memcpy(buf + sizeof(eth), &ip, sizeof(ip));
-	memcpy(buf + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
+	off = frame_udp(buf, len, &s);
+	if (off < 0)
+		return off;
+	for (__u32 i = (__u32)off; i < len; i++)
+		buf[i] = ((const __u8 *)&pat)[(i - (__u32)off) % 4];
+	frame_udp_csum(buf, len, &s);
 	return 0;
 }
 

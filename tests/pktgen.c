@@ -12,8 +12,6 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <net/if.h>
 #include <poll.h>
@@ -30,6 +28,7 @@
 
 #include "bpf_insn.h"
 #include "common_user.h"
+#include "frame.h"
 
 #define PKTGEN_MAGIC 0x58445053u /* "XDPS" */
 #define FRAME_MAX 9018
@@ -96,105 +95,46 @@ static const struct opt_tool gen_tool = {
 };
 
 struct frame {
-	__u16 align;		/* puts buf + ETH_HLEN on a 4-byte boundary for the IP header */
 	__u8 buf[FRAME_MAX];
 	__u32 len;		/* bytes sent */
 	__u32 l4_off;		/* UDP header offset */
 	__u32 seq_off;		/* sequence number offset in the payload */
-	bool v6;
-	__u8 src[ETH_ALEN], dst[ETH_ALEN];
+	struct frame_spec spec;
 };
-
-/* Recompute the UDP checksum after the source port or sequence number changed. */
-static void udp_csum(struct frame *f, __u32 full_len)
-{
-	struct udphdr *udp = (struct udphdr *)(f->buf + f->l4_off);
-	__u32 ulen = full_len - f->l4_off, sum = 0;
-	__u16 c;
-
-	udp->check = 0;
-	if (f->v6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(f->buf + f->l4_off - sizeof(*ip6));
-
-		sum = csum_add(sum, &ip6->saddr, 32);
-	} else {
-		struct iphdr *ip = (struct iphdr *)(f->buf + f->l4_off - sizeof(*ip));
-
-		sum = csum_add(sum, &ip->saddr, 8);
-	}
-	sum += IPPROTO_UDP + ulen;
-	sum = csum_add(sum, udp, ulen);
-	c = csum_fold(sum);
-	udp->check = htons(c ? c : 0xffff);
-}
 
 static int frame_build(struct frame *f, const struct gen_opts *o)
 {
-	struct in6_addr s6, d6;
-	struct in_addr s4, d4;
-	__u32 off = 0, full, hdr;
-	struct udphdr *udp;
-	int err;
+	struct frame_spec *s = &f->spec;
+	__u32 full;
+	int err, off;
 
 	memset(f, 0, sizeof(*f));
-	err = o->src_mac ? mac_parse(o->src_mac, f->src) : iface_mac(o->dev.name, f->src);
-	if (err || mac_parse(o->dst_mac, f->dst))
+	s->ttl = (__u8)o->ttl;
+	s->ip_id = 1;
+	s->df = true;
+	s->sport = 9000;
+	s->dport = 9;
+	s->vlan[0] = (__u16)o->vlan;
+	s->nvlan = o->vlan ? 1 : 0;
+	err = o->src_mac ? mac_parse(o->src_mac, s->src) : iface_mac(o->dev.name, s->src);
+	if (err || mac_parse(o->dst_mac, s->dst))
 		return -EINVAL;
-	if (inet_pton(AF_INET, o->src_ip, &s4) == 1 && inet_pton(AF_INET, o->dst_ip, &d4) == 1)
-		f->v6 = false;
-	else if (inet_pton(AF_INET6, o->src_ip, &s6) == 1 && inet_pton(AF_INET6, o->dst_ip, &d6) == 1)
-		f->v6 = true;
-	else
-		return -EAFNOSUPPORT;
-
-	memcpy(f->buf, f->dst, ETH_ALEN);
-	memcpy(f->buf + ETH_ALEN, f->src, ETH_ALEN);
-	off = 2 * ETH_ALEN;
-	if (o->vlan) {
-		*(__u16 *)(f->buf + off) = htons(ETH_P_8021Q);
-		*(__u16 *)(f->buf + off + 2) = htons((__u16)o->vlan);
-		off += 4;
-	}
-	*(__u16 *)(f->buf + off) = htons(f->v6 ? ETH_P_IPV6 : ETH_P_IP);
-	off += 2;
-	hdr = off + (f->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) + sizeof(*udp) + 8;
-	full = o->size > hdr ? o->size : hdr;	/* the checksums cover the untruncated frame */
-
-	if (f->v6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(f->buf + off);
-
-		ip6->version = 6;
-		ip6->payload_len = htons((__u16)(full - off - sizeof(*ip6)));
-		ip6->nexthdr = IPPROTO_UDP;
-		ip6->hop_limit = (__u8)o->ttl;
-		ip6->saddr = s6;
-		ip6->daddr = d6;
-		off += sizeof(*ip6);
-	} else {
-		struct iphdr *ip = (struct iphdr *)(f->buf + off);
-
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->tot_len = htons((__u16)(full - off));
-		ip->id = htons(1);
-		ip->frag_off = htons(0x4000);	/* DF */
-		ip->ttl = (__u8)o->ttl;
-		ip->protocol = IPPROTO_UDP;
-		ip->saddr = s4.s_addr;
-		ip->daddr = d4.s_addr;
-		ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
-		off += sizeof(*ip);
-	}
-	f->l4_off = off;
-	udp = (struct udphdr *)(f->buf + off);
-	udp->source = htons(9000);
-	udp->dest = htons(9);
-	udp->len = htons((__u16)(full - off));
-	*(__u32 *)(f->buf + off + sizeof(*udp)) = htonl(PKTGEN_MAGIC);
-	f->seq_off = off + sizeof(*udp) + 4;
+	err = frame_addrs(s, o->src_ip, o->dst_ip);
+	if (err)
+		return err;
+	/* the checksums cover the untruncated frame: headers, magic and sequence number at least */
+	full = frame_udp_hlen(s) + 8;
+	if (o->size > full)
+		full = o->size;
+	off = frame_udp(f->buf, full, s);
+	if (off < 0)
+		return off;
+	f->l4_off = (__u32)off - sizeof(struct udphdr);
+	put_be32(f->buf + off, PKTGEN_MAGIC);
+	f->seq_off = (__u32)off + 4;
 	for (__u32 i = f->seq_off + 4; i < full; i++)
 		f->buf[i] = (__u8)i;	/* a known pattern for byte-exact checks */
-	udp_csum(f, full);
+	frame_udp_csum(f->buf, full, s);
 	f->len = o->size;		/* may truncate the headers on purpose */
 	return 0;
 }
@@ -202,13 +142,13 @@ static int frame_build(struct frame *f, const struct gen_opts *o)
 /* Give frame number seq its own sequence number and flow (source port). */
 static void frame_seq(struct frame *f, const struct gen_opts *o, __u32 seq)
 {
-	__u32 full = f->l4_off + ntohs(((struct udphdr *)(f->buf + f->l4_off))->len);
+	__u32 full = f->l4_off + get_be16(f->buf + f->l4_off + offsetof(struct udphdr, len));
 
 	if (f->len < full)
 		return;	/* truncated frames are sent as they are */
-	((struct udphdr *)(f->buf + f->l4_off))->source = htons((__u16)(9000 + seq % o->flows));
-	*(__u32 *)(f->buf + f->seq_off) = htonl(seq);
-	udp_csum(f, full);
+	put_be16(f->buf + f->l4_off, (__u16)(9000 + seq % o->flows));
+	put_be32(f->buf + f->seq_off, seq);
+	frame_udp_csum(f->buf, full, &f->spec);
 }
 
 static int packet_socket(const struct iface *dev)
@@ -363,15 +303,12 @@ static int send_live(struct frame *f, const struct gen_opts *o, struct result *r
 /* Count one frame if it is ours coming back; and whether its MACs are swapped. */
 static void back_frame(const __u8 *buf, ssize_t n, const struct frame *f, struct result *res)
 {
-	__u32 magic;
-
 	if (n < (ssize_t)f->seq_off)
 		return;
-	memcpy(&magic, buf + f->seq_off - 4, sizeof(magic));
-	if (magic != htonl(PKTGEN_MAGIC))
+	if (get_be32(buf + f->seq_off - 4) != PKTGEN_MAGIC)
 		return;
 	res->received++;
-	if (!memcmp(buf, f->src, ETH_ALEN) && !memcmp(buf + ETH_ALEN, f->dst, ETH_ALEN))
+	if (!memcmp(buf, f->spec.src, ETH_ALEN) && !memcmp(buf + ETH_ALEN, f->spec.dst, ETH_ALEN))
 		res->swapped++;
 	/* as long as sent, and the payload after the sequence number unchanged */
 	if (n == (ssize_t)f->len && f->len >= f->seq_off + 4 &&

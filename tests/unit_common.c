@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* unit_common: tests of common_user.c that need no privileges. */
+/* unit_common: tests of the shared user-space modules (common_user.c, frame.c) that need no
+ * privileges. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "common_user.h"
+#include "frame.h"
 #include "harness.h"
 
 TEST(fmt_u64_separators)
@@ -367,6 +369,113 @@ TEST(enum_names)
 {
 	ASSERT_TRUE(!strcmp(opt_enum_name(xdp_mode_names, XDP_MODE_SKB), "skb"), "skb");
 	ASSERT_TRUE(!strcmp(opt_enum_name(t_actions, 42), "?"), "unknown value");
+}
+
+/* ---------------------------------------------------------------- frame.c */
+
+TEST(csum_rfc1071_example)
+{
+	static const __u8 b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	static const __u8 odd[] = { 0x12, 0x34, 0x56 };
+
+	/* RFC 1071 4.1: the words add up to 0x2ddf0, 0xddf2 folded */
+	ASSERT_EQ(csum_add(0, b, sizeof(b)), 0x2ddf0, "sum");
+	ASSERT_EQ(csum_fold(csum_add(0, b, sizeof(b))), 0x220d, "folded, inverted");
+	ASSERT_EQ(csum_add(0, odd, sizeof(odd)), 0x1234 + 0x5600, "odd last byte padded");
+	ASSERT_EQ(csum_add(7, b, 0), 7, "nothing added");
+}
+
+TEST(mac_parse_accepts_and_rejects)
+{
+	static const char *const bad[] = { "", "02:00:00:00:00", "02:00:00:00:00:0b:", "02:00:00:00:00:100",
+					   "02-00-00-00-00-0b", "zz:00:00:00:00:0b", "02:00:00:00:00:0b x" };
+	static const __u8 want[ETH_ALEN] = { 0x02, 0, 0xab, 0xcd, 0xef, 0x0b };
+	__u8 mac[ETH_ALEN];
+
+	ASSERT_OK(mac_parse("02:00:ab:CD:ef:b", mac), "valid MAC");
+	ASSERT_MEMEQ(mac, want, ETH_ALEN, "its bytes");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		ASSERT_EQ(mac_parse(bad[i], mac), -EINVAL, bad[i]);
+	ASSERT_EQ(mac_parse(NULL, mac), -EINVAL, "NULL");
+}
+
+/* Known answers computed apart from frame.c (RFC 791/768/8200 by hand, in Python). */
+TEST(frame_udp_ipv4_vlan_known_answer)
+{
+	struct frame_spec s = { .dst = { 2, 0, 0, 0, 0, 0x0b }, .src = { 2, 0, 0, 0, 0, 0x0a },
+				.vlan = { 7 }, .nvlan = 1, .ttl = 64, .ip_id = 1, .df = true,
+				.sport = 9000, .dport = 9 };
+	static const __u8 hdr[46] = {
+		2, 0, 0, 0, 0, 0x0b, 2, 0, 0, 0, 0, 0x0a, 0x81, 0x00, 0x00, 0x07, 0x08, 0x00,
+		0x45, 0x00, 0x00, 46, 0x00, 0x01, 0x40, 0x00, 64, 17, 0x25, 0x2c,
+		10, 200, 0, 1, 10, 200, 0, 2,
+		0x23, 0x28, 0x00, 0x09, 0x00, 26, 0xdf, 0x05,
+	};
+	__u8 f[64 + 1];
+	int off;
+
+	memset(f, 0xee, sizeof(f));
+	ASSERT_OK(frame_addrs(&s, "10.200.0.1", "10.200.0.2"), "addresses");
+	ASSERT_TRUE(!s.v6, "IPv4");
+	ASSERT_EQ(frame_udp_hlen(&s), 46, "header length");
+	off = frame_udp(f, 64, &s);
+	ASSERT_EQ(off, 46, "payload offset");
+	for (int i = off; i < 64; i++)
+		f[i] = (__u8)i;
+	frame_udp_csum(f, 64, &s);
+	ASSERT_MEMEQ(f, hdr, sizeof(hdr), "headers and checksums");
+	ASSERT_EQ(f[64], 0xee, "nothing written past the frame");
+	ASSERT_EQ(csum_fold(csum_add(0, f + 18, 20)), 0, "IPv4 header sums to zero");
+	ASSERT_EQ(frame_udp(f, 45, &s), -EINVAL, "too short for the headers");
+	ASSERT_EQ(frame_udp(f, 18 + 65536, &s), -EINVAL, "too long for tot_len");
+}
+
+TEST(frame_udp_ipv6_qinq_known_answer)
+{
+	struct frame_spec s = { .dst = { 2, 0, 0, 0, 0, 0x0b }, .src = { 2, 0, 0, 0, 0, 0x0a },
+				.vlan = { 100, 200 }, .nvlan = 2, .ttl = 5, .sport = 1234,
+				.dport = 5678 };
+	static const __u8 hdr[70] = {
+		2, 0, 0, 0, 0, 0x0b, 2, 0, 0, 0, 0, 0x0a, 0x88, 0xa8, 0, 100, 0x81, 0x00, 0, 200,
+		0x86, 0xdd,
+		0x60, 0, 0, 0, 0, 38, 17, 5,
+		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+		0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+		0x04, 0xd2, 0x16, 0x2e, 0, 38, 0xf9, 0x9d,
+	};
+	__u8 f[100];
+	int off;
+
+	ASSERT_OK(frame_addrs(&s, "fd00::1", "fd00::2"), "addresses");
+	ASSERT_TRUE(s.v6, "IPv6");
+	ASSERT_EQ(frame_addrs(&s, "10.0.0.1", "fd00::2"), -EAFNOSUPPORT, "mixed families");
+	ASSERT_EQ(frame_addrs(&s, "10.0.0.1", "bogus"), -EAFNOSUPPORT, "not an address");
+	ASSERT_TRUE(s.v6, "a refused pair changes nothing");
+	off = frame_udp(f, sizeof(f), &s);
+	ASSERT_EQ(off, 70, "payload offset");
+	for (int i = off; i < (int)sizeof(f); i++)
+		f[i] = (__u8)i;
+	frame_udp_csum(f, sizeof(f), &s);
+	ASSERT_MEMEQ(f, hdr, sizeof(hdr), "headers and checksum");
+}
+
+/* A UDP checksum that computes to 0 goes on the wire as 0xffff (0 means "none", RFC 768). */
+TEST(frame_udp_zero_checksum_sent_as_ffff)
+{
+	struct frame_spec s = { .ttl = 1 };
+	__u8 f[64] = {};
+	__u16 c;
+	int off;
+
+	frame_addrs(&s, "192.0.2.1", "192.0.2.2");
+	off = frame_udp(f, sizeof(f), &s);
+	ASSERT_EQ(off, 42, "payload offset");
+	frame_udp_csum(f, sizeof(f), &s);
+	c = get_be16(f + 40);
+	/* the last payload word equal to the checksum with it zero makes the sum 0xffff */
+	put_be16(f + 62, c);
+	frame_udp_csum(f, sizeof(f), &s);
+	ASSERT_EQ(get_be16(f + 40), 0xffff, "UDP checksum 0 sent as 0xffff");
 }
 
 int main(int argc, char **argv)

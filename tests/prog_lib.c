@@ -22,52 +22,41 @@
 #include <bpf/libbpf.h>
 
 #include "common_user.h"
+#include "frame.h"
 #include "prog_run.h"
 
-/* Store a big-endian 16-bit value at any alignment. */
-static void put16(__u8 *p, __u16 v)
+void pkt_spec(struct frame_spec *s, bool v6)
 {
-	__u16 n = htons(v);
+	static const struct frame_spec base = {
+		.dst = { 0x02, 0, 0, 0, 0, 0x02 },
+		.src = { 0x02, 0, 0, 0, 0, 0x01 },
+		.ttl = 64,
+		.sport = 9000,
+		.dport = 9,
+	};
 
-	memcpy(p, &n, sizeof(n));
+	*s = base;
+	frame_addrs(s, v6 ? "fd00::1" : "10.200.0.1", v6 ? "fd00::2" : "10.200.0.2");
+}
+
+__u32 pkt_frame(__u8 *buf, __u32 len, const struct frame_spec *s)
+{
+	int off = frame_udp(buf, len, s);
+
+	if (off < 0)
+		return 0;
+	for (__u32 i = (__u32)off; i < len; i++)
+		buf[i] = (__u8)i;
+	frame_udp_csum(buf, len, s);
+	return len;
 }
 
 __u32 pkt_udp(__u8 *buf, __u32 len, bool v6)
 {
-	static const __u8 dst[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
-	static const __u8 src[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
-	__u32 off = ETH_HLEN;
-	struct udphdr udp = {};
+	struct frame_spec s;
 
-	/* headers are built in aligned locals and copied: buf + 14 is not 4-byte aligned */
-	memset(buf, 0, len);
-	memcpy(buf, dst, ETH_ALEN);
-	memcpy(buf + ETH_ALEN, src, ETH_ALEN);
-	put16(buf + 12, v6 ? ETH_P_IPV6 : ETH_P_IP);
-	if (v6) {
-		struct ipv6hdr ip6 = { .version = 6, .nexthdr = IPPROTO_UDP, .hop_limit = 64 };
-
-		ip6.payload_len = htons((__u16)(len - off - sizeof(ip6)));
-		inet_pton(AF_INET6, "fd00::1", &ip6.saddr);
-		inet_pton(AF_INET6, "fd00::2", &ip6.daddr);
-		memcpy(buf + off, &ip6, sizeof(ip6));
-		off += sizeof(ip6);
-	} else {
-		struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP };
-
-		ip.tot_len = htons((__u16)(len - off));
-		ip.saddr = htonl(0x0ac80001);
-		ip.daddr = htonl(0x0ac80002);
-		memcpy(buf + off, &ip, sizeof(ip));
-		off += sizeof(ip);
-	}
-	udp.source = htons(9000);
-	udp.dest = htons(9);
-	udp.len = htons((__u16)(len - off));
-	memcpy(buf + off, &udp, sizeof(udp));
-	for (__u32 i = off + sizeof(udp); i < len; i++)
-		buf[i] = (__u8)i;
-	return len;
+	pkt_spec(&s, v6);
+	return pkt_frame(buf, len, &s);
 }
 
 int xdp_run(int prog_fd, struct xdp_run *r)
@@ -226,17 +215,15 @@ static __u32 rnd(__u64 *rng, __u32 lo, __u32 hi)	/* lo..hi inclusive */
 /* Ethernet header with 0-2 VLAN tags; returns the offset after the EtherType. */
 static __u32 fuzz_eth(__u8 *buf, __u64 *rng, __u16 proto, int tags)
 {
-	__u32 off = 12;
+	struct frame_spec s = { .nvlan = tags };
 
-	for (int i = 0; i < 12; i++)
-		buf[i] = (__u8)fuzz_rand(rng);
-	for (int t = 0; t < tags; t++) {
-		put16(buf + off, t == 0 && tags == 2 ? 0x88a8 : 0x8100);
-		put16(buf + off + 2, (__u16)rnd(rng, 0, 4095));
-		off += 4;
-	}
-	put16(buf + off, proto);
-	return off + 2;
+	for (int i = 0; i < ETH_ALEN; i++)
+		s.dst[i] = (__u8)fuzz_rand(rng);
+	for (int i = 0; i < ETH_ALEN; i++)
+		s.src[i] = (__u8)fuzz_rand(rng);
+	for (int t = 0; t < tags; t++)
+		s.vlan[t] = (__u16)rnd(rng, 0, 4095);
+	return frame_eth(buf, &s, proto);
 }
 
 static __u32 fuzz_ipv4(__u8 *buf, __u32 off, __u32 max, __u64 *rng, bool bogus)

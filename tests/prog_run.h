@@ -10,14 +10,23 @@
 #include <linux/types.h>
 #include <stdbool.h>
 
+#include "frame.h"
 #include "harness.h"
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-/* A valid Ethernet/IPv4/UDP frame of len bytes (>= 42), or IPv6 with v6; returns len. */
-__u32 pkt_udp(__u8 *buf, __u32 len, bool v6);
+/*
+ * The tests' frames (frame.h): pkt_spec() gives their headers, 02:00:00:00:00:01 ->
+ * 02:00:00:00:00:02, 10.200.0.1 -> 10.200.0.2 (fd00::1 -> fd00::2 with v6), TTL 64, UDP
+ * 9000 -> 9; pkt_frame() builds a frame of len bytes from a spec, payload byte i = (__u8)i,
+ * checksums valid, and returns len (0 when len cannot hold the headers); pkt_udp() is
+ * pkt_frame() of pkt_spec().
+ */
+void pkt_spec(struct frame_spec *s, bool v6);
+__u32 pkt_frame(__u8 *buf, __u32 len, const struct frame_spec *s);
+__u32 pkt_udp(__u8 *buf, __u32 len, bool v6);	/* len >= 42 (IPv4), 62 (IPv6) */
 
 struct xdp_run {
 	const void *data;	/* frame in */

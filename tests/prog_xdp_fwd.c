@@ -25,10 +25,6 @@
 #include "xdp_fwd.h"
 #include "xdp_fwd.skel.h"
 
-/* Wire headers at any alignment: an IP header at buf + 14 is not 4-byte aligned. */
-typedef struct iphdr iphdr_any __attribute__((aligned(1)));
-typedef struct ipv6hdr ipv6hdr_any __attribute__((aligned(1)));
-
 static const __u8 mac_out[ETH_ALEN] = { 0x02, 0, 0, 0, 0x02, 0x01 };
 static const __u8 mac_nh[ETH_ALEN] = { 0x02, 0, 0, 0, 0x02, 0x02 };
 
@@ -58,45 +54,26 @@ static bool lab(void)
 	return lab_ok;
 }
 
-static __u16 csum_fold_hdr(const void *hdr, unsigned int len)
-{
-	__u32 sum = 0;
-
-	for (unsigned int i = 0; i < len / 2; i++) {
-		__u16 w;
-
-		memcpy(&w, (const __u8 *)hdr + 2 * i, sizeof(w));
-		sum += w;
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
-/* Ethernet + IPv4 (valid checksum) + UDP of len bytes, from 10.1.0.2 to dst. */
+/* Ethernet + IPv4 + UDP of len bytes from 10.1.0.2 to dst, checksums valid. */
 static __u32 frame4(__u8 *buf, __u32 len, const char *dst, __u8 ttl, __u16 id)
 {
-	iphdr_any *ip = (iphdr_any *)(buf + ETH_HLEN);
+	struct frame_spec s;
 
-	pkt_udp(buf, len, false);
-	ip->ttl = ttl;
-	ip->id = htons(id);
-	inet_pton(AF_INET, "10.1.0.2", &ip->saddr);
-	inet_pton(AF_INET, dst, &ip->daddr);
-	ip->check = 0;
-	ip->check = csum_fold_hdr(ip, sizeof(*ip));
-	return len;
+	pkt_spec(&s, false);
+	frame_addrs(&s, "10.1.0.2", dst);
+	s.ttl = ttl;
+	s.ip_id = id;
+	return pkt_frame(buf, len, &s);
 }
 
 static __u32 frame6(__u8 *buf, __u32 len, const char *dst, __u8 hops)
 {
-	ipv6hdr_any *ip6 = (ipv6hdr_any *)(buf + ETH_HLEN);
+	struct frame_spec s;
 
-	pkt_udp(buf, len, true);
-	ip6->hop_limit = hops;
-	inet_pton(AF_INET6, "fd01::2", &ip6->saddr);
-	inet_pton(AF_INET6, dst, &ip6->daddr);
-	return len;
+	pkt_spec(&s, true);
+	frame_addrs(&s, "fd01::2", dst);
+	s.ttl = hops;
+	return pkt_frame(buf, len, &s);
 }
 
 struct fwd {
@@ -237,7 +214,8 @@ static bool forwarded4(const struct fwd *f, const __u8 *pkt, __u32 len, int ttl)
 	       ASSERT_TRUE(!memcmp(eth->h_dest, mac_nh, ETH_ALEN), "dst MAC = neighbour") &&
 	       ASSERT_TRUE(!memcmp(eth->h_source, mac_out, ETH_ALEN), "src MAC = fo0") &&
 	       ASSERT_EQ(ip->ttl, ttl - 1, "TTL minus one") &&
-	       ASSERT_EQ(csum_fold_hdr(ip, sizeof(*ip)), 0, "IPv4 checksum valid (from scratch)") &&
+	       ASSERT_EQ(csum_fold(csum_add(0, ip, sizeof(*ip))), 0,
+			 "IPv4 checksum valid (from scratch)") &&
 	       ASSERT_TRUE(!memcmp(out + 12, pkt + 12, ETH_HLEN - 12 + 8) &&
 			   out[ETH_HLEN + 9] == pkt[ETH_HLEN + 9] &&
 			   !memcmp(out + ETH_HLEN + 12, pkt + ETH_HLEN + 12, len - ETH_HLEN - 12),

@@ -171,12 +171,6 @@ static void expect_rec(const struct rc *r, __u64 rx, __u64 redirected, __u64 no_
 #define L3 ETH_HLEN
 #define EXT_MAX 8	/* xdp_parse.h PARSE_IPV6_EXT_MAX: extension headers walked */
 
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = (__u8)(v >> 8);
-	p[1] = (__u8)v;
-}
-
 /* pkt_udp's frame with protocol, addresses (last byte) and ports changed; IPv4 or IPv6. */
 static __u32 flow_frame(__u8 *buf, __u32 len, bool v6, __u8 proto, __u8 src, __u8 dst,
 			__u16 sport, __u16 dport)
@@ -193,8 +187,8 @@ static __u32 flow_frame(__u8 *buf, __u32 len, bool v6, __u8 proto, __u8 src, __u
 		buf[L3 + 15] = src;
 		buf[L3 + 19] = dst;
 	}
-	put16(buf + l4, sport);
-	put16(buf + l4 + 2, dport);
+	put_be16(buf + l4, sport);
+	put_be16(buf + l4 + 2, dport);
 	return len;
 }
 
@@ -203,8 +197,8 @@ static __u32 vlan_wrap(__u8 *buf, __u32 len, int tags)
 {
 	for (int t = 0; t < tags; t++) {
 		memmove(buf + 16, buf + 12, len - 12);
-		put16(buf + 12, t == tags - 1 ? 0x88a8 : 0x8100);
-		put16(buf + 14, (__u16)(100 + t));
+		put_be16(buf + 12, t == tags - 1 ? 0x88a8 : 0x8100);
+		put_be16(buf + 14, (__u16)(100 + t));
 		len += 4;
 	}
 	return len;
@@ -251,7 +245,7 @@ static __u32 opt_wrap(__u8 *buf, __u32 len, __u32 words)
 	memmove(o + 4 * words, o, len - L3 - 20);
 	memset(o, 1, 4 * words);
 	buf[L3] = (__u8)(0x40 | (5 + words));
-	put16(buf + L3 + 2, (__u16)(len + 4 * words - L3));
+	put_be16(buf + L3 + 2, (__u16)(len + 4 * words - L3));
 	return len + 4 * words;
 }
 
@@ -447,7 +441,7 @@ TEST(rcpu_hash_one_target_per_flow_v4_v6)
 
 				len = ext_wrap(f, len, frag, 1);
 			} else {
-				put16(f + L3 + 6, k % 2 ? 0x2000 : (__u16)k);	/* MF, or offset */
+				put_be16(f + L3 + 6, k % 2 ? 0x2000 : (__u16)k);	/* MF, or offset */
 			}
 			ASSERT_EQ(rc_send(&r, f, len, 1, n, prev), want,
 				  "a fragment: addresses only");
@@ -498,7 +492,7 @@ TEST(rcpu_l4_strategies)
 			return;
 		flow_frame(f, sizeof(f), c[i].v6, c[i].proto, 1, 2, 4321, 443);
 		if (c[i].arp)
-			put16(f + 12, ETH_P_ARP);
+			put_be16(f + 12, ETH_P_ARP);
 		snprintf(what, sizeof(what), "case %zu: target", i);
 		ASSERT_EQ(rc_send(&r, f, sizeof(f), 10, c[i].n, prev), c[i].want, what);
 		expect_rec(&r, 10, 10, 0, 0, what);
@@ -520,7 +514,7 @@ TEST(rcpu_touch_and_no_touch_first_target)
 			return;
 		pkt_udp(f, sizeof(f), false);
 		ASSERT_EQ(rc_send(&r, f, sizeof(f), 7, 3, prev), 0, "a frame: first target");
-		put16(f + 12, 0x8100);
+		put_be16(f + 12, 0x8100);
 		ASSERT_EQ(rc_send(&r, f, 16, 3, 3, prev), 0, "cut in a VLAN tag: first target");
 		expect_rec(&r, 10, 10, 0, lb == RCPU_LB_TOUCH ? 3 : 0,
 			   lb == RCPU_LB_TOUCH ? "touch" : "no-touch");
@@ -571,7 +565,7 @@ TEST(rcpu_malformed_to_first_target)
 		ext_wrap(f, 100, hbh, 2);
 		bad_frame(&r, f, L3 + 40 + 7, prev, &bad, "extension header cut");
 		pkt_udp(f, 64, false);
-		put16(f + 12, 0x8100);
+		put_be16(f + 12, 0x8100);
 		bad_frame(&r, f, 17, prev, &bad, "VLAN tag cut");
 		expect_rec(&r, bad, bad, 0, bad, "malformed");
 		rc_close(&r);

@@ -141,7 +141,7 @@ test_sustained_60s_full_rate_exact() {
 	wait_until 10 has_line "$out" start || fail "did not start"
 	send_a 0 --live --duration "${FAULTS_SUSTAIN_SECS:-60}" >"$src" || fail "source failed"
 	local sent
-	sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$src")
+	sent=$(jfield sent "$src")
 	[ "$sent" -gt 1000000 ] || fail "source sent only $sent frames"
 	wait_until 10 jeq "$out" interval "j['total']['processed'] >= $sent" 1 || true
 	stop "$pid" INT

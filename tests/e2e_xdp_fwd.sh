@@ -144,9 +144,9 @@ recv_expect() {
 	done
 	wait "$RECV_PID" 2>/dev/null
 	local n ttl bad
-	n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["n"])' "$RECV_OUT")
-	ttl=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ttl"])' "$RECV_OUT")
-	bad=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bad_csum"])' "$RECV_OUT")
+	n=$(jfield n "$RECV_OUT")
+	ttl=$(jfield ttl "$RECV_OUT")
+	bad=$(jfield bad_csum "$RECV_OUT")
 	[ -n "$n" ] || fail "receiver failed: $(cat "$RECV_OUT.err")"
 	expect_eq "frames received" "$n" "$1"
 	expect_eq "TTL / hop limit histogram" "$ttl" "{'$2': $1}"
@@ -303,8 +303,7 @@ test_jumbo_frames_forwarded_whole() {
 	recv_start "$NS_C" "$VETH_C" $N
 	send_a $N --dst-ip "$IP_C" --size 5000 --rate 20000 >/dev/null || fail "pktgen failed"
 	recv_expect $N 63
-	expect_eq "lengths" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["len"])' \
-		"$RECV_OUT")" "{'5000': $N}"
+	expect_eq "lengths" "$(jfield len "$RECV_OUT")" "{'5000': $N}"
 	if bpftool btf dump file /sys/kernel/btf/vmlinux format raw |
 		grep -q "'NETDEV_XDP_ACT_NDO_XMIT_SG'"; then
 		expect_eq "forwarded in XDP" "$(counter "$VETH_B" "['fwd']")" $N

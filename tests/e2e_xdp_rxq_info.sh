@@ -70,8 +70,8 @@ test_tx_returns_frames_with_macs_swapped() {
 	expect_eq "swapmac on with XDP_TX" "$(jget "$OUT" start "j['swapmac']")" 1
 	local res
 	res=$(send_a 5000 --rate 50000 --expect-back 10) || fail "pktgen failed"
-	expect_eq "frames back" "$(echo "$res" | python3 -c 'import json,sys; print(json.load(sys.stdin)["received"])')" 5000
-	expect_eq "frames back with MACs swapped" "$(echo "$res" | python3 -c 'import json,sys; print(json.load(sys.stdin)["swapped"])')" 5000
+	expect_eq "frames back" "$(jfield received <<<"$res")" 5000
+	expect_eq "frames back with MACs swapped" "$(jfield swapped <<<"$res")" 5000
 	rxq_expect_total 5000
 }
 

@@ -42,15 +42,6 @@ xsk_expect_rx() {
 	expect_eq "no empty slot hit" "$(jget "$OUT" summary "j['prog']['no_socket']")" 0
 }
 
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
-
-# snmp NS PROTO FIELD: a counter of /proc/net/snmp in namespace NS.
-snmp() {
-	ip netns exec "$1" awk -v p="$2:" -v f="$3" \
-		'$1 == p { if (!h) { for (i = 2; i <= NF; i++) n[$i] = i; h = 1 } else print $(n[f]) }' \
-		/proc/net/snmp
-}
-
 test_rxdrop_native_counts_exactly() {
 	lab_up
 	xsk_start -r -N "${DEEP[@]}"
@@ -178,8 +169,8 @@ l2fwd_case() {
 	xsk_start -l "$@"
 	local res n=5000
 	res=$(send_a $n --rate 50000 --expect-back 10) || fail "pktgen failed"
-	expect_eq "frames back" "$(echo "$res" | field received)" $n
-	expect_eq "frames back with MACs swapped" "$(echo "$res" | field swapped)" $n
+	expect_eq "frames back" "$(jfield received <<<"$res")" $n
+	expect_eq "frames back with MACs swapped" "$(jfield swapped <<<"$res")" $n
 	xsk_expect_rx $n
 	expect_eq "summary tx" "$(jget "$OUT" summary "j['total']['tx']")" $n
 }
@@ -271,9 +262,9 @@ test_frags_l2fwd_returns_whole_frames() {
 	xsk_start -l -S --frags "${DEEP[@]}"
 	local res n=1000
 	res=$(send_a $n --size 5000 --rate 50000 --expect-back 10) || fail "pktgen failed"
-	expect_eq "frames back" "$(echo "$res" | field received)" $n
-	expect_eq "frames back with MACs swapped" "$(echo "$res" | field swapped)" $n
-	expect_eq "frames back whole (5000 bytes, payload intact)" "$(echo "$res" | field whole)" $n
+	expect_eq "frames back" "$(jfield received <<<"$res")" $n
+	expect_eq "frames back with MACs swapped" "$(jfield swapped <<<"$res")" $n
+	expect_eq "frames back whole (5000 bytes, payload intact)" "$(jfield whole <<<"$res")" $n
 	xsk_expect_rx $n
 	expect_eq "summary tx" "$(jget "$OUT" summary "j['total']['tx']")" $n
 	expect_eq "buffers" "$(jget "$OUT" summary "j['total']['rx_bufs']")" $((3 * n))

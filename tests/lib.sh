@@ -182,6 +182,14 @@ print(v if not isinstance(v, bool) else int(v))
 PY
 }
 
+# jfield KEY [FILE]: the field KEY of the one JSON object in FILE, or on stdin (a command's
+# result: pktgen's, a receiver's), as Python prints it (booleans as 0/1, like jget).
+jfield() {
+	python3 -c 'import json, sys
+v = json.load(open(sys.argv[2]) if len(sys.argv) > 2 else sys.stdin)[sys.argv[1]]
+print(v if not isinstance(v, bool) else int(v))' "$@"
+}
+
 # has_line FILE TYPE: the tool printed a JSON object of that type.
 has_line() { grep -q "\"type\":\"$2\"" "$1" 2>/dev/null; }
 
@@ -257,8 +265,9 @@ expect_signal_despite_blocked_reader() {
 	shift 2
 	res=$(python3 "$(dirname "${BASH_SOURCE[0]}")/blocked_reader.py" "$sig" "$@") ||
 		fail "$what: blocked_reader.py failed"
-	read -r rc secs filled < <(python3 -c 'import json, sys; j = json.loads(sys.argv[1])
-print(j["rc"], j["secs"], int(j["filled"]))' "$res")
+	rc=$(jfield rc <<<"$res")
+	secs=$(jfield secs <<<"$res")
+	filled=$(jfield filled <<<"$res")
 	expect_eq "$what: the output pipe filled" "$filled" 1
 	python3 -c "import sys; sys.exit(not $secs < 2.0)" ||
 		fail "$what: SIG$sig took ${secs}s to end it (exit $rc)"

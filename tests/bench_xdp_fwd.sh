@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/bench_xdp_fwd.sh: sourced by tests/bench.sh after tests/lib.sh; defines bench_xdp_fwd.
 #
-# Forwarding through the router namespace R on the three-namespace lab
+# Forwarding through the router namespace R on tests/lib.sh's router lab
 #   A veth0 -- veth1 R veth2 -- veth3 C
 # with xdp_fwd on veth1+veth2 versus the kernel's own forwarding (a bare XDP_PASS program on
 # veth1, which veth needs before live frames redirected into veth0 reach it). The source is
@@ -17,26 +17,6 @@
 #   stage_ns = 1e9 / path_pps - 1e9 / baseline_pps,   stage pps = 1e9 / stage_ns,
 # computed per round (cases alternate within a round), then the median over rounds.
 # Plus the per-packet program cost from BPF_PROG_TEST_RUN next to an empty program.
-
-_fwdb_lab() {
-	tmpdir >/dev/null
-	lab_up || return 1
-	ip netns add "$NS_C" || return 1
-	ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$NS_C" link set lo up
-	ip link add veth2 netns "$NS_B" address 02:00:00:00:00:0d type veth \
-		peer name veth3 netns "$NS_C" address 02:00:00:00:00:0c || return 1
-	ip -n "$NS_B" addr add 10.201.0.1/24 dev veth2
-	ip -n "$NS_C" addr add 10.201.0.2/24 dev veth3
-	ip -n "$NS_B" link set veth2 up
-	ip -n "$NS_C" link set veth3 up
-	ip -n "$NS_A" route add 10.201.0.0/24 via "$IP_B"
-	ip -n "$NS_C" route add 10.200.0.0/24 via 10.201.0.1
-	ip -n "$NS_B" neigh replace 10.201.0.2 lladdr 02:00:00:00:00:0c dev veth2 nud permanent
-	ip -n "$NS_C" neigh replace 10.201.0.1 lladdr 02:00:00:00:00:0d dev veth3 nud permanent
-	ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=1
-}
 
 # _fwdb_case CASE: put R in the state of CASE (base, kernel, xdp) and print the steady-state
 # rate at the point that counts (veth1 for base, veth3 otherwise).
@@ -72,7 +52,7 @@ bench_xdp_fwd() {
 	res=$(mktemp /tmp/.xdp-fwd-bench.XXXXXX)
 	(
 		trap lab_down EXIT
-		_fwdb_lab || exit 1
+		router_lab_up || exit 1
 		ip -n "$NS_C" link set dev veth3 xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
 			program xdp_floor_drop || exit 1
 		local i c

@@ -54,7 +54,7 @@ test_valgrind_xdpsock() {
 
 test_valgrind_xdp_monitor() {
 	vg_setup
-	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp
+	xdp_bare "$NS_B" "$VETH_B" pass || fail "XDP_PASS on $VETH_B"
 	vg_run monitor "$BINDIR/xdp_monitor" --stats -i 0.5 --duration 4
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# End-to-end tests of xdp_fwd: host A ($NS_A) -- router R ($NS_B) -- host C ($NS_C).
+# End-to-end tests of xdp_fwd on tests/lib.sh's router lab:
 #   A veth0 10.200.0.1  <->  R veth1 10.200.0.2 | R veth2 10.201.0.1  <->  C veth3 10.201.0.2
 # xdp_fwd runs on both router devices. It attaches through netlink and outlives its process; it
 # keeps its state in the kernel only (the programs on the devices and their maps), so it runs
@@ -8,12 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 
 N=2000
-VETH_R2=veth2
-VETH_C=veth3
-MAC_R2=02:00:00:00:00:0d
-MAC_C=02:00:00:00:00:0c
-IP_R2=10.201.0.1
-IP_C=10.201.0.2
 IP6_A=fd00:a::1
 IP6_R1=fd00:a::2
 IP6_R2=fd00:c::1
@@ -26,30 +20,13 @@ fwd() { ip netns exec "$NS_B" "$BINDIR/xdp_fwd" "$@"; }
 # fwd_nsenter ARGS...: the same through nsenter (no private /sys).
 fwd_nsenter() { nsenter --net="/run/netns/$NS_B" "$BINDIR/xdp_fwd" "$@"; }
 
-# The three namespaces, routes and static neighbours (no ARP, no IPv6 unless asked), forwarding
-# on in R, and an XDP_PASS program on the hosts' veths (frames redirected into a veth reach its
-# peer only when the peer runs XDP).
+# The router lab and an XDP_PASS program on the hosts' veths (frames redirected into a veth
+# reach its peer only when the peer runs XDP). veth2's ifindex is above FWD_STATS_DIRECT, so
+# its counters live in the hash map while veth1's are in the array: every test covers both.
 fwd_lab() {
-	lab_up || fail "lab_up"
-	ip netns add "$NS_C" || fail "add $NS_C"
-	in_c sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$NS_C" link set lo up
-	# veth2's ifindex is above FWD_STATS_DIRECT, so its counters live in the hash map while
-	# veth1's are in the array: every test covers both
-	ip link add "$VETH_R2" netns "$NS_B" index 3000 address "$MAC_R2" type veth \
-		peer name "$VETH_C" netns "$NS_C" address "$MAC_C" || fail "add veth pair R-C"
-	ip -n "$NS_B" addr add "$IP_R2/24" dev "$VETH_R2"
-	ip -n "$NS_C" addr add "$IP_C/24" dev "$VETH_C"
-	ip -n "$NS_B" link set "$VETH_R2" up
-	ip -n "$NS_C" link set "$VETH_C" up
-	ip -n "$NS_A" route add 10.201.0.0/24 via "$IP_B"
-	ip -n "$NS_C" route add 10.200.0.0/24 via "$IP_R2"
-	ip -n "$NS_B" neigh replace "$IP_C" lladdr "$MAC_C" dev "$VETH_R2" nud permanent
-	ip -n "$NS_C" neigh replace "$IP_R2" lladdr "$MAC_R2" dev "$VETH_C" nud permanent
-	in_b sysctl -qw net.ipv4.ip_forward=1
+	router_lab_up 3000 || fail "router lab"
 	lab_pass_on_a || fail "XDP_PASS on $VETH_A"
-	ip -n "$NS_C" link set dev "$VETH_C" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
-		fail "XDP_PASS on $VETH_C"
+	xdp_bare "$NS_C" "$VETH_C" pass || fail "XDP_PASS on $VETH_C"
 }
 
 fwd_lab6() {
@@ -297,8 +274,7 @@ test_jumbo_frames_forwarded_whole() {
 	for d in "$NS_A:$VETH_A" "$NS_B:$VETH_B" "$NS_B:$VETH_R2" "$NS_C:$VETH_C"; do
 		ip -n "${d%%:*}" link set "${d#*:}" mtu 9000 || fail "MTU 9000 on ${d#*:}"
 	done
-	ip -n "$NS_C" link set dev "$VETH_C" xdpdrv obj "$O/tests/xdp_floor_kern.o" \
-		sec xdp.frags || fail "frags-capable XDP_PASS on $VETH_C"
+	xdp_bare "$NS_C" "$VETH_C" pass_frags xdpdrv || fail "frags-capable XDP_PASS on $VETH_C"
 	fwd_attach_both --mode native
 	recv_start "$NS_C" "$VETH_C" $N
 	send_a $N --dst-ip "$IP_C" --size 5000 --rate 20000 >/dev/null || fail "pktgen failed"
@@ -388,8 +364,7 @@ text_row() {
 test_json_and_text_summaries_agree() {
 	fwd_lab
 	ip -n "$NS_C" link set dev "$VETH_C" xdp off
-	ip -n "$NS_C" link set dev "$VETH_C" xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
-		program xdp_floor_drop || fail "XDP_DROP on $VETH_C"
+	xdp_bare "$NS_C" "$VETH_C" drop xdpdrv || fail "XDP_DROP on $VETH_C"
 	fwd_attach_both
 	send_a 100 --dst-ip "$IP_C" >/dev/null || fail "pktgen failed"
 	local t ptxt pjs dev
@@ -687,8 +662,7 @@ test_detach_only_ours() {
 
 test_detach_refuses_someone_elses_program() {
 	fwd_lab
-	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
-		fail "attach the foreign program"
+	xdp_bare "$NS_B" "$VETH_B" pass || fail "attach the foreign program"
 	local id rc
 	id=$(xdp_on "$NS_B" "$VETH_B")
 	fwd -d "$VETH_B" >/dev/null 2>&1
@@ -703,8 +677,7 @@ test_detach_refuses_someone_elses_program() {
 
 test_failure_rolls_back_the_call() {
 	fwd_lab
-	ip -n "$NS_B" link set dev "$VETH_R2" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
-		fail "attach the foreign program"
+	xdp_bare "$NS_B" "$VETH_R2" pass || fail "attach the foreign program"
 	local id
 	id=$(xdp_on "$NS_B" "$VETH_R2")
 	fwd "$VETH_B" "$VETH_R2" >/dev/null 2>&1

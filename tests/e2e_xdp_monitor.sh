@@ -79,8 +79,7 @@ pair_up() {
 	ip -n "$NS_B" link set "$VETH_C" up
 	ip -n "$NS_C" link set "$VETH_D" up
 	if [ "${1:-}" != nopass ]; then
-		ip -n "$NS_C" link set dev "$VETH_D" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
-			fail "pass program on $VETH_D"
+		xdp_bare "$NS_C" "$VETH_D" pass || fail "pass program on $VETH_D"
 	fi
 }
 

@@ -136,8 +136,7 @@ test_table_output_has_rows_and_totals() {
 
 test_refuses_busy_device_and_force_replaces() {
 	lab_up
-	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
-		fail "hand attach"
+	xdp_bare "$NS_B" "$VETH_B" pass || fail "hand attach"
 	local before err rc
 	before=$(xdp_on "$NS_B" "$VETH_B")
 	err=$(in_b "$RXQ" --dev "$VETH_B" --duration 1 2>&1 >/dev/null)

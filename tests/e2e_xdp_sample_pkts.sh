@@ -505,8 +505,7 @@ test_interval_and_skb_mode() {
 
 test_refuses_busy_device_and_force_replaces() {
 	sp_lab_up || fail "lab_up"
-	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
-		fail "hand attach"
+	xdp_bare "$NS_B" "$VETH_B" pass || fail "hand attach"
 	local before err rc
 	before=$(xdp_on "$NS_B" "$VETH_B")
 	err=$(in_b "$SP" --duration 1 "$VETH_B" 2>&1 >/dev/null)

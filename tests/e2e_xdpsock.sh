@@ -419,8 +419,7 @@ test_signals_leave_no_program() {
 
 test_busy_device_refused() {
 	lab_up
-	ip -n "$NS_B" link set dev "$VETH_B" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp ||
-		fail "hand attach"
+	xdp_bare "$NS_B" "$VETH_B" pass || fail "hand attach"
 	local before err rc
 	before=$(xdp_on "$NS_B" "$VETH_B")
 	err=$(in_b "$XSK" -i "$VETH_B" -d 1 2>&1 >/dev/null)

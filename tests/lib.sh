@@ -5,7 +5,9 @@
 # The lab: two network namespaces, "$NS_A" (the traffic source) and "$NS_B" (the device under
 # test), joined by a veth pair $VETH_A <-> $VETH_B with addresses only inside them. Every name
 # carries this shell's PID, so parallel runs never collide. lab_down removes everything and runs
-# from an EXIT trap, so a failing or interrupted test leaves nothing behind.
+# from an EXIT trap, so a failing or interrupted test leaves nothing behind. router_lab_up adds
+# a third namespace "$NS_C" behind a router in "$NS_B" (xdp_fwd's tests and benchmark), and
+# xdp_bare puts the suite's bare XDP programs on devices by hand.
 #
 # A test file defines functions test_<name> and ends with `run_tests "$@"`. Each test runs in
 # its own subshell: `fail MSG` fails it, `skip REASON` skips it, returning 0 passes it.
@@ -50,10 +52,51 @@ lab_up() {
 	ip -n "$NS_B" neigh replace "$IP_A" lladdr "$MAC_A" dev "$VETH_B" nud permanent
 }
 
+# xdp_bare NS DEV pass|drop|pass_frags [xdp|xdpdrv|xdpgeneric]: attach one of the suite's bare
+# programs (tests/xdp_floor_kern.c: return XDP_PASS, XDP_DROP, or XDP_PASS frags-capable, which
+# attaches at jumbo MTUs) to DEV by hand, through iproute2's netlink attach; ip's `xdp` (the
+# default) is native mode where the driver has it. A pass fixture, or someone else's program.
+xdp_bare() {
+	ip -n "$1" link set dev "$2" "${4:-xdp}" obj "$O/tests/xdp_floor_kern.o" program "xdp_floor_$3"
+}
+
 # Frames sent back to NS_A by XDP_TX (or redirected into veth) reach it only when NS_A's veth
-# runs an XDP program; attach the suite's object with its defaults (XDP_PASS), by hand.
-lab_pass_on_a() {
-	ip -n "$NS_A" link set dev "$VETH_A" xdp obj "$O/xdp_rxq_info_kern.o" sec xdp
+# runs an XDP program: a bare XDP_PASS.
+lab_pass_on_a() { xdp_bare "$NS_A" "$VETH_A" pass; }
+
+# ---------------------------------------------------------------- the router lab
+
+# xdp_fwd's tests and benchmark: host A ($NS_A) -- router R ($NS_B) -- host C ($NS_C)
+#   A veth0 10.200.0.1  <->  R veth1 10.200.0.2 | R veth2 10.201.0.1  <->  C veth3 10.201.0.2
+VETH_R2=veth2
+VETH_C=veth3
+MAC_R2=02:00:00:00:00:0d
+MAC_C=02:00:00:00:00:0c
+IP_R2=10.201.0.1
+IP_C=10.201.0.2
+
+# router_lab_up [IFINDEX]: lab_up, then the namespace C and the pair R veth2 <-> C veth3 (veth2
+# with ifindex IFINDEX if given), routes between A and C through R, static neighbours (no ARP,
+# no IPv6), IPv4 forwarding on in R. No XDP anywhere yet.
+router_lab_up() {
+	local index=()
+	[ -z "${1:-}" ] || index=(index "$1")
+	lab_up || return 1
+	ip netns add "$NS_C" &&
+	ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 &&
+	ip -n "$NS_C" link set lo up &&
+	ip link add "$VETH_R2" netns "$NS_B" "${index[@]}" address "$MAC_R2" type veth \
+		peer name "$VETH_C" netns "$NS_C" address "$MAC_C" &&
+	ip -n "$NS_B" addr add "$IP_R2/24" dev "$VETH_R2" &&
+	ip -n "$NS_C" addr add "$IP_C/24" dev "$VETH_C" &&
+	ip -n "$NS_B" link set "$VETH_R2" up &&
+	ip -n "$NS_C" link set "$VETH_C" up &&
+	ip -n "$NS_A" route add 10.201.0.0/24 via "$IP_B" &&
+	ip -n "$NS_C" route add 10.200.0.0/24 via "$IP_R2" &&
+	ip -n "$NS_B" neigh replace "$IP_C" lladdr "$MAC_C" dev "$VETH_R2" nud permanent &&
+	ip -n "$NS_C" neigh replace "$IP_R2" lladdr "$MAC_R2" dev "$VETH_C" nud permanent &&
+	ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=1
 }
 
 lab_down() {

@@ -125,25 +125,17 @@ test_cpufreq_untouched_and_kick_restores() {
 	fi
 }
 
+# cs_start: cpustat --json in the background, until its first interval line.
+cs_start() {
+	OUT="$(tmpdir)/cs.json"
+	bg "$OUT" "$CS" --json -i 0.2
+	wait_until 5 has_line "$OUT" interval || fail "no interval line: $(cat "$OUT.err")"
+}
+cs_loaded() { bpftool prog show name cs_cpu_idle 2>/dev/null | grep -q raw_tracepoint; }
+cs_unloaded() { ! bpftool prog show name cs_cpu_idle 2>/dev/null | grep -q .; }
+
 test_signals_end_cleanly_and_leave_nothing() {
-	local sig out
-	out="$(tmpdir)/cs.json"
-	for sig in INT TERM HUP KILL; do
-		bg "$out" "$CS" --json -i 0.2
-		wait_until 5 has_line "$out" interval || fail "no interval before SIG$sig"
-		bpftool prog show name cs_cpu_idle 2>/dev/null | grep -q raw_tracepoint ||
-			fail "program not loaded before SIG$sig"
-		stop "$BG_PID" "$sig"
-		if [ "$sig" = KILL ]; then
-			expect_eq "exit status after SIGKILL" "$STOP_RC" 137
-		else
-			expect_eq "exit status after SIG$sig" "$STOP_RC" 0
-			expect_eq "summary signal" "$(jget "$out" summary "j['signal']")" \
-				"$(kill -l "$sig" >/dev/null && python3 -c "import signal; print(int(signal.SIG$sig))")"
-		fi
-		wait_until 5 sh -c '! bpftool prog show name cs_cpu_idle | grep -q .' ||
-			fail "cs_cpu_idle still loaded after SIG$sig"
-	done
+	expect_signals_end_runs "INT TERM HUP KILL" cs_start cs_loaded cs_unloaded
 }
 
 test_help_and_bad_input() {

@@ -707,22 +707,19 @@ test_bad_input() {
 	"$BINDIR/xdp_fwd" --help | grep -q "^Usage: xdp_fwd" || fail "--help"
 }
 
+# stats_start: xdp_fwd -s --json in the background, until its first interval line.
+stats_start() {
+	OUT="$(tmpdir)/loop.json"
+	bg "$OUT" in_b "$BINDIR/xdp_fwd" -s -j --interval 0.1
+	wait_until 10 has_line "$OUT" interval || fail "no interval line: $(cat "$OUT.err")"
+}
+# the forwarding program is on both router devices
+both_attached() { xdp_attached "$NS_B" "$VETH_B" && xdp_attached "$NS_B" "$VETH_R2"; }
+
 test_stats_loop_stops_on_signals_program_stays() {
 	fwd_lab
 	fwd_attach_both
-	local sig out
-	out="$(tmpdir)/loop.json"
-	for sig in INT TERM KILL; do
-		bg "$out" in_b "$BINDIR/xdp_fwd" -s -j --interval 0.1
-		wait_until 10 has_line "$out" interval || fail "no interval line before SIG$sig"
-		stop "$BG_PID" "$sig"
-		if [ "$sig" != KILL ]; then
-			expect_eq "exit code after SIG$sig" "$STOP_RC" 0
-			has_line "$out" summary || fail "no summary after SIG$sig"
-		fi
-		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] && [ -n "$(xdp_on "$NS_B" "$VETH_R2")" ] ||
-			fail "the forwarding program must outlive -s (SIG$sig)"
-	done
+	expect_signals_end_runs "INT TERM HUP KILL" stats_start both_attached both_attached
 	expect_eq "ports" "$(ports)" "$VETH_B $VETH_R2"
 	fwd -d "$VETH_B" "$VETH_R2" >/dev/null || fail "detach"
 }

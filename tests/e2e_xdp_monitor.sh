@@ -578,23 +578,22 @@ test_table_output() {
 	grep -q "^Summary: .* 5,000 errors" "$out" || fail "summary: $(tail -3 "$out")"
 }
 
+# mon_progs_known: the running monitor named its programs (kept in MON_IDS);
+# mon_progs_gone: none of them is loaded any more.
+mon_progs_known() {
+	MON_IDS=$(jget "$OUT" start "' '.join(str(i) for i in j['prog_ids'])")
+	[ -n "$MON_IDS" ]
+}
+mon_progs_gone() {
+	local id
+	for id in $MON_IDS; do
+		! bpftool prog show id "$id" >/dev/null 2>&1 || return 1
+	done
+}
+
 test_signals_print_summary_and_leave_nothing() {
 	mon_lab_up
-	local sig ids id
-	for sig in INT TERM KILL; do
-		mon_start in_b
-		ids=$(jget "$OUT" start "' '.join(str(i) for i in j['prog_ids'])")
-		[ -n "$ids" ] || fail "no program ids"
-		stop "$MON_PID" "$sig"
-		if [ "$sig" != KILL ]; then
-			expect_eq "exit after SIG$sig" "$STOP_RC" 0
-			has_line "$OUT" summary || fail "no summary after SIG$sig"
-		fi
-		for id in $ids; do
-			wait_until 5 sh -c "! bpftool prog show id $id >/dev/null 2>&1" ||
-				fail "program $id left after SIG$sig"
-		done
-	done
+	expect_signals_end_runs "INT TERM HUP KILL" "mon_start in_b" mon_progs_known mon_progs_gone
 }
 
 test_duration_ends_run() {

@@ -172,17 +172,8 @@ test_second_instance_refused() {
 
 test_signals_leave_no_program() {
 	lab_up
-	local sig
-	for sig in INT TERM HUP KILL; do
-		rxq_start --action XDP_DROP
-		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] || fail "not attached before SIG$sig"
-		stop "$RXQ_PID" "$sig"
-		wait_until 5 test -z "$(xdp_on "$NS_B" "$VETH_B")" || fail "XDP left after SIG$sig"
-		if [ "$sig" != KILL ]; then
-			expect_eq "exit after SIG$sig" "$STOP_RC" 0
-			has_line "$OUT" summary || fail "no summary after SIG$sig"
-		fi
-	done
+	expect_signals_end_runs "INT TERM HUP KILL" "rxq_start --action XDP_DROP" \
+		"xdp_attached $NS_B $VETH_B" "xdp_detached $NS_B $VETH_B"
 }
 
 test_device_removed_while_running() {

@@ -522,18 +522,8 @@ test_refuses_busy_device_and_force_replaces() {
 
 test_signals_leave_no_program() {
 	sp_lab_up || fail "lab_up"
-	local sig
-	for sig in INT TERM HUP KILL; do
-		sp_start
-		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] || fail "not attached before SIG$sig"
-		stop "$SP_PID" "$sig"
-		wait_until 5 sh -c "! ip -n $NS_B -d link show dev $VETH_B | grep -q prog/xdp" ||
-			fail "XDP left after SIG$sig"
-		if [ "$sig" != KILL ]; then
-			expect_eq "exit after SIG$sig" "$STOP_RC" 0
-			has_line "$OUT" summary || fail "no summary after SIG$sig"
-		fi
-	done
+	expect_signals_end_runs "INT TERM HUP KILL" sp_start sp_attached \
+		"xdp_detached $NS_B $VETH_B"
 }
 
 test_device_removed_while_running() {

@@ -398,19 +398,14 @@ test_irq_string_counts_interrupts() {
 }
 jge_irq() { [ "$(jget "$OUT" interval "j['irq']['count']" 2>/dev/null)" -gt 0 ] 2>/dev/null; }
 
+umem_books_balance() {
+	expect_eq "UMEM books after SIG$1" "$(jget "$OUT" summary "j['umem']['ok']")" 1
+}
+
 test_signals_leave_no_program() {
 	lab_up
-	local sig
-	for sig in INT TERM HUP KILL; do
-		xsk_start -M 2
-		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] || fail "not attached before SIG$sig"
-		{ stop "$XSK_PID" "$sig"; } 2>/dev/null
-		wait_until 5 test -z "$(xdp_on "$NS_B" "$VETH_B")" || fail "XDP left after SIG$sig"
-		if [ "$sig" != KILL ]; then
-			expect_eq "exit after SIG$sig" "$STOP_RC" 0
-			expect_eq "UMEM books after SIG$sig" "$(jget "$OUT" summary "j['umem']['ok']")" 1
-		fi
-	done
+	expect_signals_end_runs "INT TERM HUP KILL" "xsk_start -M 2" "xdp_attached $NS_B $VETH_B" \
+		"xdp_detached $NS_B $VETH_B" umem_books_balance
 	# the queue is free again: a new instance binds to it
 	xsk_start
 	send_a 100 >/dev/null

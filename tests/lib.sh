@@ -133,6 +133,10 @@ xdp_on() {
 		sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1
 }
 
+# xdp_attached NS DEV, xdp_detached NS DEV: DEV runs an XDP program; DEV runs none.
+xdp_attached() { [ -n "$(xdp_on "$1" "$2")" ]; }
+xdp_detached() { [ -z "$(xdp_on "$1" "$2")" ]; }
+
 # snmp NS PROTO FIELD: a counter of NS's /proc/net/snmp by its header name ("Ip" "InReceives").
 snmp() {
 	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p && !h { for (i = 2; i <= NF; i++)
@@ -317,6 +321,33 @@ expect_signal_despite_blocked_reader() {
 	case $rc in 0|1) ;; *) fail "$what: exit $rc after SIG$sig with a blocked reader: $res" ;; esac
 	case $res in *"not written: its reader did not keep up"*) ;;
 	*) fail "$what: no word of the output it dropped: $res" ;; esac
+}
+
+# expect_signals_end_runs SIGNALS START UP GONE [CHECK]: a looping tool's run ends cleanly on
+# each of SIGNALS ("INT TERM HUP KILL"). The other arguments are commands, each one string split
+# at spaces. For each signal: START starts the tool in the background ($BG_PID, its JSON lines
+# in $OUT) and UP must then hold; the signal goes to the tool. After INT, TERM or HUP the run
+# must end through the tool's loop: exit 0 and a summary in $OUT whose "signal" is that
+# signal's number; CHECK SIG checks the rest, if given. SIGKILL must kill it (137). Then GONE
+# must hold within 5 s: what the run loaded or attached is gone (or, for a program meant to
+# outlive its loader, still there).
+expect_signals_end_runs() {
+	local sigs=$1 start=$2 up=$3 gone=$4 check=${5:-} sig
+	for sig in $sigs; do
+		$start
+		$up || fail "before SIG$sig: not '$up'"
+		# (bash reports a job killed by a signal on stderr: not a test failure)
+		{ stop "$BG_PID" "$sig"; } 2>/dev/null
+		if [ "$sig" = KILL ]; then
+			expect_eq "exit status after SIGKILL" "$STOP_RC" 137
+		else
+			expect_eq "exit status after SIG$sig" "$STOP_RC" 0
+			expect_eq "the summary's signal after SIG$sig" \
+				"$(jget "$OUT" summary "j['signal']")" "$(kill -l "$sig")"
+			[ -z "$check" ] || $check "$sig"
+		fi
+		wait_until 5 $gone || fail "after SIG$sig: not '$gone'"
+	done
 }
 
 need_root() {

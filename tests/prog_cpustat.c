@@ -17,32 +17,22 @@
 
 #define EXIT CS_IDLE_EXIT
 
-static struct cpustat_kern *cs_load(__u32 ncpus, bool test_clock)
+/* Loaded for ncpus CPUs (test_clock: the clock is bss test_now_ns); NULL when the test must
+ * end (skipped or failed). */
+static struct cpustat_kern *load_or_end(__u32 ncpus, bool test_clock)
 {
 	struct cpustat_kern *s = cpustat_kern__open();
 	int err;
 
-	if (!s)
+	if (!ASSERT_OK_PTR(s, "open cpustat_kern"))
 		return NULL;
 	s->rodata->cfg.ncpus = ncpus;
 	s->rodata->cfg.test_clock = test_clock;
 	err = bpf_map__set_max_entries(s->maps.cpu_recs, ncpus);
-	if (!err)
-		err = cpustat_kern__load(s);
-	if (err) {
+	if (!LOADED(err ? err : cpustat_kern__load(s), "cpustat_kern")) {
 		cpustat_kern__destroy(s);
-		errno = -err;
 		return NULL;
 	}
-	return s;
-}
-
-static struct cpustat_kern *load_or_end(__u32 ncpus, bool test_clock)
-{
-	struct cpustat_kern *s = cs_load(ncpus, test_clock);
-
-	if (!s && !skip_if_eperm(-errno, "load cpustat"))
-		ASSERT_OK_PTR(s, "load cpustat_kern");
 	return s;
 }
 

@@ -26,18 +26,14 @@ TEST(xsk_fuzz_100k_frames)
 	__u8 buf[1514];
 	__u64 rng = 0x5eed0004, bad = 0, total[XSK_REC_N], sum = 0;
 	__u32 runs = 100000;
-	int err, kind = 0;
+	int kind = 0;
 
 	if (!ASSERT_OK_PTR(s, "open xdpsock_kern"))
 		return;
 	s->rodata->cfg.queue = 0;
 	s->rodata->cfg.nsocks = 3;
-	err = xdpsock_kern__load(s);
-	if (err) {
-		if (!skip_if_eperm(err, "load xdpsock"))
-			ASSERT_OK(err, "load xdpsock_kern");
+	if (!LOADED(xdpsock_kern__load(s), "xdpsock_kern"))
 		goto out;
-	}
 	for (__u32 i = 0; i < runs; i++) {
 		struct xdp_run r = { .data = buf, .repeat = 1 };
 
@@ -77,15 +73,12 @@ TEST(redir_fuzz_100k_frames)
 		struct bpf_devmap_val lo = { .ifindex = 1 };
 		__u32 runs = 100000, bad = 0, key = 0;
 		struct redir_rec t;
-		int err, kind = 0;
+		int kind = 0;
 
 		if (!ASSERT_OK_PTR(s, "open xdp_redirect_kern"))
 			return;
 		s->rodata->cfg = cfgs[c];
-		err = xdp_redirect_kern__load(s);
-		if (err) {
-			if (!skip_if_eperm(err, "load xdp_redirect"))
-				ASSERT_OK(err, "load xdp_redirect_kern");
+		if (!LOADED(xdp_redirect_kern__load(s), "xdp_redirect_kern")) {
 			xdp_redirect_kern__destroy(s);
 			return;
 		}
@@ -128,16 +121,13 @@ TEST(rcpu_fuzz_100k_frames)
 		static struct rcpu_rec t;	/* 4 KiB */
 		__u32 runs = 100000, bad = 0, cpu0 = 0;
 		__u64 targets = 0;
-		int err, kind = 0;
+		int kind = 0;
 
 		if (!ASSERT_OK_PTR(s, "open xdp_redirect_cpu_kern"))
 			return;
 		s->rodata->cfg.lb = lb;
 		s->rodata->cfg.ncpus = 3;	/* CPU 0 three times: every target has an entry */
-		err = xdp_redirect_cpu_kern__load(s);
-		if (err) {
-			if (!skip_if_eperm(err, "load xdp_redirect_cpu"))
-				ASSERT_OK(err, "load xdp_redirect_cpu_kern");
+		if (!LOADED(xdp_redirect_cpu_kern__load(s), "xdp_redirect_cpu_kern")) {
 			xdp_redirect_cpu_kern__destroy(s);
 			return;
 		}

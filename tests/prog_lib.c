@@ -193,6 +193,18 @@ bool skip_if_eperm(int err, const char *what)
 	return true;
 }
 
+bool test_loaded(int err, const char *what, const char *file, int line)
+{
+	char load[128];
+
+	if (!err)
+		return true;
+	snprintf(load, sizeof(load), "load %s", what);
+	if (!skip_if_eperm(err, load))
+		test_check(false, file, line, "%s: error %d (%s)", load, err, strerror(-err));
+	return false;
+}
+
 
 /* ---------------------------------------------------------------- fuzzing */
 

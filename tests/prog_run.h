@@ -84,5 +84,13 @@ __u64 map_sum(int map_fd, __u32 key, unsigned int n_u64, unsigned int idx);
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when the kernel refused with EPERM: the test then skips with the reason. */
 bool skip_if_eperm(int err, const char *what);
+/*
+ * The end of a load: err 0 (or a skeleton p that __open_and_load() gave) is true. Otherwise the
+ * test is marked skipped when the kernel refused for want of privilege (EPERM), failed for any
+ * other error (the caller's file:line, what, the error), and it is false: the test must end.
+ */
+#define LOADED(err, what) test_loaded((err), (what), __FILE__, __LINE__)
+#define LOADED_PTR(p, what) test_loaded((p) ? 0 : errno ? -errno : -EINVAL, (what), __FILE__, __LINE__)
+bool test_loaded(int err, const char *what, const char *file, int line);
 
 #endif /* TESTS_PROG_RUN_H */

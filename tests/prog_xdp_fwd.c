@@ -124,10 +124,7 @@ static bool fwd_open_cfg(struct fwd *f, const struct fwd_cfg *cfg, bool ports, b
 	f->skel->rodata->cfg = *cfg;
 	if (frags)
 		xdp_prog_frags_capable(f->skel->progs.xdp_fwd_prog);
-	err = xdp_fwd_kern__load(f->skel);
-	if (err) {
-		if (!skip_if_eperm(err, "load xdp_fwd"))
-			ASSERT_OK(err, "load xdp_fwd_kern");
+	if (!LOADED(xdp_fwd_kern__load(f->skel), "xdp_fwd_kern")) {
 		fwd_close(f);
 		return false;
 	}

@@ -77,11 +77,8 @@ static struct xdp_monitor_kern *mon_up(const struct mon_cfg *cfg, bool stats, bo
 	s = mon_load(cfg, stats, raw, &err);
 	if (!s && !raw && err == -EACCES)
 		s = mon_load(cfg, stats, true, &err);
-	if (!s) {
-		if (!skip_if_eperm(err, "load xdp_monitor"))
-			ASSERT_OK(err, "load xdp_monitor_kern");
+	if (!LOADED(s ? 0 : err, "xdp_monitor_kern"))
 		return NULL;
-	}
 	for (int i = 0; i < s->skeleton->prog_cnt; i++) {	/* links go with the skeleton */
 		struct bpf_link **link = s->skeleton->progs[i].link;
 

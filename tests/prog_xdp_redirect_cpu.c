@@ -41,17 +41,13 @@ static void rc_close(struct rc *r)
 static bool rc_open(struct rc *r, const struct rcpu_cfg *cfg, bool stage2)
 {
 	struct bpf_cpumap_val v = { .qsize = 256 };
-	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->s = xdp_redirect_cpu_kern__open();
 	if (!ASSERT_OK_PTR(r->s, "open xdp_redirect_cpu_kern"))
 		return false;
 	r->s->rodata->cfg = *cfg;
-	err = xdp_redirect_cpu_kern__load(r->s);
-	if (err) {
-		if (!skip_if_eperm(err, "load xdp_redirect_cpu"))
-			ASSERT_OK(err, "load xdp_redirect_cpu_kern");
+	if (!LOADED(xdp_redirect_cpu_kern__load(r->s), "xdp_redirect_cpu_kern")) {
 		rc_close(r);
 		return false;
 	}
@@ -298,11 +294,8 @@ TEST(rcpu_hand_loaded_defaults_pass)
 	__u8 pkt[64];
 	struct xdp_run x = { .data = pkt, .len = sizeof(pkt), .repeat = 9 };
 
-	if (!r.s) {
-		if (!skip_if_eperm(-errno, "load xdp_redirect_cpu"))
-			ASSERT_OK_PTR(r.s, "open_and_load");
+	if (!LOADED_PTR(r.s, "xdp_redirect_cpu_kern"))
 		return;
-	}
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (ASSERT_OK(xdp_run(bpf_program__fd(r.s->progs.xdp_redirect_cpu_prog), &x), "run")) {
 		ASSERT_EQ(x.retval, XDP_PASS, "object defaults pass traffic");

@@ -10,26 +10,23 @@
 #include "xdp_rxq_info.h"
 #include "xdp_rxq_info.skel.h"
 
-/* Open, configure and load; NULL (and errno) on failure. */
-static struct xdp_rxq_info_kern *rxq_load(__u32 action, __u32 flags, __u32 read_bytes,
-					  __u32 ifindex)
+/* Loaded with this configuration; NULL when the test must end (skipped or failed). */
+static struct xdp_rxq_info_kern *load_or_end(__u32 action, __u32 flags, __u32 read_bytes,
+					     __u32 ifindex)
 {
-	struct xdp_rxq_info_kern *skel = xdp_rxq_info_kern__open();
-	int err;
+	struct xdp_rxq_info_kern *s = xdp_rxq_info_kern__open();
 
-	if (!skel)
+	if (!ASSERT_OK_PTR(s, "open xdp_rxq_info_kern"))
 		return NULL;
-	skel->rodata->cfg.action = action;
-	skel->rodata->cfg.flags = flags;
-	skel->rodata->cfg.read_bytes = read_bytes;
-	skel->rodata->cfg.ifindex = ifindex;
-	err = xdp_rxq_info_kern__load(skel);
-	if (err) {
-		xdp_rxq_info_kern__destroy(skel);
-		errno = -err;
+	s->rodata->cfg.action = action;
+	s->rodata->cfg.flags = flags;
+	s->rodata->cfg.read_bytes = read_bytes;
+	s->rodata->cfg.ifindex = ifindex;
+	if (!LOADED(xdp_rxq_info_kern__load(s), "xdp_rxq_info_kern")) {
+		xdp_rxq_info_kern__destroy(s);
 		return NULL;
 	}
-	return skel;
+	return s;
 }
 
 #define PROG(s) bpf_program__fd((s)->progs.xdp_rxq_info_prog)
@@ -38,16 +35,6 @@ static struct xdp_rxq_info_kern *rxq_load(__u32 action, __u32 flags, __u32 read_
 static __u64 slot(struct xdp_rxq_info_kern *s, __u32 q, unsigned int field)
 {
 	return map_sum(STATS(s), q, RXQ_REC_N, field);
-}
-
-/* Loads, or marks the test skipped (EPERM) or failed; NULL when the test must end. */
-static struct xdp_rxq_info_kern *load_or_end(__u32 action, __u32 flags, __u32 rb, __u32 ifx)
-{
-	struct xdp_rxq_info_kern *s = rxq_load(action, flags, rb, ifx);
-
-	if (!s && !skip_if_eperm(-errno, "load xdp_rxq_info"))
-		ASSERT_OK_PTR(s, "load xdp_rxq_info_kern");
-	return s;
 }
 
 TEST(rxq_each_action_verdict_and_exact_count)
@@ -78,11 +65,8 @@ TEST(rxq_hand_loaded_defaults_pass)
 	struct xdp_run r = { .len = 64, .repeat = 1 };
 	__u8 pkt[64];
 
-	if (!s) {
-		if (!skip_if_eperm(-errno, "load"))
-			ASSERT_OK_PTR(s, "open_and_load");
+	if (!LOADED_PTR(s, "xdp_rxq_info_kern"))
 		return;
-	}
 	r.data = pkt;
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (ASSERT_OK(xdp_run(PROG(s), &r), "run"))

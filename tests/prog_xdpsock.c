@@ -23,30 +23,19 @@
 #define FRAMES 256
 #define FSIZE 4096
 
-static struct xdpsock_kern *xsk_load(__u32 queue, __u32 nsocks)
-{
-	struct xdpsock_kern *skel = xdpsock_kern__open();
-	int err;
-
-	if (!skel)
-		return NULL;
-	skel->rodata->cfg.queue = queue;
-	skel->rodata->cfg.nsocks = nsocks;
-	err = xdpsock_kern__load(skel);
-	if (err) {
-		xdpsock_kern__destroy(skel);
-		errno = -err;
-		return NULL;
-	}
-	return skel;
-}
-
+/* Loaded with this configuration; NULL when the test must end (skipped or failed). */
 static struct xdpsock_kern *load_or_end(__u32 queue, __u32 nsocks)
 {
-	struct xdpsock_kern *s = xsk_load(queue, nsocks);
+	struct xdpsock_kern *s = xdpsock_kern__open();
 
-	if (!s && !skip_if_eperm(-errno, "load xdpsock"))
-		ASSERT_OK_PTR(s, "load xdpsock_kern");
+	if (!ASSERT_OK_PTR(s, "open xdpsock_kern"))
+		return NULL;
+	s->rodata->cfg.queue = queue;
+	s->rodata->cfg.nsocks = nsocks;
+	if (!LOADED(xdpsock_kern__load(s), "xdpsock_kern")) {
+		xdpsock_kern__destroy(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -164,11 +153,8 @@ TEST(xsk_hand_loaded_defaults_pass_without_socket)
 	__u8 pkt[64];
 	struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 10 };
 
-	if (!s) {
-		if (!skip_if_eperm(-errno, "load"))
-			ASSERT_OK_PTR(s, "open_and_load");
+	if (!LOADED_PTR(s, "xdpsock_kern"))
 		return;
-	}
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
 		ASSERT_EQ(r.retval, XDP_PASS, "queue 0, slot 0 empty: pass");

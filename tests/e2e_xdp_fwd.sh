@@ -130,6 +130,16 @@ recv_expect() {
 	expect_eq "bad IPv4 checksums" "$bad" 0
 }
 
+# a_to_c N TTL [pktgen options]: N frames from A to C ($IP_C unless the options say otherwise)
+# arrive at C, exactly N, all with TTL (hop limit), IPv4 checksums valid.
+a_to_c() {
+	local n=$1 ttl=$2
+	shift 2
+	recv_start "$NS_C" "$VETH_C" "$n"
+	send_a "$n" --dst-ip "$IP_C" "$@" >/dev/null || fail "pktgen failed"
+	recv_expect "$n" "$ttl"
+}
+
 # counter DEV EXPR: evaluate EXPR on DEV's counts since attach (bound to d) of one
 # xdp_fwd -s --json read.
 counter() {
@@ -223,9 +233,7 @@ test_ipv4_forwarded_exactly_once_ttl_minus_one() {
 	fwd_up
 	local k0
 	k0=$(ip_fwd_datagrams)
-	recv_start "$NS_C" "$VETH_C" $N
-	send_a $N --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect $N 63
+	a_to_c $N 63 --rate 20000
 	expect_eq "xdp_fwd fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" $N
 	expect_eq "xdp_fwd rx on $VETH_B" "$(counter "$VETH_B" "['rx']")" $N
 	expect_eq "xdp_fwd tx on $VETH_R2" "$(counter "$VETH_R2" "['tx']")" $N
@@ -242,9 +250,7 @@ test_ipv4_forwarded_exactly_once_ttl_minus_one() {
 test_live_frames_forwarded_intact() {
 	fwd_lab
 	fwd_attach_both
-	recv_start "$NS_C" "$VETH_C" 300
-	send_a 300 --live --dst-ip "$IP_C" >/dev/null || fail "pktgen --live failed"
-	recv_expect 300 63
+	a_to_c 300 63 --live
 	expect_eq "xdp_fwd fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" 300
 }
 
@@ -254,9 +260,7 @@ test_ipv6_forwarded_exactly_once_hop_limit_minus_one() {
 	fwd_attach_both
 	local k0
 	k0=$(ip_fwd_datagrams 6)
-	recv_start "$NS_C" "$VETH_C" $N
-	send_a $N --src-ip "$IP6_A" --dst-ip "$IP6_C" --size 128 --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect $N 63
+	a_to_c $N 63 --src-ip "$IP6_A" --dst-ip "$IP6_C" --size 128 --rate 20000
 	expect_eq "xdp_fwd fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" $N
 	expect_eq "xdp_fwd tx on $VETH_R2" "$(counter "$VETH_R2" "['tx']")" $N
 	expect_eq "kernel Ip6OutForwDatagrams delta" "$(($(ip_fwd_datagrams 6) - k0))" 0
@@ -276,9 +280,7 @@ test_jumbo_frames_forwarded_whole() {
 	done
 	xdp_bare "$NS_C" "$VETH_C" pass_frags xdpdrv || fail "frags-capable XDP_PASS on $VETH_C"
 	fwd_attach_both --mode native
-	recv_start "$NS_C" "$VETH_C" $N
-	send_a $N --dst-ip "$IP_C" --size 5000 --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect $N 63
+	a_to_c $N 63 --size 5000 --rate 20000
 	expect_eq "lengths" "$(jfield len "$RECV_OUT")" "{'5000': $N}"
 	if bpftool btf dump file /sys/kernel/btf/vmlinux format raw |
 		grep -q "'NETDEV_XDP_ACT_NDO_XMIT_SG'"; then
@@ -305,9 +307,7 @@ test_without_xdp_fwd_the_kernel_forwards() {
 	fwd_lab
 	local k0
 	k0=$(ip_fwd_datagrams)
-	recv_start "$NS_C" "$VETH_C" $N
-	send_a $N --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect $N 63
+	a_to_c $N 63 --rate 20000
 	# at least N: C's stack also answers some frames with (rate-limited) port unreachables
 	local d=$(($(ip_fwd_datagrams) - k0))
 	[ "$d" -ge $N ] || fail "kernel ForwDatagrams delta $d, want >= $N"
@@ -417,9 +417,7 @@ test_nsenter_and_ip_netns_exec_share_one_router() {
 	fwd_nsenter "$VETH_B" >/dev/null || fail "attach $VETH_B through nsenter"
 	fwd -D "$VETH_R2" >/dev/null || fail "attach $VETH_R2 through ip netns exec"
 	expect_eq "ports" "$(ports)" "$VETH_B $VETH_R2"
-	recv_start "$NS_C" "$VETH_C" 500
-	send_a 500 --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect 500 63
+	a_to_c 500 63 --rate 20000
 	expect_eq "fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" 500
 	expect_eq "tx on $VETH_R2" "$(counter "$VETH_R2" "['tx']")" 500
 	fwd_nsenter -d "$VETH_R2" >/dev/null || fail "detach $VETH_R2 through nsenter"
@@ -438,9 +436,7 @@ test_detach_stops_forwarding_out_of_the_device() {
 	expect_eq "ports" "$(ports)" "$VETH_B"
 	local k0
 	k0=$(ip_fwd_datagrams)
-	recv_start "$NS_C" "$VETH_C" $N
-	send_a $N --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect $N 63
+	a_to_c $N 63 --rate 20000
 	expect_eq "fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" 0
 	expect_eq "no_port on $VETH_B" "$(counter "$VETH_B" "['reasons']['no_port']")" $N
 	local d=$(($(ip_fwd_datagrams) - k0))
@@ -463,9 +459,7 @@ test_replaced_program_dropped_from_the_ports() {
 	grep -q "$VETH_R2 no longer runs xdp_fwd (it runs XDP program $id (xdp_rxq_info_pr));" \
 		"$(tmpdir)/ports.err" || fail "no notice: $(cat "$(tmpdir)/ports.err")"
 	expect_eq "no notice the second time" "$(ports; cat "$(tmpdir)/ports.err")" "$VETH_B"
-	recv_start "$NS_C" "$VETH_C" $N
-	send_a $N --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect $N 63
+	a_to_c $N 63 --rate 20000
 	expect_eq "fwd on $VETH_B" "$(counter "$VETH_B" "['fwd']")" 0
 	expect_eq "no_port on $VETH_B" "$(counter "$VETH_B" "['reasons']['no_port']")" $N
 	fwd -d "$VETH_R2" >/dev/null 2>&1
@@ -486,9 +480,7 @@ test_interrupted_attach_repaired() {
 	expect_eq "ports" "$(ports)" "$VETH_B $VETH_R2"
 	grep -q "$VETH_R2 runs xdp_fwd but was none of the router's ports.*added" "$(tmpdir)/ports.err" ||
 		fail "no notice: $(cat "$(tmpdir)/ports.err")"
-	recv_start "$NS_C" "$VETH_C" 500
-	send_a 500 --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
-	recv_expect 500 63
+	a_to_c 500 63 --rate 20000
 	expect_eq "forwarded in XDP again" "$(counter "$VETH_B" "['fwd']")" 500
 }
 

@@ -359,11 +359,7 @@ test_dev_deleted_ends_the_run() {
 	mon_lab_up
 	pair_up
 	mon_start in_b --dev "$VETH_C"
-	ip -n "$NS_B" link del "$VETH_C"
-	wait_until 10 sh -c "! kill -0 $MON_PID 2>/dev/null" || fail "still running"
-	stop "$MON_PID"
-	expect_eq "exit code" "$STOP_RC" 1
-	grep -q "device $VETH_C disappeared" "$OUT.err" || fail "message: $(cat "$OUT.err")"
+	expect_ends_when_deleted "$MON_PID" "$OUT" "$NS_B" "$VETH_C"
 	has_line "$OUT" summary || fail "no summary"
 }
 

@@ -179,11 +179,8 @@ test_signals_leave_no_program() {
 test_device_removed_while_running() {
 	lab_up
 	rxq_start --action XDP_DROP
-	ip -n "$NS_B" link del "$VETH_B"
-	wait_until 10 sh -c "! kill -0 $RXQ_PID 2>/dev/null" || fail "still running"
-	stop "$RXQ_PID"
-	[ "$STOP_RC" != 0 ] || fail "exit 0 after the device vanished"
-	grep -q "disappeared" "$OUT.err" || fail "message: $(cat "$OUT.err")"
+	expect_ends_when_deleted "$RXQ_PID" "$OUT" "$NS_B" "$VETH_B"
+	has_line "$OUT" summary || fail "no summary"
 }
 
 test_bad_input_one_line_exit_2() {

@@ -350,6 +350,18 @@ expect_signals_end_runs() {
 	done
 }
 
+# expect_ends_when_deleted PID OUT NS DEV: DEV (of NS) is deleted under the running tool (PID;
+# its stderr in OUT.err): the run ends by itself within 10 s, exit 1, saying "device DEV
+# disappeared".
+expect_ends_when_deleted() {
+	local pid=$1 out=$2 ns=$3 dev=$4
+	ip -n "$ns" link del "$dev" || fail "delete $dev"
+	wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || fail "still running after $dev went"
+	stop "$pid"
+	expect_eq "exit code after $dev went ($(tail -1 "$out.err"))" "$STOP_RC" 1
+	grep -q "device $dev disappeared" "$out.err" || fail "message: $(cat "$out.err")"
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN, CAP_BPF) for namespaces and XDP"
 }

@@ -196,6 +196,23 @@ static bool run_pass(const struct fwd *f, const __u8 *pkt, __u32 len, const char
 	return ASSERT_TRUE(r.out_len == len && !memcmp(out, pkt, len), m);
 }
 
+/* An IPv4 frame to dst4 and an IPv6 frame to dst6 go to the stack unchanged, both counted
+ * under reason and nowhere else. */
+static void both_passed(const struct fwd *f, const char *dst4, const char *dst6,
+			unsigned int reason, const char *what)
+{
+	__u8 pkt[64], p6[84];
+	char m[128];
+
+	frame4(pkt, sizeof(pkt), dst4, 64, 1);
+	snprintf(m, sizeof(m), "IPv4 %s", what);
+	run_pass(f, pkt, sizeof(pkt), m);
+	frame6(p6, sizeof(p6), dst6, 64);
+	snprintf(m, sizeof(m), "IPv6 %s", what);
+	run_pass(f, p6, sizeof(p6), m);
+	expect_passed(f, reason, 2, what);
+}
+
 /* One IPv4 frame through the program: redirected, MACs, TTL - 1, valid checksum, rest intact. */
 static bool forwarded4(const struct fwd *f, const __u8 *pkt, __u32 len, int ttl)
 {
@@ -353,31 +370,21 @@ TEST(fwd_ttl_expired_to_stack)
 
 TEST(fwd_unknown_neighbour_to_stack)
 {
-	__u8 pkt[64], p6[84];
 	struct fwd f;
 
 	if (!fwd_open(&f, 0, true))
 		return;
-	frame4(pkt, sizeof(pkt), "10.2.0.3", 64, 1);
-	run_pass(&f, pkt, sizeof(pkt), "IPv4 10.2.0.3");
-	frame6(p6, sizeof(p6), "fd02::3", 64);
-	run_pass(&f, p6, sizeof(p6), "IPv6 fd02::3");
-	expect_passed(&f, FWD_R_NO_NEIGH, 2, "no_neigh");
+	both_passed(&f, "10.2.0.3", "fd02::3", FWD_R_NO_NEIGH, "no_neigh");
 	fwd_close(&f);
 }
 
 TEST(fwd_no_route_to_stack)
 {
-	__u8 pkt[64], p6[84];
 	struct fwd f;
 
 	if (!fwd_open(&f, 0, true))
 		return;
-	frame4(pkt, sizeof(pkt), "10.99.0.1", 64, 1);
-	run_pass(&f, pkt, sizeof(pkt), "IPv4 no route");
-	frame6(p6, sizeof(p6), "fd99::1", 64);
-	run_pass(&f, p6, sizeof(p6), "IPv6 no route");
-	expect_passed(&f, FWD_R_NOT_FWDED, 2, "not_fwded");
+	both_passed(&f, "10.99.0.1", "fd99::1", FWD_R_NOT_FWDED, "not_fwded (no route)");
 	fwd_close(&f);
 }
 
@@ -408,7 +415,6 @@ TEST(fwd_blackhole_unreachable_prohibit_routes)
 
 TEST(fwd_forwarding_disabled_to_stack)
 {
-	__u8 pkt[64], p6[84];
 	struct fwd f;
 
 	if (!fwd_open(&f, 0, true))
@@ -416,11 +422,7 @@ TEST(fwd_forwarding_disabled_to_stack)
 	if (!ASSERT_OK(sh("sysctl -qw net.ipv4.conf.fi0.forwarding=0 "
 			  "net.ipv6.conf.fi0.forwarding=0"), "disable forwarding on fi0"))
 		goto out;
-	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
-	run_pass(&f, pkt, sizeof(pkt), "IPv4 forwarding off");
-	frame6(p6, sizeof(p6), "fd02::2", 64);
-	run_pass(&f, p6, sizeof(p6), "IPv6 forwarding off");
-	expect_passed(&f, FWD_R_FWD_DISABLED, 2, "fwd_disabled");
+	both_passed(&f, "10.2.0.2", "fd02::2", FWD_R_FWD_DISABLED, "fwd_disabled (forwarding off)");
 out:
 	sh("sysctl -qw net.ipv4.conf.fi0.forwarding=1 net.ipv6.conf.fi0.forwarding=1");
 	fwd_close(&f);
@@ -428,16 +430,11 @@ out:
 
 TEST(fwd_egress_not_in_devmap_to_stack)
 {
-	__u8 pkt[64], p6[84];
 	struct fwd f;
 
 	if (!fwd_open(&f, 0, false))
 		return;
-	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
-	run_pass(&f, pkt, sizeof(pkt), "IPv4 egress not ours");
-	frame6(p6, sizeof(p6), "fd02::2", 64);
-	run_pass(&f, p6, sizeof(p6), "IPv6 egress not ours");
-	expect_passed(&f, FWD_R_NO_PORT, 2, "no_port");
+	both_passed(&f, "10.2.0.2", "fd02::2", FWD_R_NO_PORT, "no_port (egress not ours)");
 	fwd_close(&f);
 }
 

@@ -339,12 +339,6 @@ out:
 
 static char vlog[1 << 16];
 
-/* Only a missing privilege skips: EACCES with a verifier log is a rejected program, a failure. */
-static bool skip_if_no_priv(int err, const char *what)
-{
-	return err == -EPERM && skip_if_eperm(err, what);
-}
-
 static bool kernel_at_least(int major, int minor)
 {
 	struct utsname u;
@@ -424,11 +418,8 @@ TEST(insn_socket_filter_counts_by_protocol)
 	};
 
 	fd = load(BPF_PROG_TYPE_SOCKET_FILTER, prog, ARRAY_SIZE(prog));
-	if (fd < 0) {
-		if (!skip_if_no_priv(fd, "load socket filter"))
-			ASSERT_OK(fd, "load socket filter");
+	if (!LOADED(fd < 0 ? fd : 0, "socket filter"))
 		goto out;
-	}
 	pkt_udp(pkt, sizeof(pkt), false);
 	memcpy(tcp, pkt, sizeof(tcp));
 	tcp[ETH_HLEN + 9] = IPPROTO_TCP;
@@ -496,11 +487,8 @@ TEST(insn_xdp_program_verdicts_and_bytes)
 			     .repeat = 1 };
 	int fd = load(BPF_PROG_TYPE_XDP, prog, ARRAY_SIZE(prog));
 
-	if (fd < 0) {
-		if (!skip_if_no_priv(fd, "load XDP program"))
-			ASSERT_OK(fd, "load XDP program");
+	if (!LOADED(fd < 0 ? fd : 0, "XDP program"))
 		return;
-	}
 	pkt_udp(udp, sizeof(udp), false);
 	memcpy(want, udp + 6, 6);
 	memcpy(want + 6, udp, 6);
@@ -578,11 +566,8 @@ TEST(insn_map_value_and_atomics)
 	v[8] = 0x0000003300007777ULL;
 	ASSERT_OK(bpf_map_update_elem(map, &key, v, BPF_ANY), "fill map");
 	fd = load(BPF_PROG_TYPE_SOCKET_FILTER, prog, ARRAY_SIZE(prog));
-	if (fd < 0) {
-		if (!skip_if_no_priv(fd, "load"))
-			ASSERT_OK(fd, "load map-value program");
+	if (!LOADED(fd < 0 ? fd : 0, "map-value program"))
 		goto out;
-	}
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (!ASSERT_OK(run_skb(fd, pkt, sizeof(pkt), 1, &ret), "run"))
 		goto out;
@@ -659,11 +644,8 @@ TEST(insn_cpu_v4_forms_compute)
 		goto out;
 	}
 	fd = load(BPF_PROG_TYPE_SOCKET_FILTER, prog, ARRAY_SIZE(prog));
-	if (fd < 0) {
-		if (!skip_if_no_priv(fd, "load"))
-			ASSERT_OK(fd, "load cpu v4 program");
+	if (!LOADED(fd < 0 ? fd : 0, "cpu v4 program"))
 		goto out;
-	}
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (!ASSERT_OK(run_skb(fd, pkt, sizeof(pkt), 1, &ret), "run"))
 		goto out;
@@ -714,11 +696,8 @@ TEST(insn_call_rel_and_acquire_release)
 		goto out;
 	}
 	fd = load(BPF_PROG_TYPE_SOCKET_FILTER, prog, ARRAY_SIZE(prog));
-	if (fd < 0) {
-		if (!skip_if_no_priv(fd, "load"))
-			ASSERT_OK(fd, "load");
+	if (!LOADED(fd < 0 ? fd : 0, "call/acquire/release program"))
 		goto out;
-	}
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (!ASSERT_OK(run_skb(fd, pkt, sizeof(pkt), 1, &ret), "run"))
 		goto out;
@@ -746,7 +725,7 @@ TEST(insn_zext_reg_refused_in_loaded_programs)
 
 	if (fd >= 0)
 		close(fd);
-	if (fd < 0 && skip_if_no_priv(-errno, "load"))
+	if (fd < 0 && skip_if_eperm(-errno, "load"))
 		return;
 	ASSERT_TRUE(fd < 0 && errno == EINVAL, "refused with EINVAL (BPF_MOV uses reserved fields)");
 }

@@ -23,10 +23,8 @@
 TEST(xsk_fuzz_100k_frames)
 {
 	struct xdpsock_kern *s = xdpsock_kern__open();
-	__u8 buf[1514];
-	__u64 rng = 0x5eed0004, bad = 0, total[XSK_REC_N], sum = 0;
+	__u64 rng = 0x5eed0004, total[XSK_REC_N], sum = 0;
 	__u32 runs = 100000;
-	int kind = 0;
 
 	if (!ASSERT_OK_PTR(s, "open xdpsock_kern"))
 		return;
@@ -34,15 +32,8 @@ TEST(xsk_fuzz_100k_frames)
 	s->rodata->cfg.nsocks = 3;
 	if (!LOADED(xdpsock_kern__load(s), "xdpsock_kern"))
 		goto out;
-	for (__u32 i = 0; i < runs; i++) {
-		struct xdp_run r = { .data = buf, .repeat = 1 };
-
-		r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
-		if ((xdp_run(bpf_program__fd(s->progs.xdpsock_prog), &r) || r.retval != XDP_PASS) &&
-		    !bad++)
-			ASSERT_EQ(r.retval, XDP_PASS, "verdict for a fuzzed frame (no socket bound)");
-	}
-	ASSERT_EQ(bad, 0, "runs with another verdict");
+	ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdpsock_prog), runs, &rng, XDP_PASS), 0,
+		  "runs with another verdict than XDP_PASS (no socket bound)");
 	if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(),
 				  NULL, total), "read xsk_stats"))
 		goto out;
@@ -65,15 +56,13 @@ TEST(redir_fuzz_100k_frames)
 		{ .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES },
 		{ .mode = REDIR_M_MULTI },
 	};
-	__u8 buf[1514], out[1514 + 256];
 	__u64 rng = 0x5eed0012;
 
 	for (size_t c = 0; c < ARRAY_SIZE(cfgs); c++) {
 		struct xdp_redirect_kern *s = xdp_redirect_kern__open();
 		struct bpf_devmap_val lo = { .ifindex = 1 };
-		__u32 runs = 100000, bad = 0, key = 0;
+		__u32 runs = 100000, key = 0;
 		struct redir_rec t;
-		int kind = 0;
 
 		if (!ASSERT_OK_PTR(s, "open xdp_redirect_kern"))
 			return;
@@ -85,16 +74,8 @@ TEST(redir_fuzz_100k_frames)
 		if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(s->maps.redir_tx_port), &key, &lo,
 					       0), "devmap slot 0"))
 			goto next;
-		for (__u32 i = 0; i < runs; i++) {
-			struct xdp_run r = { .data = buf, .out = out, .out_len = sizeof(out),
-					     .repeat = 1 };
-
-			r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
-			if ((xdp_run(bpf_program__fd(s->progs.xdp_redirect_prog), &r) ||
-			     r.retval != XDP_REDIRECT) && !bad++)
-				ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict for a fuzzed frame");
-		}
-		ASSERT_EQ(bad, 0, "runs with another verdict");
+		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdp_redirect_prog), runs, &rng,
+					XDP_REDIRECT), 0, "runs with another verdict");
 		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.redir_stats), 0, REDIR_REC_N,
 					  ncpus_possible(), NULL, (__u64 *)&t), "read redir_stats"))
 			goto next;
@@ -112,16 +93,14 @@ next:
  * that read headers count malformed frames. */
 TEST(rcpu_fuzz_100k_frames)
 {
-	__u8 buf[1514], out[1514 + 256];
 	__u64 rng = 0x5eed0013;
 
 	for (__u32 lb = 0; lb < RCPU_LB_N; lb++) {
 		struct xdp_redirect_cpu_kern *s = xdp_redirect_cpu_kern__open();
 		struct bpf_cpumap_val v = { .qsize = 64 };
 		static struct rcpu_rec t;	/* 4 KiB */
-		__u32 runs = 100000, bad = 0, cpu0 = 0;
+		__u32 runs = 100000, cpu0 = 0;
 		__u64 targets = 0;
-		int kind = 0;
 
 		if (!ASSERT_OK_PTR(s, "open xdp_redirect_cpu_kern"))
 			return;
@@ -134,16 +113,8 @@ TEST(rcpu_fuzz_100k_frames)
 		if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(s->maps.rcpu_cpu_map), &cpu0, &v, 0),
 			       "cpumap entry"))
 			goto next;
-		for (__u32 i = 0; i < runs; i++) {
-			struct xdp_run r = { .data = buf, .out = out, .out_len = sizeof(out),
-					     .repeat = 1 };
-
-			r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
-			if ((xdp_run(bpf_program__fd(s->progs.xdp_redirect_cpu_prog), &r) ||
-			     r.retval != XDP_REDIRECT) && !bad++)
-				ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict for a fuzzed frame");
-		}
-		ASSERT_EQ(bad, 0, "runs with another verdict");
+		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdp_redirect_cpu_prog), runs, &rng,
+					XDP_REDIRECT), 0, "runs with another verdict");
 		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.rcpu_stats), 0, RCPU_REC_N,
 					  ncpus_possible(), NULL, (__u64 *)&t), "read rcpu_stats"))
 			goto next;

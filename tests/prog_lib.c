@@ -283,6 +283,25 @@ static __u32 fuzz_ipv6(__u8 *buf, __u32 off, __u32 max, __u64 *rng)
 	return len;
 }
 
+__u32 fuzz_verdicts(int prog_fd, __u32 runs, __u64 *rng, __u32 want, const char *file, int line)
+{
+	static __u8 buf[1514], out[1514 + 256];	/* room for programs that grow the frame */
+	__u32 bad = 0;
+	int kind = 0;
+
+	for (__u32 i = 0; i < runs; i++) {
+		struct xdp_run r = { .data = buf, .out = out, .out_len = sizeof(out), .repeat = 1 };
+		int err;
+
+		r.len = fuzz_frame(buf, sizeof(buf), rng, &kind);
+		err = xdp_run(prog_fd, &r);
+		if ((err || r.retval != want) && !bad++)
+			test_check(false, file, line, "fuzzed frame %u (kind %d): error %d, verdict %u, "
+				   "want %u", i, kind, err, r.retval, want);
+	}
+	return bad;
+}
+
 __u32 fuzz_frame(__u8 *buf, __u32 max, __u64 *rng, int *kind)
 {
 	int k = (int)rnd(rng, 0, 6);

@@ -78,6 +78,14 @@ void cpu_unpin(const struct cpu_mask *saved);
  */
 __u32 fuzz_frame(__u8 *buf, __u32 max, __u64 *rng, int *kind);
 __u64 fuzz_rand(__u64 *rng);
+/*
+ * runs fuzzed frames (fuzz_frame() from *rng), one BPF_PROG_TEST_RUN each, through prog_fd,
+ * whose verdict must be want every time: returns how many runs failed or gave another verdict;
+ * the first of them fails the test at the caller's file:line, with the frame's kind.
+ */
+#define FUZZ_VERDICTS(prog_fd, runs, rng, want) \
+	fuzz_verdicts((prog_fd), (runs), (rng), (want), __FILE__, __LINE__)
+__u32 fuzz_verdicts(int prog_fd, __u32 runs, __u64 *rng, __u32 want, const char *file, int line);
 /* Sum field idx (of n_u64 counters) of key over all CPUs. */
 __u64 map_sum(int map_fd, __u32 key, unsigned int n_u64, unsigned int idx);
 /* Runs a shell command (for ip link ...); returns its exit status. */

@@ -232,28 +232,17 @@ TEST(rxq_fuzz_100k_frames)
 		{ XDP_TX, RXQ_F_SWAPMAC, 0 },
 		{ XDP_PASS, RXQ_F_READ, RXQ_LINE },
 	};
-	__u8 buf[1514], out[1514 + 256];
 	__u64 rng = 0x5eed0001;
 
 	for (size_t c = 0; c < ARRAY_SIZE(cfgs); c++) {
 		struct xdp_rxq_info_kern *s =
 			load_or_end(cfgs[c].action, cfgs[c].flags, cfgs[c].read_bytes, 0);
-		__u32 runs = 100000, bad = 0;
-		int kind = 0;
+		__u32 runs = 100000;
 
 		if (!s)
 			return;
-		for (__u32 i = 0; i < runs; i++) {
-			struct xdp_run r = { .data = buf, .out = out, .out_len = sizeof(out),
-					     .repeat = 1 };
-
-			r.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
-			if (xdp_run(PROG(s), &r) || r.retval != cfgs[c].action) {
-				if (!bad++)
-					ASSERT_EQ(r.retval, cfgs[c].action, "verdict for a fuzzed frame");
-			}
-		}
-		ASSERT_EQ(bad, 0, "frames with another verdict or a failed run");
+		ASSERT_EQ(FUZZ_VERDICTS(PROG(s), runs, &rng, cfgs[c].action), 0,
+			  "frames with another verdict or a failed run");
 		ASSERT_EQ(slot(s, 0, 0), runs, "processed == runs");
 		xdp_rxq_info_kern__destroy(s);
 	}

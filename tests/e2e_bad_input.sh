@@ -82,7 +82,7 @@ test_every_option_bad_values() {
 		# shellcheck disable=SC2086
 		expect_bad_input timeout 10 ip netns exec "$NS_B" "$BINDIR/$t" $base -Y
 		"$BINDIR/$t" --help >/dev/null || fail "$t --help: exit $?"
-		[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] && fail "$t left XDP on $VETH_B"
+		xdp_attached "$NS_B" "$VETH_B" && fail "$t left XDP on $VETH_B"
 	done
 	[ "$n" -gt 0 ] || fail "no options found in any --help"
 }

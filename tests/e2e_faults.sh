@@ -23,7 +23,7 @@ built() { [ -x "$BINDIR/$1" ]; }
 
 # no_leftovers: no XDP program on the lab device, nothing of ours pinned, no process left.
 no_leftovers() {
-	[ -z "$(xdp_on "$NS_B" "$VETH_B")" ] || return 1
+	xdp_detached "$NS_B" "$VETH_B" || return 1
 	[ -z "$(find /sys/fs/bpf -mindepth 1 -maxdepth 2 -name '*xdp*' 2>/dev/null | grep -v xdp_fwd)" ]
 }
 

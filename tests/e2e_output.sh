@@ -27,8 +27,6 @@ cmd() {
 	esac
 }
 
-nothing_attached() { [ -z "$(xdp_on "$NS_B" "$VETH_B")" ]; }
-
 test_stdout_on_dev_full_is_an_error() {
 	lab_up
 	local t
@@ -36,7 +34,7 @@ test_stdout_on_dev_full_is_an_error() {
 		built "$t" || continue
 		# shellcheck disable=SC2046
 		expect_dev_full "$t" in_b $(cmd "$t" json) --duration 0.3
-		wait_until 5 nothing_attached || fail "$t left XDP attached"
+		wait_until 5 xdp_detached "$NS_B" "$VETH_B" || fail "$t left XDP attached"
 	done
 }
 
@@ -47,7 +45,7 @@ test_head_1_ends_the_run_cleanly() {
 		built "$t" || continue
 		# shellcheck disable=SC2046
 		expect_head_1 "$t" ip netns exec "$NS_B" $(cmd "$t")
-		wait_until 5 nothing_attached || fail "$t left XDP attached"
+		wait_until 5 xdp_detached "$NS_B" "$VETH_B" || fail "$t left XDP attached"
 	done
 }
 
@@ -60,7 +58,7 @@ test_signals_work_while_stdout_is_blocked() {
 			# shellcheck disable=SC2046
 			expect_signal_despite_blocked_reader "$t" "$sig" -- \
 				ip netns exec "$NS_B" $(cmd "$t" json)
-			wait_until 5 nothing_attached || fail "$t left XDP attached after SIG$sig"
+			wait_until 5 xdp_detached "$NS_B" "$VETH_B" || fail "$t left XDP attached after SIG$sig"
 		done
 	done
 }
@@ -75,7 +73,7 @@ test_closed_standard_fds() {
 		in_b $(cmd "$t" json) --duration 0.3 <&- >&- 2>&-
 		rc=$?
 		expect_eq "$t with fds 0-2 closed: exit code" "$rc" 0
-		wait_until 5 nothing_attached || fail "$t left XDP attached"
+		wait_until 5 xdp_detached "$NS_B" "$VETH_B" || fail "$t left XDP attached"
 	done
 }
 
@@ -97,7 +95,7 @@ test_signal_during_load_ends_cleanly() {
 					fail "$t: SIG$sig after ${delay}s killed it ($STOP_RC)"
 				expect_eq "$t: exit after SIG$sig at ${delay}s ($(cat "$out.err"))" "$STOP_RC" 0
 				has_line "$out" summary || fail "$t: no summary after SIG$sig at ${delay}s"
-				wait_until 5 nothing_attached || fail "$t left XDP attached"
+				wait_until 5 xdp_detached "$NS_B" "$VETH_B" || fail "$t left XDP attached"
 			done
 		done
 	done

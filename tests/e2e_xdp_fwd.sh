@@ -198,11 +198,13 @@ ip_fwd_datagrams() {
 	fi
 }
 
+# both_attached: both router devices run an XDP program (xdp_fwd's, in these tests).
+both_attached() { xdp_attached "$NS_B" "$VETH_B" && xdp_attached "$NS_B" "$VETH_R2"; }
+
 fwd_attach_both() {
 	local out
 	out=$(fwd "$@" "$VETH_B" "$VETH_R2" 2>&1) || fail "attach: $out"
-	[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] && [ -n "$(xdp_on "$NS_B" "$VETH_R2")" ] ||
-		fail "not attached after the loader exited: $out"
+	both_attached || fail "not attached after the loader exited: $out"
 }
 
 # fwd_up: the lab with xdp_fwd on both router devices; remembers what must go with it: the
@@ -643,11 +645,11 @@ test_detach_only_ours() {
 	fwd_lab
 	fwd_attach_both
 	fwd -d "$VETH_B" >/dev/null || fail "detach $VETH_B"
-	[ -z "$(xdp_on "$NS_B" "$VETH_B")" ] || fail "$VETH_B still runs XDP"
-	[ -n "$(xdp_on "$NS_B" "$VETH_R2")" ] || fail "$VETH_R2 lost its program"
+	xdp_detached "$NS_B" "$VETH_B" || fail "$VETH_B still runs XDP"
+	xdp_attached "$NS_B" "$VETH_R2" || fail "$VETH_R2 lost its program"
 	expect_eq "ports" "$(ports)" "$VETH_R2"
 	fwd -d "$VETH_R2" >/dev/null || fail "detach $VETH_R2"
-	[ -z "$(xdp_on "$NS_B" "$VETH_R2")" ] || fail "$VETH_R2 still runs XDP"
+	xdp_detached "$NS_B" "$VETH_R2" || fail "$VETH_R2 still runs XDP"
 	fwd -s -j --duration 0.05 >/dev/null 2>&1
 	expect_eq "-s with xdp_fwd nowhere: exit code" "$?" 1
 }
@@ -705,8 +707,6 @@ stats_start() {
 	bg "$OUT" in_b "$BINDIR/xdp_fwd" -s -j --interval 0.1
 	wait_until 10 has_line "$OUT" interval || fail "no interval line: $(cat "$OUT.err")"
 }
-# the forwarding program is on both router devices
-both_attached() { xdp_attached "$NS_B" "$VETH_B" && xdp_attached "$NS_B" "$VETH_R2"; }
 
 test_stats_loop_stops_on_signals_program_stays() {
 	fwd_lab
@@ -730,8 +730,7 @@ test_stats_output_errors_and_blocked_reader() {
 		expect_signal_despite_blocked_reader "xdp_fwd -s" "$sig" -- \
 			ip netns exec "$NS_B" "$BINDIR/xdp_fwd" -s -j --interval 0.01
 	done
-	[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] && [ -n "$(xdp_on "$NS_B" "$VETH_R2")" ] ||
-		fail "the forwarding program must outlive -s"
+	both_attached || fail "the forwarding program must outlive -s"
 	fwd -d "$VETH_B" "$VETH_R2" >/dev/null || fail "detach"
 }
 
@@ -744,8 +743,7 @@ test_attach_with_closed_stdout() {
 	rc=${PIPESTATUS[0]}
 	expect_eq "exit code ($(cat "$TMP_DIR/attach.err"))" "$rc" 7
 	grep -q "stdout closed by its reader" "$TMP_DIR/attach.err" || fail "$(cat "$TMP_DIR/attach.err")"
-	[ -n "$(xdp_on "$NS_B" "$VETH_B")" ] && [ -n "$(xdp_on "$NS_B" "$VETH_R2")" ] ||
-		fail "not attached"
+	both_attached || fail "not attached"
 	fwd -d "$VETH_B" "$VETH_R2" >/dev/null || fail "detach"
 }
 

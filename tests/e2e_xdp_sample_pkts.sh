@@ -24,7 +24,6 @@ sp_start() {
 }
 
 nsamples() { grep -c '"type":"sample"' "$1" 2>/dev/null; }
-sp_attached() { [ -n "$(xdp_on "$NS_B" "$VETH_B")" ]; }
 has_samples() { [ "$(nsamples "$1")" -ge "$2" ]; }
 
 # sp_stop: SIGINT, exit 0, a summary, nothing left on the device.
@@ -466,7 +465,7 @@ test_closed_stdout_pcap_file_valid() {
 	ip netns exec "$NS_B" "$SP" "$VETH_B" -w "$f" -c 50 >&- 2>"$f.err" &
 	local pid=$!
 	BG_PIDS+=("$pid")
-	wait_until 10 sp_attached || fail "not attached: $(cat "$f.err")"
+	wait_until 10 xdp_attached "$NS_B" "$VETH_B" || fail "not attached: $(cat "$f.err")"
 	send_pinned 50
 	wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || fail "still running"
 	wait "$pid"
@@ -522,7 +521,7 @@ test_refuses_busy_device_and_force_replaces() {
 
 test_signals_leave_no_program() {
 	sp_lab_up || fail "lab_up"
-	expect_signals_end_runs "INT TERM HUP KILL" sp_start sp_attached \
+	expect_signals_end_runs "INT TERM HUP KILL" sp_start "xdp_attached $NS_B $VETH_B" \
 		"xdp_detached $NS_B $VETH_B"
 }
 

@@ -548,17 +548,6 @@ test_tracepoint_with_other_arguments_not_used() {
 	expect_eq "no exceptions counted" "$(jget "$OUT" summary "$exc_all")" 0
 }
 
-test_unprivileged_refused() {
-	mon_lab_up
-	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
-	local err rc
-	err=$(in_b setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$MON" 2>&1 >/dev/null)
-	rc=$?
-	expect_eq "exit code without privileges" "$rc" 6
-	case $err in *"missing privileges"*CAP_*) ;; *) fail "message: $err" ;; esac
-}
-
 test_table_output() {
 	redirect_up
 	ip -n "$NS_B" link set "$VETH_C" down

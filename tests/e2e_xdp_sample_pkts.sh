@@ -557,17 +557,6 @@ test_bad_input_one_line_exit_2() {
 	in_b "$SP" --help >/dev/null || fail "--help exit status"
 }
 
-test_unprivileged_refused() {
-	sp_lab_up || fail "lab_up"
-	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
-	local err rc
-	err=$(in_b setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$SP" "$VETH_B" 2>&1 >/dev/null)
-	rc=$?
-	expect_eq "exit code without privileges" "$rc" 6
-	case $err in *"missing privileges"*CAP_*) ;; *) fail "message: $err" ;; esac
-}
-
 test_valgrind_clean_start_run_exit() {
 	local supp
 	supp="$(dirname "$0")/valgrind.supp"

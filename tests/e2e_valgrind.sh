@@ -5,18 +5,8 @@
 # libbpf leaves unset) are suppressed in tests/valgrind.supp, one entry per field.
 . "$(dirname "$0")/lib.sh"
 
-VG=(valgrind --leak-check=full --errors-for-leak-kinds=all --error-exitcode=9
-    --suppressions="$(dirname "$0")/valgrind.supp")
-
-# vg_check NAME FILE: the valgrind log is clean.
-vg_check() {
-	grep -q "ERROR SUMMARY: 0 errors" "$2" || fail "$1: $(grep 'ERROR SUMMARY' "$2") $(grep -m3 -A6 '^==[0-9]*== [A-Z][a-z]' "$2" | head -12)"
-	grep -q "All heap blocks were freed" "$2" || fail "$1 leaks: $(grep -A5 'LEAK SUMMARY' "$2")"
-}
-
 vg_setup() {
-	command -v valgrind >/dev/null || skip "valgrind not installed"
-	ldd "$BINDIR/xdp_rxq_info" | grep -q libasan && skip "binaries built with a sanitizer"
+	need_valgrind "$BINDIR/xdp_rxq_info"
 	lab_up
 	lab_pass_on_a
 }
@@ -26,14 +16,14 @@ vg_run() {
 	local name=$1 t
 	shift
 	t=$(tmpdir)
-	bg "$t/$name.out" ip netns exec "$NS_B" "${VG[@]}" --log-file="$t/$name.vg" "$@"
+	bg "$t/$name.out" ip netns exec "$NS_B" "${VALGRIND[@]}" --log-file="$t/$name.vg" "$@"
 	local pid=$BG_PID
 	# valgrind makes start-up slow: send for a while, then let --duration end the run
 	send_a 200 --rate 100 >/dev/null
 	wait_until 60 sh -c "! kill -0 $pid 2>/dev/null" || fail "$name did not end: $(tail -3 "$t/$name.out.err")"
 	stop "$pid"
 	expect_eq "$name exit status" "$STOP_RC" 0
-	vg_check "$name" "$t/$name.vg"
+	valgrind_clean "$name" "$t/$name.vg"
 }
 
 test_valgrind_xdp_rxq_info() {
@@ -68,16 +58,16 @@ test_valgrind_xdp_fwd() {
 	local t
 	t=$(tmpdir)
 	ip netns exec "$NS_B" sysctl -qw net.ipv4.ip_forward=1
-	local fwd=(ip netns exec "$NS_B" "${VG[@]}")
+	local fwd=(ip netns exec "$NS_B" "${VALGRIND[@]}")
 	"${fwd[@]}" --log-file="$t/attach.vg" "$BINDIR/xdp_fwd" "$VETH_B" >/dev/null 2>&1 ||
 		fail "attach under valgrind"
 	"${fwd[@]}" --log-file="$t/stats.vg" "$BINDIR/xdp_fwd" -s -j -i 0.5 --duration 2 \
 		>/dev/null 2>&1 || fail "stats under valgrind"
 	"${fwd[@]}" --log-file="$t/detach.vg" "$BINDIR/xdp_fwd" -d "$VETH_B" >/dev/null 2>&1 ||
 		fail "detach under valgrind"
-	vg_check "xdp_fwd attach" "$t/attach.vg"
-	vg_check "xdp_fwd -s" "$t/stats.vg"
-	vg_check "xdp_fwd -d" "$t/detach.vg"
+	valgrind_clean "xdp_fwd attach" "$t/attach.vg"
+	valgrind_clean "xdp_fwd -s" "$t/stats.vg"
+	valgrind_clean "xdp_fwd -d" "$t/detach.vg"
 }
 
 run_tests "$@"

@@ -7,13 +7,6 @@
 
 SP="$BINDIR/xdp_sample_pkts"
 
-# lab_up, and create the test's temporary directory in this shell: a first $(tmpdir) inside a
-# command substitution would set TMP_DIR only in that subshell, and lab_down would not remove it.
-sp_lab_up() {
-	lab_up "$@" || return 1
-	tmpdir >/dev/null
-}
-
 # sp_start ARGS...: run xdp_sample_pkts --json on NS_B's veth in the background, output in
 # $OUT; waits until it reports that it is attached.
 sp_start() {
@@ -87,7 +80,7 @@ for i, o in enumerate(s):
 '
 
 test_json_n_samples_match_what_was_sent() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local n=300
 	sp_start
 	send_a $n --rate 20000 >/dev/null || fail "pktgen failed"
@@ -105,7 +98,7 @@ for k, v in (('seen', $n), ('sampled', $n), ('received', $n), ('lost', 0), ('bad
 }
 
 test_pcap_read_back_by_tcpdump_byte_identical() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local n=200 dir sent got
 	dir=$(tmpdir)
 	sent="$dir/sent.pcap"
@@ -161,7 +154,7 @@ PY
 }
 
 test_pcap_to_stdout_pipes_into_tcpdump() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local out
 	out="$(tmpdir)/pipe.txt"
 	# -w - with -c: the tool ends by itself, tcpdump reads the stream to its end
@@ -189,7 +182,7 @@ PY
 # MTU 9000: 5000-byte frames are multi-buffer in native mode (veth, page-sized buffers). The
 # program is frags-capable, so it attaches natively and samples whole frames across buffers.
 test_jumbo_multi_buffer_frames_sampled_whole() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	ip -n "$NS_A" link set "$VETH_A" mtu 9000 && ip -n "$NS_B" link set "$VETH_B" mtu 9000 ||
 		fail "MTU 9000"
 	local n=100
@@ -210,7 +203,7 @@ want('summary received, lost', (summ['received'], summ['lost']), ($n, 0))"
 }
 
 test_sample_rate_4_exact() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local n=400
 	sp_start --sample-rate 4 --interval 0.2
 	send_pinned $n --rate 20000
@@ -228,7 +221,7 @@ want('per CPU: ceil(seen / 4)', sum((c['seen'] + 3) // 4 for c in summ['cpus']),
 }
 
 test_ping_works_while_sampling() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	sp_start
 	in_a ping -c 3 -i 0.2 -W 2 "$IP_B" >/dev/null || fail "ping while sampling failed"
 	wait_until 5 has_samples "$OUT" 3 || fail "echo requests not sampled"
@@ -239,7 +232,7 @@ want('samples: 3 echo requests', [(o['l3'], o['proto'], o['icmp_type'], o['len']
 }
 
 test_count_stops_after_n() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	sp_start -c 10
 	send_a 100 --rate 20000 >/dev/null || fail "pktgen failed"
 	wait_until 10 sh -c "! kill -0 $SP_PID 2>/dev/null" || fail "still running after 10 samples"
@@ -252,7 +245,7 @@ test_count_stops_after_n() {
 
 # Ctrl-\ (SIGQUIT) mutes and unmutes the lines per sample; sampling and counting go on.
 test_sigquit_toggles_sample_lines() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	sp_start --interval 0.1
 	send_a 5 >/dev/null || fail "pktgen failed"
 	wait_until 10 has_samples "$OUT" 5 || fail "first 5 not printed"
@@ -268,7 +261,7 @@ test_sigquit_toggles_sample_lines() {
 }
 
 test_vlan_ipv6_and_text_lines() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local txt
 	txt="$(tmpdir)/sp.txt"
 	bg "$txt" in_b "$SP" -x "$VETH_B"
@@ -310,7 +303,7 @@ PY
 # extension header lengths, VLAN stacks): every one is sampled byte for byte and summarized
 # without crashing (run the suite with SAN=address for the bounds of the parser).
 test_malformed_frames_sampled_exactly() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local n=1500 sent
 	sent="$(tmpdir)/sent.hex"
 	sp_start --snaplen 256 --pages 256 --interval 0.2
@@ -376,7 +369,7 @@ lose_samples() {
 }
 
 test_lost_samples_counted_exactly() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local n=2000
 	lose_samples $n
 	# one more frame: the kernel reports the drops with the next record it can write
@@ -401,7 +394,7 @@ test_lost_samples_counted_exactly() {
 # a run some may not be reported yet. The summary reconciles both counts: lost = reported + not
 # yet reported.
 test_lost_samples_reconciled_at_exit() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local n=2000 lost
 	lose_samples $n
 	sp_stop
@@ -417,7 +410,7 @@ test_lost_samples_reconciled_at_exit() {
 # discarded exactly (the perf buffer is read to its end after detaching). The reader is stopped
 # while 1,000 frames arrive, so all of them are sampled before it can reach the 100th.
 test_count_accounts_for_every_sample() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	sp_start -c 100 -q
 	kill -STOP "$SP_PID"
 	send_pinned 1000 --rate 100000
@@ -434,7 +427,7 @@ test_count_accounts_for_every_sample() {
 # ends with the last whole record (tcpdump reads it without complaint), and the summary says
 # how many records it holds.
 test_pcap_on_a_full_filesystem() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local mnt err n
 	mnt="$(tmpdir)/small"
 	mkdir -p "$mnt" && mount -t tmpfs -o size=64k tmpfs "$mnt" || fail "mount a 64 KiB tmpfs"
@@ -459,7 +452,7 @@ test_pcap_on_a_full_filesystem() {
 # Started with stdout closed and -w FILE: the file is not the tool's fd 1, so nothing but pcap
 # records lands in it.
 test_closed_stdout_pcap_file_valid() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local f rc
 	f="$(tmpdir)/c.pcap"
 	ip netns exec "$NS_B" "$SP" "$VETH_B" -w "$f" -c 50 >&- 2>"$f.err" &
@@ -477,7 +470,7 @@ test_closed_stdout_pcap_file_valid() {
 # The pcap goes into a FIFO whose reader stopped reading: the signals still detach and end the
 # run within 2 s, and the tool says how many records it could not write.
 test_pcap_fifo_blocked_reader_and_signals() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local sig fifo
 	fifo="$(tmpdir)/fifo"
 	bg "$(tmpdir)/src" in_a "$PKTGEN" --dev "$VETH_A" --count 0 --live --duration 60 \
@@ -491,7 +484,7 @@ test_pcap_fifo_blocked_reader_and_signals() {
 }
 
 test_interval_and_skb_mode() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	sp_start -S -q --interval 0.2 --sample-rate 1000
 	expect_eq "mode" "$(jget "$OUT" start "j['mode']")" skb
 	send_pinned 5000 --rate 50000
@@ -503,7 +496,7 @@ test_interval_and_skb_mode() {
 }
 
 test_refuses_busy_device_and_force_replaces() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	xdp_bare "$NS_B" "$VETH_B" pass || fail "hand attach"
 	local before err rc
 	before=$(xdp_on "$NS_B" "$VETH_B")
@@ -520,20 +513,20 @@ test_refuses_busy_device_and_force_replaces() {
 }
 
 test_signals_leave_no_program() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	expect_signals_end_runs "INT TERM HUP KILL" sp_start "xdp_attached $NS_B $VETH_B" \
 		"xdp_detached $NS_B $VETH_B"
 }
 
 test_device_removed_while_running() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	sp_start
 	expect_ends_when_deleted "$SP_PID" "$OUT" "$NS_B" "$VETH_B"
 	has_line "$OUT" summary || fail "no summary"
 }
 
 test_bad_input_one_line_exit_2() {
-	sp_lab_up || fail "lab_up"
+	lab_up || fail "lab_up"
 	local d
 	d=$(tmpdir)
 	expect_bad_input in_b "$SP"
@@ -558,16 +551,11 @@ test_bad_input_one_line_exit_2() {
 }
 
 test_valgrind_clean_start_run_exit() {
-	local supp
-	supp="$(dirname "$0")/valgrind.supp"
-	command -v valgrind >/dev/null || skip "valgrind not installed"
-	ldd "$SP" | grep -q libasan && skip "binary built with AddressSanitizer; valgrind cannot run it"
-	[ -f "$supp" ] || skip "tests/valgrind.supp (libbpf attr suppressions) missing"
-	sp_lab_up || fail "lab_up"
+	need_valgrind "$SP"
+	lab_up || fail "lab_up"
 	local out
 	out="$(tmpdir)/vg"
-	bg "$out" in_b valgrind --leak-check=full --errors-for-leak-kinds=all --error-exitcode=9 \
-		--suppressions="$supp" "$SP" --json -w "$(tmpdir)/vg.pcap" --snaplen 128 \
+	bg "$out" in_b "${VALGRIND[@]}" "$SP" --json -w "$(tmpdir)/vg.pcap" --snaplen 128 \
 		--interval 0.2 "$VETH_B"
 	local pid=$BG_PID
 	wait_until 30 has_line "$out" start || fail "did not start under valgrind: $(tail -3 "$out.err")"
@@ -576,8 +564,7 @@ test_valgrind_clean_start_run_exit() {
 	wait_until 30 jeq "$out" interval "j['received']" 110 || fail "not all received"
 	stop "$pid" INT
 	expect_eq "valgrind exit status (9: errors or leaks)" "$STOP_RC" 0
-	grep -q "ERROR SUMMARY: 0 errors" "$out.err" || fail "$(grep 'ERROR SUMMARY' "$out.err")"
-	grep -q "All heap blocks were freed" "$out.err" || fail "leaks: $(grep -A3 'LEAK SUMMARY' "$out.err")"
+	valgrind_clean xdp_sample_pkts "$out.err"
 	expect_eq "samples" "$(nsamples "$out")" 110
 }
 

@@ -362,6 +362,28 @@ expect_ends_when_deleted() {
 	grep -q "device $dev disappeared" "$out.err" || fail "message: $(cat "$out.err")"
 }
 
+# ---------------------------------------------------------------- valgrind
+
+# memcheck as the suite runs it: every error and every leak fails the run (exit 9); libbpf's
+# known false positives are suppressed in tests/valgrind.supp, one entry per field.
+VALGRIND=(valgrind --leak-check=full --errors-for-leak-kinds=all --error-exitcode=9
+	--suppressions="$(dirname "${BASH_SOURCE[0]}")/valgrind.supp")
+
+# need_valgrind BIN: skip unless valgrind can run BIN (installed; BIN not built with
+# AddressSanitizer, whose shadow memory valgrind cannot run).
+need_valgrind() {
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	! ldd "$1" | grep -q libasan ||
+		skip "$(basename "$1") built with AddressSanitizer; valgrind cannot run it"
+}
+
+# valgrind_clean WHAT LOG: valgrind's log LOG reports no error and no leak.
+valgrind_clean() {
+	grep -q "ERROR SUMMARY: 0 errors" "$2" ||
+		fail "$1: $(grep 'ERROR SUMMARY' "$2") $(grep -m3 -A6 '^==[0-9]*== [A-Z][a-z]' "$2" | head -12)"
+	grep -q "All heap blocks were freed" "$2" || fail "$1 leaks: $(grep -A5 'LEAK SUMMARY' "$2")"
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root (CAP_NET_ADMIN, CAP_BPF) for namespaces and XDP"
 }

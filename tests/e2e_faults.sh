@@ -55,9 +55,8 @@ test_device_deleted_under_each_tool() {
 		local out
 		out="$(tmpdir)/$t"
 		# shellcheck disable=SC2046
-		bg "$out" in_b "$BINDIR/$t" $(run_args "$t")
+		bg_started "$out" in_b "$BINDIR/$t" $(run_args "$t")
 		local pid=$BG_PID
-		wait_until 10 has_line "$out" start || fail "$t did not start: $(cat "$out.err")"
 		expect_ends_when_deleted "$pid" "$out" "$NS_B" "$VETH_B"
 		lab_down
 	done
@@ -81,9 +80,8 @@ test_device_renamed_under_each_tool() {
 		lab_up
 		out="$(tmpdir)/$t"
 		# shellcheck disable=SC2046
-		bg "$out" in_b "$BINDIR/$t" $(run_args "$t")
+		bg_started "$out" in_b "$BINDIR/$t" $(run_args "$t")
 		pid=$BG_PID
-		wait_until 10 has_line "$out" start || fail "$t did not start: $(cat "$out.err")"
 		ip -n "$NS_B" link set "$VETH_B" down
 		ip -n "$NS_B" link set "$VETH_B" name renamed0 || fail "rename"
 		ip -n "$NS_B" link set renamed0 up
@@ -108,9 +106,8 @@ test_second_tool_on_a_busy_device_refused() {
 		built "$a" || continue
 		out="$(tmpdir)/$a"
 		# shellcheck disable=SC2046
-		bg "$out" in_b "$BINDIR/$a" $(run_args "$a")
+		bg_started "$out" in_b "$BINDIR/$a" $(run_args "$a")
 		local pid=$BG_PID
-		wait_until 10 has_line "$out" start || fail "$a did not start: $(cat "$out.err")"
 		for b in $device_tools; do
 			built "$b" || continue
 			# shellcheck disable=SC2046
@@ -130,9 +127,8 @@ test_sustained_60s_full_rate_exact() {
 	local out src
 	out="$(tmpdir)/rxq.json"
 	src="$(tmpdir)/src.json"
-	bg "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_B" --action XDP_DROP --json --interval 5
+	bg_started "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_B" --action XDP_DROP --json --interval 5
 	local pid=$BG_PID
-	wait_until 10 has_line "$out" start || fail "did not start"
 	send_a 0 --live --duration "${FAULTS_SUSTAIN_SECS:-60}" >"$src" || fail "source failed"
 	local sent
 	sent=$(jfield sent "$src")

@@ -453,8 +453,7 @@ test_replaced_program_dropped_from_the_ports() {
 	fwd_attach_both
 	local out id
 	out="$(tmpdir)/rxq"
-	bg "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_R2" --force --json --interval 0.2
-	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start: $(cat "$out.err")"
+	bg_started "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_R2" --force --json --interval 0.2
 	id=$(xdp_on "$NS_B" "$VETH_R2")
 	expect_eq "ports" "$(ports)" "$VETH_B"
 	# (the kernel keeps 15 characters of a program's name)

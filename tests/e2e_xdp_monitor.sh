@@ -28,11 +28,10 @@ mon_start() {
 	case " $* " in *" --netns "*|*" --all-netns "*|*" --dev "*) ;; *) set -- --netns own "$@" ;; esac
 	OUT="$(tmpdir)/mon$RANDOM.json"
 	case $ns in
-	in_c) bg "$OUT" ip netns exec "$NS_C" "$MON" --json --interval 0.2 "$@" ;;
-	*) bg "$OUT" "$ns" "$MON" --json --interval 0.2 "$@" ;;
+	in_c) bg_started "$OUT" ip netns exec "$NS_C" "$MON" --json --interval 0.2 "$@" ;;
+	*) bg_started "$OUT" "$ns" "$MON" --json --interval 0.2 "$@" ;;
 	esac
 	MON_PID=$BG_PID
-	wait_until 10 has_line "$OUT" start || fail "xdp_monitor did not start: $(cat "$OUT.err")"
 }
 
 # mon_stop: SIGINT, exit 0, a summary line, its programs gone.
@@ -64,8 +63,7 @@ jge() {
 rxq_abort() {
 	local out
 	out="$(tmpdir)/rxq$RANDOM.json"
-	bg "$out" ip netns exec "$1" "$RXQ" --dev "$2" --action XDP_ABORTED --json --interval 0.5
-	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start: $(cat "$out.err")"
+	bg_started "$out" ip netns exec "$1" "$RXQ" --dev "$2" --action XDP_ABORTED --json --interval 0.5
 }
 
 # pair_up: a second veth pair $VETH_C (NS_B) <-> $VETH_D (NS_C); PASS on $VETH_D unless "nopass".
@@ -273,8 +271,7 @@ test_xdp_tx_bulk_counted() {
 	mon_start in_b --dev "$VETH_B"
 	local out
 	out="$(tmpdir)/tx.json"
-	bg "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_TX --json --interval 0.5
-	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start"
+	bg_started "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_TX --json --interval 0.5
 	send_a 1500 >/dev/null || fail "pktgen failed"
 	local sent="sum(x['sent'] for x in j['bulk_tx'] if x['dev']['name'] == '$VETH_B')"
 	wait_until 10 jeq "$OUT" interval "$sent" 1500 || fail "bulk_tx: $(tail -1 "$OUT" | cut -c1-400)"
@@ -420,9 +417,8 @@ test_every_netns_by_default_labelled() {
 	idx=$(ip -n "$NS_B" -o link show "$VETH_B" | cut -d: -f1)
 	ns_b=$(in_b stat -L -c %i /proc/self/ns/net)
 	OUT="$(tmpdir)/root.json"
-	bg "$OUT" "$MON" --json --interval 0.2
+	bg_started "$OUT" "$MON" --json --interval 0.2
 	MON_PID=$BG_PID
-	wait_until 10 has_line "$OUT" start || fail "did not start: $(cat "$OUT.err")"
 	out="$(tmpdir)/root.txt"
 	bg "$out" "$MON" --interval 0.2
 	pid=$BG_PID

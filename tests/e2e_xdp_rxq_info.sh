@@ -11,9 +11,8 @@ N=20000
 # until it reports that it is attached.
 rxq_start() {
 	OUT="$(tmpdir)/rxq.json"
-	bg "$OUT" in_b "$RXQ" --dev "$VETH_B" --json --interval 0.2 "$@"
+	bg_started "$OUT" in_b "$RXQ" --dev "$VETH_B" --json --interval 0.2 "$@"
 	RXQ_PID=$BG_PID
-	wait_until 10 has_line "$OUT" start || fail "xdp_rxq_info did not start: $(cat "$OUT.err")"
 }
 
 # rxq_expect_total N: the running tool's counters reach N, it stops on SIGINT with exit 0,

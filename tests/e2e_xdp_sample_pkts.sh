@@ -11,9 +11,8 @@ SP="$BINDIR/xdp_sample_pkts"
 # $OUT; waits until it reports that it is attached.
 sp_start() {
 	OUT="$(tmpdir)/sp.json"
-	bg "$OUT" in_b "$SP" --json "$@" "$VETH_B"
+	bg_started "$OUT" in_b "$SP" --json "$@" "$VETH_B"
 	SP_PID=$BG_PID
-	wait_until 10 has_line "$OUT" start || fail "xdp_sample_pkts did not start: $(cat "$OUT.err")"
 }
 
 nsamples() { grep -c '"type":"sample"' "$1" 2>/dev/null; }

@@ -16,9 +16,8 @@ RATE=100000
 # it reports that it is running.
 xsk_start() {
 	OUT="$(tmpdir)/xsk.json"
-	bg "$OUT" in_b "$XSK" -i "$VETH_B" --json -n 0.2 "$@"
+	bg_started "$OUT" in_b "$XSK" -i "$VETH_B" --json -n 0.2 "$@"
 	XSK_PID=$BG_PID
-	wait_until 10 has_line "$OUT" start || fail "xdpsock did not start: $(cat "$OUT.err")"
 }
 
 # xsk_stop: SIGINT, exit 0, a summary whose UMEM books balance, and no XDP left on the device.
@@ -97,9 +96,8 @@ test_txonly_counted_exactly_by_receiver() {
 	lab_up
 	local out n=$N
 	out="$(tmpdir)/rxq.json"
-	bg "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_DROP --json --interval 0.2
+	bg_started "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_DROP --json --interval 0.2
 	local rxq=$BG_PID
-	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start"
 	OUT="$(tmpdir)/tx.json"
 	in_a "$XSK" -i "$VETH_A" -t -C $n --tx-dmac "$MAC_B" --tx-saddr "$IP_A" --tx-daddr "$IP_B" \
 		--json -n 0.2 >"$OUT" 2>"$OUT.err" || fail "xdpsock -t exit $?: $(cat "$OUT.err")"
@@ -120,9 +118,8 @@ test_txonly_cyclic_paced_and_counted() {
 	lab_up
 	local out
 	out="$(tmpdir)/rxq.json"
-	bg "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_DROP --json --interval 0.2
+	bg_started "$out" in_b "$RXQ" --dev "$VETH_B" --action XDP_DROP --json --interval 0.2
 	local rxq=$BG_PID
-	wait_until 10 has_line "$out" start || fail "xdp_rxq_info did not start"
 	OUT="$(tmpdir)/tx.json"
 	in_a "$XSK" -i "$VETH_A" -t -T 2000 -b 64 -C 640 --tx-dmac "$MAC_B" --tx-saddr "$IP_A" \
 		--tx-daddr "$IP_B" --json -n 0.2 >"$OUT" 2>"$OUT.err" ||

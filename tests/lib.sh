@@ -188,6 +188,13 @@ bg() {
 	BG_PIDS+=("$BG_PID")
 }
 
+# bg_started OUTFILE CMD...: bg, then wait up to 10 s for the tool's JSON "start" line in
+# OUTFILE; without it the test fails with the tool's stderr. The pid is in $BG_PID.
+bg_started() {
+	bg "$@"
+	wait_until 10 has_line "$1" start || fail "did not start: ${*:2}: $(cat "$1.err")"
+}
+
 # stop PID [SIGNAL]: signal and wait (bounded); the exit status is in $STOP_RC.
 stop() {
 	local pid=$1 sig=${2:-INT} t=0

@@ -549,7 +549,8 @@ test_table_output() {
 	ip -n "$NS_B" link set "$VETH_C" down
 	local out
 	out="$(tmpdir)/table.txt"
-	bg "$out" in_b "$MON" -i 0.3
+	# only this lab's namespace: other labs on the machine redirect too
+	bg "$out" in_b "$MON" --netns own -i 0.3
 	local pid=$BG_PID
 	wait_until 5 grep -q "^Monitoring XDP" "$out" || fail "no banner"
 	send_a 5000 >/dev/null

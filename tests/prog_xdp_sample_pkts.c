@@ -6,10 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -99,27 +97,6 @@ static __u64 stat(struct fixture *f, unsigned int idx)
 	return map_sum(STATS(f), 0, SAMPLE_STATS_N, idx);
 }
 
-/* Pin to one CPU so that consecutive runs share the per-CPU counter; returns the CPU. */
-static int pin_cpu(cpu_set_t *old)
-{
-	cpu_set_t one;
-	int cpu = sched_getcpu();
-
-	sched_getaffinity(0, sizeof(*old), old);
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	sched_setaffinity(0, sizeof(one), &one);
-	return cpu;
-}
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /* Check one record against the frame that produced it. */
 static bool rec_ok(const struct rec *r, const __u8 *pkt, __u32 len, __u32 snaplen, __u64 seq,
 		   __u64 t0, __u64 t1, int cpu)
@@ -154,7 +131,7 @@ TEST(sample_every_length_passes_record_layout)
 	pkt_udp(pkt, 128, false);	/* real headers in front of the pattern */
 	for (size_t s = 0; s < ARRAY_SIZE(snaps); s++) {
 		struct fixture f;
-		cpu_set_t old;
+		struct cpu_mask old;	/* pinned: consecutive runs share the per-CPU counter */
 		__u32 lens[REC_MAX];
 		int n = 0, cpu;
 		__u64 t0, t1;
@@ -163,8 +140,8 @@ TEST(sample_every_length_passes_record_layout)
 			fx_destroy(&f);
 			return;
 		}
-		cpu = pin_cpu(&old);
-		t0 = mono_ns();
+		cpu = cpu_pin(&old);
+		t0 = now_ns();
 		for (__u32 len = 14; len <= 131; len++) {
 			__u32 l = len == 130 ? 1500 : len == 131 ? 3500 : len;
 			struct xdp_run r = { .data = pkt, .len = l, .repeat = 1, .ifindex = 1 };
@@ -174,9 +151,9 @@ TEST(sample_every_length_passes_record_layout)
 				break;
 			lens[n++] = l;
 		}
-		t1 = mono_ns();
+		t1 = now_ns();
 		ASSERT_TRUE(perf_buffer__consume(f.pb) >= 0, "consume");
-		sched_setaffinity(0, sizeof(old), &old);
+		cpu_unpin(&old);
 		ASSERT_EQ(f.sink.lost, 0, "nothing lost");
 		ASSERT_EQ(f.sink.n, n, "one record per frame");
 		for (int i = 0; i < f.sink.n && i < n; i++)
@@ -193,7 +170,7 @@ TEST(sample_every_length_passes_record_layout)
 TEST(sample_rate_exact)
 {
 	struct fixture f;
-	cpu_set_t old;
+	struct cpu_mask old;	/* pinned: consecutive runs share the per-CPU counter */
 	__u8 pkt[64];
 	int cpu;
 	__u64 t0, t1;
@@ -201,8 +178,8 @@ TEST(sample_rate_exact)
 	if (!fx_load(&f, 32, 7, true))
 		goto out;
 	pkt_udp(pkt, sizeof(pkt), false);
-	cpu = pin_cpu(&old);
-	t0 = mono_ns();
+	cpu = cpu_pin(&old);
+	t0 = now_ns();
 	{
 		struct xdp_run a = { .data = pkt, .len = sizeof(pkt), .repeat = 1000, .ifindex = 1 };
 		struct xdp_run b = { .data = pkt, .len = sizeof(pkt), .repeat = 5, .ifindex = 1 };
@@ -214,9 +191,9 @@ TEST(sample_rate_exact)
 		/* frames 1000..1004: only 1001 = 143 * 7 is sampled */
 		ASSERT_OK(xdp_run(PROG(&f), &b), "run 5");
 	}
-	t1 = mono_ns();
+	t1 = now_ns();
 	ASSERT_TRUE(perf_buffer__consume(f.pb) >= 0, "consume");
-	sched_setaffinity(0, sizeof(old), &old);
+	cpu_unpin(&old);
 	ASSERT_EQ(stat(&f, 0), 1005, "seen");
 	ASSERT_EQ(stat(&f, 1), 144, "sampled");
 	ASSERT_EQ(f.sink.n, 144, "records");

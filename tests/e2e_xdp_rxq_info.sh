@@ -135,16 +135,9 @@ test_table_output_has_rows_and_totals() {
 
 test_refuses_busy_device_and_force_replaces() {
 	lab_up
-	xdp_bare "$NS_B" "$VETH_B" pass || fail "hand attach"
-	local before err rc
-	before=$(xdp_on "$NS_B" "$VETH_B")
-	err=$(in_b "$RXQ" --dev "$VETH_B" --duration 1 2>&1 >/dev/null)
-	rc=$?
-	expect_eq "exit code on a busy device" "$rc" 3
-	case $err in *"already runs XDP program"*"--force"*) ;; *) fail "message: $err" ;; esac
-	expect_eq "the other program is untouched" "$(xdp_on "$NS_B" "$VETH_B")" "$before"
+	expect_busy_refused "$NS_B" "$VETH_B" in_b "$RXQ" --dev "$VETH_B" --duration 1
 	rxq_start --force --action XDP_DROP
-	[ "$(xdp_on "$NS_B" "$VETH_B")" != "$before" ] || fail "--force did not replace"
+	[ "$(xdp_on "$NS_B" "$VETH_B")" != "$BUSY_ID" ] || fail "--force did not replace"
 	send_a 100 >/dev/null
 	rxq_expect_total 100
 }

@@ -496,16 +496,9 @@ test_interval_and_skb_mode() {
 
 test_refuses_busy_device_and_force_replaces() {
 	lab_up || fail "lab_up"
-	xdp_bare "$NS_B" "$VETH_B" pass || fail "hand attach"
-	local before err rc
-	before=$(xdp_on "$NS_B" "$VETH_B")
-	err=$(in_b "$SP" --duration 1 "$VETH_B" 2>&1 >/dev/null)
-	rc=$?
-	expect_eq "exit code on a busy device" "$rc" 3
-	case $err in *"already runs XDP program"*"--force"*) ;; *) fail "message: $err" ;; esac
-	expect_eq "the other program is untouched" "$(xdp_on "$NS_B" "$VETH_B")" "$before"
+	expect_busy_refused "$NS_B" "$VETH_B" in_b "$SP" --duration 1 "$VETH_B"
 	sp_start --force
-	[ "$(xdp_on "$NS_B" "$VETH_B")" != "$before" ] || fail "--force did not replace"
+	[ "$(xdp_on "$NS_B" "$VETH_B")" != "$BUSY_ID" ] || fail "--force did not replace"
 	send_a 5 >/dev/null
 	wait_until 10 has_samples "$OUT" 5 || fail "no samples after --force"
 	sp_stop

@@ -411,18 +411,11 @@ test_signals_leave_no_program() {
 
 test_busy_device_refused() {
 	lab_up
-	xdp_bare "$NS_B" "$VETH_B" pass || fail "hand attach"
-	local before err rc
-	before=$(xdp_on "$NS_B" "$VETH_B")
-	err=$(in_b "$XSK" -i "$VETH_B" -d 1 2>&1 >/dev/null)
-	rc=$?
-	expect_eq "exit code on a busy device" "$rc" 3
-	case $err in *"already runs XDP program"*"--force"*) ;; *) fail "message: $err" ;; esac
-	expect_eq "the other program is untouched" "$(xdp_on "$NS_B" "$VETH_B")" "$before"
+	expect_busy_refused "$NS_B" "$VETH_B" in_b "$XSK" -i "$VETH_B" -d 1
 	xsk_start -F
 	# a second instance is refused before it makes sockets, with the real reason the first
 	# time: the first one's bpf_link holds the program, so --force cannot help either
-	local force
+	local force err rc
 	for force in "" -F; do
 		# shellcheck disable=SC2086
 		err=$(in_b "$XSK" -i "$VETH_B" $force -d 1 2>&1 >/dev/null)

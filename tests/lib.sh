@@ -369,6 +369,21 @@ expect_ends_when_deleted() {
 	grep -q "device $dev disappeared" "$out.err" || fail "message: $(cat "$out.err")"
 }
 
+# expect_busy_refused NS DEV CMD...: with someone else's program on DEV (a bare XDP_PASS put
+# there by hand), CMD is refused: exit 3, a message naming the program and --force, and that
+# program still in place; its id is left in $BUSY_ID.
+expect_busy_refused() {
+	local ns=$1 dev=$2 err rc
+	shift 2
+	xdp_bare "$ns" "$dev" pass || fail "hand attach"
+	BUSY_ID=$(xdp_on "$ns" "$dev")
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "exit code on a busy device" "$rc" 3
+	case $err in *"already runs XDP program"*"--force"*) ;; *) fail "message: $err" ;; esac
+	expect_eq "the other program is untouched" "$(xdp_on "$ns" "$dev")" "$BUSY_ID"
+}
+
 # ---------------------------------------------------------------- valgrind
 
 # memcheck as the suite runs it: every error and every leak fails the run (exit 9); libbpf's

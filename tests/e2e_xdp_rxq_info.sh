@@ -18,12 +18,7 @@ rxq_start() {
 # rxq_expect_total N: the running tool's counters reach N, it stops on SIGINT with exit 0,
 # its summary says exactly N, and the device is left without XDP.
 rxq_expect_total() {
-	wait_until 10 jeq "$OUT" interval "j['total']['processed']" "$1" ||
-		fail "counters never reached $1: $(tail -1 "$OUT" | cut -c1-200)"
-	stop "$RXQ_PID" INT
-	expect_eq "exit status after SIGINT" "$STOP_RC" 0
-	expect_eq "summary processed" "$(jget "$OUT" summary "j['processed']")" "$1"
-	expect_eq "summary issues" "$(jget "$OUT" summary "j['issue']")" 0
+	expect_rxq_counted "$OUT" "$RXQ_PID" "$1"
 	expect_eq "XDP left on $VETH_B" "$(xdp_on "$NS_B" "$VETH_B")" ""
 }
 

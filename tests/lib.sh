@@ -369,6 +369,18 @@ expect_ends_when_deleted() {
 	grep -q "device $dev disappeared" "$out.err" || fail "message: $(cat "$out.err")"
 }
 
+# expect_rxq_counted OUT PID N: the xdp_rxq_info run PID (its JSON lines in OUT), a tool under
+# test or an exact receiver, counts N frames within 10 s, then ends on SIGINT with exit 0 and
+# a summary of exactly N frames and no issues.
+expect_rxq_counted() {
+	wait_until 10 jeq "$1" interval "j['total']['processed']" "$3" ||
+		fail "xdp_rxq_info counted $(jget "$1" interval "j['total']['processed']"), want $3"
+	stop "$2" INT
+	expect_eq "xdp_rxq_info exit status after SIGINT" "$STOP_RC" 0
+	expect_eq "xdp_rxq_info summary processed" "$(jget "$1" summary "j['processed']")" "$3"
+	expect_eq "xdp_rxq_info summary issues" "$(jget "$1" summary "j['issue']")" 0
+}
+
 # expect_busy_refused NS DEV CMD...: with someone else's program on DEV (a bare XDP_PASS put
 # there by hand), CMD is refused: exit 3, a message naming the program and --force, and that
 # program still in place; its id is left in $BUSY_ID.

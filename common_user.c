@@ -787,31 +787,50 @@ int ncpus_possible(void)
 	return libbpf_num_possible_cpus();
 }
 
-int percpu_sum(int map_fd, __u32 key, unsigned int n_u64, int ncpus, __u64 *per_cpu,
-	       __u64 *total)
+int percpu_read(int map_fd, const void *key, size_t rec_size, int ncpus, void *per_cpu,
+		void *total)
 {
-	__u64 *vals;
+	/* per-CPU values come back one after the other, each padded to 8 bytes: a record of
+	 * __u64s needs no padding */
+	void *vals = per_cpu;
 	int err = 0;
 
-	if (ncpus <= 0 || !n_u64)
+	if (ncpus <= 0 || !rec_size || rec_size % sizeof(__u64))
 		return -EINVAL;
-	/* per-CPU values come back padded to 8 bytes each: our records are __u64 arrays */
-	vals = calloc((size_t)ncpus * n_u64, sizeof(*vals));
+	if (!vals)
+		vals = calloc((size_t)ncpus, rec_size);
 	if (!vals)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(map_fd, &key, vals)) {
+	if (bpf_map_lookup_elem(map_fd, key, vals)) {
 		err = -errno;
 		goto out;
 	}
-	memset(total, 0, n_u64 * sizeof(*total));
+	memset(total, 0, rec_size);
 	for (int c = 0; c < ncpus; c++)
-		for (unsigned int i = 0; i < n_u64; i++)
-			total[i] += vals[(size_t)c * n_u64 + i];
-	if (per_cpu)
-		memcpy(per_cpu, vals, (size_t)ncpus * n_u64 * sizeof(*vals));
+		rec_add(total, (const char *)vals + (size_t)c * rec_size, rec_size);
 out:
-	free(vals);
+	if (vals != per_cpu)
+		free(vals);
 	return err;
+}
+
+/* The one place that sees a record as __u64s: every field is one, whatever it is called. */
+void rec_add(void *sum, const void *rec, size_t rec_size)
+{
+	__u64 *s = sum;
+	const __u64 *r = rec;
+
+	for (size_t i = 0; i < rec_size / sizeof(__u64); i++)
+		s[i] += r[i];
+}
+
+void rec_delta(void *delta, const void *now, const void *then, size_t rec_size)
+{
+	const __u64 *n = now, *t = then;
+	__u64 *d = delta;
+
+	for (size_t i = 0; i < rec_size / sizeof(__u64); i++)
+		d[i] = n[i] >= t[i] ? n[i] - t[i] : 0;
 }
 
 /* ------------------------------------------------------------------ time and formatting */

@@ -168,15 +168,46 @@ bool xdp_redirect_frags_ok(void);
 const char *xdp_mode_str(enum xdp_mode mode);
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len);	/* name of a loaded program by id */
 
-/* ---- per-CPU maps ---- */
+/* ---- per-CPU counter records ---- */
 
+/*
+ * A counter record is a struct of __u64 fields only, declared in <tool>.h and shared with the
+ * BPF program; user space reads it as that struct, field by field, never by position. The
+ * macros check at compile time that a record is whole __u64s and that both sides are of one type.
+ */
 int ncpus_possible(void);	/* libbpf_num_possible_cpus(), cached by the caller */
 /*
- * Read key of a per-CPU map whose value is n_u64 __u64 counters. per_cpu (may be NULL) receives
- * ncpus * n_u64 values, cpu-major; total receives n_u64 sums. Returns 0 or -errno.
+ * Read key of a per-CPU map whose value is a record of rec_size bytes: per_cpu (may be NULL)
+ * receives ncpus records, CPU by CPU, and total their sum. Returns 0 or -errno.
  */
-int percpu_sum(int map_fd, __u32 key, unsigned int n_u64, int ncpus, __u64 *per_cpu,
-	       __u64 *total);
+int percpu_read(int map_fd, const void *key, size_t rec_size, int ncpus, void *per_cpu,
+		void *total);
+void rec_add(void *sum, const void *rec, size_t rec_size);	/* sum += rec */
+/* delta = now - then, field by field (0 where a counter went back: reset meanwhile) */
+void rec_delta(void *delta, const void *now, const void *then, size_t rec_size);
+
+#define REC_CHECK(r)                                                                             \
+	_Static_assert(sizeof(*(r)) % sizeof(__u64) == 0, "a counter record is whole __u64s")
+#define REC_SAME(a, b)                                                                           \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(*(a)), __typeof__(*(b))),        \
+		       "counter records of one type")
+/* percpu_read() into a record total (and per_cpu: an array of ncpus of them) */
+#define PERCPU_SUM(map_fd, key, ncpus, total)                                                   \
+	({ REC_CHECK(total); percpu_read(map_fd, key, sizeof(*(total)), ncpus, NULL, total); })
+#define PERCPU_READ(map_fd, key, ncpus, per_cpu, total)                                         \
+	({                                                                                       \
+		REC_CHECK(total);                                                                \
+		REC_SAME(per_cpu, total);                                                        \
+		percpu_read(map_fd, key, sizeof(*(total)), ncpus, per_cpu, total);               \
+	})
+#define REC_ADD(sum, rec) ({ REC_CHECK(sum); REC_SAME(sum, rec); rec_add(sum, rec, sizeof(*(sum))); })
+#define REC_DELTA(delta, now, then)                                                              \
+	({                                                                                       \
+		REC_CHECK(delta);                                                                \
+		REC_SAME(delta, now);                                                            \
+		REC_SAME(delta, then);                                                           \
+		rec_delta(delta, now, then, sizeof(*(delta)));                                   \
+	})
 
 /* ---- time, rates, formatting ---- */
 

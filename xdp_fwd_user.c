@@ -910,14 +910,11 @@ static __u64 rec_pass(const struct fwd_rec *r)
 }
 
 /* now - then, counter by counter (0 where a counter went back: re-attached meanwhile). */
-static struct fwd_rec rec_delta(const struct fwd_rec *now, const struct fwd_rec *then)
+static struct fwd_rec fwd_delta(const struct fwd_rec *now, const struct fwd_rec *then)
 {
-	const __u64 *n = (const __u64 *)now, *t = (const __u64 *)then;
 	struct fwd_rec d;
-	__u64 *o = (__u64 *)&d;
 
-	for (size_t i = 0; i < FWD_REC_N; i++)
-		o[i] = n[i] >= t[i] ? n[i] - t[i] : 0;
+	REC_DELTA(&d, now, then);
 	return d;
 }
 
@@ -925,8 +922,8 @@ static int collect(struct stats_run *s, struct dev_snap *snap, __u64 *t)
 {
 	for (int i = 0; i < s->n; i++) {
 		__u32 key = (__u32)s->dev[i].ifc.ifindex;
-		int err = percpu_sum(stats_fd_of(s->m, key), key, FWD_REC_N, s->ncpus,
-				     (__u64 *)snap[i].cpu, (__u64 *)&snap[i].tot);
+		int err = PERCPU_READ(stats_fd_of(s->m, key), &key, s->ncpus, snap[i].cpu,
+				      &snap[i].tot);
 
 		if (err == -ENOENT) {	/* detached meanwhile: reads as zero */
 			memset(snap[i].cpu, 0, (size_t)s->ncpus * sizeof(*snap[i].cpu));
@@ -1008,10 +1005,10 @@ static void print_table(const struct stats_run *s)
 	       "Device", "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
 	       "pass reasons (pkt/s)");
 	for (int i = 0; i < s->n; i++) {
-		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->prev[i].tot);
+		struct fwd_rec d = fwd_delta(&s->cur[i].tot, &s->prev[i].tot);
 
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
-			struct fwd_rec dc = rec_delta(&s->cur[i].cpu[cpu], &s->prev[i].cpu[cpu]);
+			struct fwd_rec dc = fwd_delta(&s->cur[i].cpu[cpu], &s->prev[i].cpu[cpu]);
 			char col[16];
 
 			if (!dc.rx && !dc.tx)
@@ -1055,7 +1052,7 @@ static void json_dev(struct jw *w, const struct stats_run *s, int i, const struc
 		     __u64 dt)
 {
 	const struct dev_snap *now = &s->cur[i];
-	struct fwd_rec d = rec_delta(&now->tot, &then->tot);
+	struct fwd_rec d = fwd_delta(&now->tot, &then->tot);
 
 	jw_obj(w, NULL);
 	jw_str(w, "dev", s->dev[i].ifc.name);
@@ -1065,7 +1062,7 @@ static void json_dev(struct jw *w, const struct stats_run *s, int i, const struc
 	json_rates(w, &d, dt);
 	jw_arr(w, "cpus");
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
-		struct fwd_rec dc = rec_delta(&now->cpu[cpu], &then->cpu[cpu]);
+		struct fwd_rec dc = fwd_delta(&now->cpu[cpu], &then->cpu[cpu]);
 
 		if (!now->cpu[cpu].rx && !now->cpu[cpu].tx)
 			continue;
@@ -1131,7 +1128,7 @@ static void print_summary(const struct stats_run *s, int sig)
 	fprintf(s->out, "\nSummary: %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
 	       "Device", "", "rx", "fwd", "tx", "pass", "pass reasons");
 	for (int i = 0; i < s->n; i++) {
-		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->first[i].tot);
+		struct fwd_rec d = fwd_delta(&s->cur[i].tot, &s->first[i].tot);
 
 		sum_row(s, s->dev[i].ifc.name, "this run", &d, 0);
 		sum_row(s, s->dev[i].ifc.name, "rate (pkt/s)", &d, dt ? dt : 1);

@@ -374,7 +374,7 @@ static int tp_list(const struct tp_probe *p, enum tp_state st, char *buf, size_t
 
 struct exc_ent {
 	struct mon_exc_key k;
-	__u64 count;
+	struct mon_exc_rec r;
 };
 
 struct xmit_ent {
@@ -384,9 +384,9 @@ struct xmit_ent {
 
 struct snap {
 	__u64 t;
-	__u64 *redir;		/* [MON_R_MAX][ncpus] */
-	__u64 *enq;		/* [slots][ncpus][MON_ENQ_N]: target CPU, source CPU */
-	__u64 *kthr;		/* [ncpus][MON_KTHR_N] */
+	struct mon_redir_rec *redir;	/* [MON_R_MAX][ncpus] */
+	struct mon_enq_rec *enq;	/* [slots][ncpus]: target CPU, source CPU */
+	struct mon_kthr_rec *kthr;	/* [ncpus] */
 	int n_exc, n_dmx, n_bulk;
 	struct exc_ent exc[MON_PAIRS_MAX];
 	struct xmit_ent dmx[MON_PAIRS_MAX];
@@ -416,7 +416,7 @@ struct run {
 	int ncpus, enq_slots;
 	__u64 start;
 	struct snap *cur, *prev;
-	__u64 *buf;		/* one per-CPU value */
+	struct mon_xmit_rec *xmit_cpu;	/* one per-CPU value of the transmit maps */
 	const struct iface *gone;	/* the --dev device that disappeared */
 };
 
@@ -431,11 +431,8 @@ static int read_exc(struct run *r, struct snap *s)
 
 		e->k = k;
 		prev = &e->k;
-		if (bpf_map_lookup_elem(fd, &k, r->buf))
+		if (PERCPU_SUM(fd, &k, r->ncpus, &e->r))
 			continue;	/* raced with a delete: there are none, but be safe */
-		e->count = 0;
-		for (int c = 0; c < r->ncpus; c++)
-			e->count += r->buf[c];
 		s->n_exc++;
 	}
 	return 0;
@@ -448,25 +445,16 @@ static int read_xmit(struct run *r, int fd, struct xmit_ent *ents, int *n)
 	*n = 0;
 	while (*n < MON_PAIRS_MAX && !bpf_map_get_next_key(fd, prev, &k)) {
 		struct xmit_ent *e = &ents[*n];
-		__u64 *t = (__u64 *)&e->r;
 
 		e->k = k;
 		prev = &e->k;
-		if (bpf_map_lookup_elem(fd, &k, r->buf))
+		if (PERCPU_READ(fd, &k, r->ncpus, r->xmit_cpu, &e->r))
 			continue;
-		memset(&e->r, 0, sizeof(e->r));
-		for (int c = 0; c < r->ncpus; c++) {
-			const __u64 *v = &r->buf[(size_t)c * MON_XMIT_N];
-
-			for (unsigned int i = 0; i < MON_XMIT_N; i++) {
-				if (&t[i] == &e->r.last_err) {
-					if (v[i])
-						t[i] = v[i];
-				} else {
-					t[i] += v[i];
-				}
-			}
-		}
+		/* last_err is no counter: the sum is meaningless, the last CPU's error stands */
+		e->r.last_err = 0;
+		for (int c = 0; c < r->ncpus; c++)
+			if (r->xmit_cpu[c].last_err)
+				e->r.last_err = r->xmit_cpu[c].last_err;
 		(*n)++;
 	}
 	return 0;
@@ -475,18 +463,21 @@ static int read_xmit(struct run *r, int fd, struct xmit_ent *ents, int *n)
 static int collect(struct run *r, struct snap *s)
 {
 	struct xdp_monitor_kern *k = r->skel;
-	__u64 tot[MON_KTHR_N];
+	struct mon_redir_rec redir;
+	struct mon_enq_rec enq;
+	struct mon_kthr_rec kthr;
+	__u32 zero = 0;
 	int err = 0;
 
 	for (__u32 i = 0; i < MON_R_MAX && !err; i++)
-		err = percpu_sum(bpf_map__fd(k->maps.redirect_cnt), i, 1, r->ncpus,
-				 &s->redir[(size_t)i * r->ncpus], tot);
-	for (int i = 0; i < r->enq_slots && !err; i++)
-		err = percpu_sum(bpf_map__fd(k->maps.cpumap_enqueue_cnt), (__u32)i, MON_ENQ_N,
-				 r->ncpus, &s->enq[(size_t)i * r->ncpus * MON_ENQ_N], tot);
+		err = PERCPU_READ(bpf_map__fd(k->maps.redirect_cnt), &i, r->ncpus,
+				  &s->redir[(size_t)i * r->ncpus], &redir);
+	for (__u32 i = 0; i < (__u32)r->enq_slots && !err; i++)
+		err = PERCPU_READ(bpf_map__fd(k->maps.cpumap_enqueue_cnt), &i, r->ncpus,
+				  &s->enq[(size_t)i * r->ncpus], &enq);
 	if (!err)
-		err = percpu_sum(bpf_map__fd(k->maps.cpumap_kthread_cnt), 0, MON_KTHR_N, r->ncpus,
-				 s->kthr, tot);
+		err = PERCPU_READ(bpf_map__fd(k->maps.cpumap_kthread_cnt), &zero, r->ncpus, s->kthr,
+				  &kthr);
 	if (!err)
 		err = read_exc(r, s);
 	if (!err)
@@ -504,9 +495,9 @@ static struct snap *snap_new(const struct run *r)
 
 	if (!s)
 		return NULL;
-	s->redir = calloc((size_t)MON_R_MAX * r->ncpus, sizeof(__u64));
-	s->enq = calloc((size_t)r->enq_slots * r->ncpus * MON_ENQ_N, sizeof(__u64));
-	s->kthr = calloc((size_t)r->ncpus * MON_KTHR_N, sizeof(__u64));
+	s->redir = calloc((size_t)MON_R_MAX * r->ncpus, sizeof(*s->redir));
+	s->enq = calloc((size_t)r->enq_slots * r->ncpus, sizeof(*s->enq));
+	s->kthr = calloc((size_t)r->ncpus, sizeof(*s->kthr));
 	if (!s->redir || !s->enq || !s->kthr) {
 		free(s->redir);
 		free(s->enq);
@@ -667,7 +658,7 @@ static __u64 redir_sum(const struct run *r, const struct snap *s, int slot, int 
 			continue;	/* slot -1: all errors */
 		for (int c = 0; c < r->ncpus; c++)
 			if (cpu < 0 || c == cpu)
-				v += s->redir[(size_t)i * r->ncpus + c];
+				v += s->redir[(size_t)i * r->ncpus + c].count;
 	}
 	return v;
 }
@@ -676,7 +667,7 @@ static __u64 exc_prev(const struct snap *p, const struct mon_exc_key *k)
 {
 	for (int i = 0; p && i < p->n_exc; i++)
 		if (!memcmp(&p->exc[i].k, k, sizeof(*k)))
-			return p->exc[i].count;
+			return p->exc[i].r.count;
 	return 0;
 }
 
@@ -745,43 +736,45 @@ static void json_xmit(struct jw *w, const struct run *r, const char *key,
 static void json_cpumap(struct jw *w, const struct run *r, const struct snap *s,
 			const struct snap *p, __u64 dt)
 {
+	static const struct mon_enq_rec enq_zero;
+	static const struct mon_kthr_rec kthr_zero;
+
 	jw_arr(w, "cpumap_enqueue");
 	for (int to = 0; to < r->enq_slots; to++) {
 		for (int from = 0; from < r->ncpus; from++) {
-			size_t o = ((size_t)to * r->ncpus + from) * MON_ENQ_N;
-			const __u64 *c = &s->enq[o], *q = p ? &p->enq[o] : NULL;
+			size_t o = (size_t)to * r->ncpus + from;
+			const struct mon_enq_rec *c = &s->enq[o], *q = p ? &p->enq[o] : &enq_zero;
 
-			if (!c[0])
+			if (!c->events)
 				continue;
 			jw_obj(w, NULL);
 			jw_i64(w, "from_cpu", from);
 			jw_i64(w, "to_cpu", to);
-			jw_u64(w, "events", c[0]);
-			jw_u64(w, "processed", c[1]);
-			jw_u64(w, "drops", c[2]);
-			jw_double(w, "pps", rate_per_sec(c[1], q ? q[1] : 0, dt));
-			jw_double(w, "drop_pps", rate_per_sec(c[2], q ? q[2] : 0, dt));
+			jw_u64(w, "events", c->events);
+			jw_u64(w, "processed", c->processed);
+			jw_u64(w, "drops", c->drops);
+			jw_double(w, "pps", rate_per_sec(c->processed, q->processed, dt));
+			jw_double(w, "drop_pps", rate_per_sec(c->drops, q->drops, dt));
 			jw_obj_end(w);
 		}
 	}
 	jw_arr_end(w);
 	jw_arr(w, "cpumap_kthread");
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		const __u64 *c = &s->kthr[(size_t)cpu * MON_KTHR_N];
-		const __u64 *q = p ? &p->kthr[(size_t)cpu * MON_KTHR_N] : NULL;
+		const struct mon_kthr_rec *c = &s->kthr[cpu], *q = p ? &p->kthr[cpu] : &kthr_zero;
 
-		if (!c[0])
+		if (!c->events)
 			continue;
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", cpu);
-		jw_u64(w, "events", c[0]);
-		jw_u64(w, "processed", c[1]);
-		jw_u64(w, "drops", c[2]);
-		jw_u64(w, "sched", c[3]);
-		jw_u64(w, "xdp_pass", c[4]);
-		jw_u64(w, "xdp_drop", c[5]);
-		jw_u64(w, "xdp_redirect", c[6]);
-		jw_double(w, "pps", rate_per_sec(c[1], q ? q[1] : 0, dt));
+		jw_u64(w, "events", c->events);
+		jw_u64(w, "processed", c->processed);
+		jw_u64(w, "drops", c->drops);
+		jw_u64(w, "sched", c->sched);
+		jw_u64(w, "xdp_pass", c->xdp_pass);
+		jw_u64(w, "xdp_drop", c->xdp_drop);
+		jw_u64(w, "xdp_redirect", c->xdp_redirect);
+		jw_double(w, "pps", rate_per_sec(c->processed, q->processed, dt));
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -829,8 +822,8 @@ static void print_json(const struct run *r, const char *type, const struct snap 
 		jw_obj(&w, NULL);
 		json_dev(&w, r, "dev", &e->k.dev);
 		jw_str(&w, "action", act_name(e->k.action));
-		jw_u64(&w, "count", e->count);
-		jw_double(&w, "pps", rate_per_sec(e->count, p ? exc_prev(p, &e->k) : 0, dt));
+		jw_u64(&w, "count", e->r.count);
+		jw_double(&w, "pps", rate_per_sec(e->r.count, p ? exc_prev(p, &e->k) : 0, dt));
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
@@ -928,32 +921,34 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 
 	for (int to = 0; to < r->enq_slots; to++) {
 		for (int from = 0; from < r->ncpus; from++) {
-			size_t o = ((size_t)to * r->ncpus + from) * MON_ENQ_N;
-			const __u64 *x = &s->enq[o], *q = &p->enq[o];
+			size_t o = (size_t)to * r->ncpus + from;
+			const struct mon_enq_rec *x = &s->enq[o], *q = &p->enq[o];
 
-			if (x[0] == q[0])
+			if (x->events == q->events)
 				continue;
 			snprintf(col, sizeof(col), "%d->%d", from, to);
 			fprintf(r->out, "%-16s %-*s %12s %12s %10s %8.2f\n", "  enqueue", w, col,
-				fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
-				fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep), "",
-				bulk_avg(x[1] + x[2] - q[1] - q[2], x[0] - q[0]));
+				fmt_rate(a, rate_per_sec(x->processed, q->processed, dt), sep),
+				fmt_rate(b, rate_per_sec(x->drops, q->drops, dt), sep), "",
+				bulk_avg(x->processed + x->drops - q->processed - q->drops,
+					 x->events - q->events));
 		}
 	}
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		const __u64 *x = &s->kthr[(size_t)cpu * MON_KTHR_N];
-		const __u64 *q = &p->kthr[(size_t)cpu * MON_KTHR_N];
+		const struct mon_kthr_rec *x = &s->kthr[cpu], *q = &p->kthr[cpu];
 
-		if (x[0] == q[0])
+		if (x->events == q->events)
 			continue;
 		snprintf(col, sizeof(col), "%d", cpu);
 		fprintf(r->out, "%-16s %-*s %12s %12s %10s %8s", "  kthread", w, col,
-			fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
-			fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep),
-			fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep), "");
-		fprintf(r->out, " xdp pass %s", fmt_rate(a, rate_per_sec(x[4], q[4], dt), sep));
-		fprintf(r->out, " drop %s", fmt_rate(a, rate_per_sec(x[5], q[5], dt), sep));
-		fprintf(r->out, " redirect %s /s\n", fmt_rate(a, rate_per_sec(x[6], q[6], dt), sep));
+			fmt_rate(a, rate_per_sec(x->processed, q->processed, dt), sep),
+			fmt_rate(b, rate_per_sec(x->drops, q->drops, dt), sep),
+			fmt_rate(c, rate_per_sec(x->sched, q->sched, dt), sep), "");
+		fprintf(r->out, " xdp pass %s",
+			fmt_rate(a, rate_per_sec(x->xdp_pass, q->xdp_pass, dt), sep));
+		fprintf(r->out, " drop %s", fmt_rate(a, rate_per_sec(x->xdp_drop, q->xdp_drop, dt), sep));
+		fprintf(r->out, " redirect %s /s\n",
+			fmt_rate(a, rate_per_sec(x->xdp_redirect, q->xdp_redirect, dt), sep));
 	}
 }
 
@@ -967,13 +962,8 @@ static bool xmit_changed(const struct xmit_ent *e, int n, const struct xmit_ent 
 
 static bool cpumap_changed(const struct run *r, const struct snap *s, const struct snap *p)
 {
-	for (size_t i = 0; i < (size_t)r->enq_slots * r->ncpus * MON_ENQ_N; i++)
-		if (s->enq[i] != p->enq[i])
-			return true;
-	for (size_t i = 0; i < (size_t)r->ncpus * MON_KTHR_N; i++)
-		if (s->kthr[i] != p->kthr[i])
-			return true;
-	return false;
+	return memcmp(s->enq, p->enq, (size_t)r->enq_slots * r->ncpus * sizeof(*s->enq)) ||
+	       memcmp(s->kthr, p->kthr, (size_t)r->ncpus * sizeof(*s->kthr));
 }
 
 static int max_int(int a, int b)
@@ -1001,7 +991,7 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 	int w1 = W_REDIR, w2;
 
 	for (int i = 0; i < s->n_exc; i++)
-		if (s->exc[i].count != exc_prev(p, &s->exc[i].k))
+		if (s->exc[i].r.count != exc_prev(p, &s->exc[i].k))
 			w1 = max_int(w1, (int)strlen(dev_str(r, &s->exc[i].k.dev, d, sizeof(d))));
 	w2 = xmit_width(r, s->dmx, s->n_dmx, p->dmx, p->n_dmx, true, W_XMIT);
 	w2 = xmit_width(r, s->bulk, s->n_bulk, p->bulk, p->n_bulk, false, w2);
@@ -1012,11 +1002,11 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 		const struct exc_ent *e = &s->exc[i];
 		__u64 e0 = exc_prev(p, &e->k);
 
-		if (e->count == e0)
+		if (e->r.count == e0)
 			continue;
 		fprintf(r->out, "%-16s %-*s %14s %14s total  %s\n", "exception", w1,
 			dev_str(r, &e->k.dev, d, sizeof(d)),
-			fmt_rate(a, rate_per_sec(e->count, e0, dt), sep), fmt_u64(b, e->count, sep),
+			fmt_rate(a, rate_per_sec(e->r.count, e0, dt), sep), fmt_u64(b, e->r.count, sep),
 			act_name(e->k.action));
 	}
 	if (xmit_changed(s->dmx, s->n_dmx, p->dmx, p->n_dmx) ||
@@ -1047,7 +1037,7 @@ static void print_summary(const struct run *r, const struct loop *lp)
 		return;
 	}
 	for (int i = 0; i < s->n_exc; i++) {
-		exc += s->exc[i].count;
+		exc += s->exc[i].r.count;
 		w = max_int(w, (int)strlen(dev_str(r, &s->exc[i].k.dev, c, sizeof(c))));
 	}
 	for (int i = 0; i < s->n_dmx; i++) {
@@ -1066,7 +1056,7 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	for (int i = 0; i < s->n_exc; i++)
 		fprintf(r->out, "  exception %-*s %-12s %s\n", w,
 			dev_str(r, &s->exc[i].k.dev, c, sizeof(c)), act_name(s->exc[i].k.action),
-			fmt_u64(a, s->exc[i].count, sep));
+			fmt_u64(a, s->exc[i].r.count, sep));
 }
 
 /* ------------------------------------------------------------------ start */
@@ -1273,11 +1263,11 @@ int main(int argc, char **argv)
 	run.enq_slots = run.ncpus < MON_CPU_MAX ? run.ncpus : MON_CPU_MAX;
 	run.cur = snap_new(&run);
 	run.prev = snap_new(&run);
-	run.buf = calloc((size_t)run.ncpus * MON_KTHR_N, sizeof(__u64));
+	run.xmit_cpu = calloc((size_t)run.ncpus, sizeof(*run.xmit_cpu));
 	run.names = calloc(1, sizeof(*run.names));
 	if (run.names)
 		run.names->own_fd = -1;
-	if (!run.cur || !run.prev || !run.buf || !run.names ||
+	if (!run.cur || !run.prev || !run.xmit_cpu || !run.names ||
 	    out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
@@ -1335,7 +1325,7 @@ out:
 	xdp_monitor_kern__destroy(run.skel);
 	snap_free(run.cur);
 	snap_free(run.prev);
-	free(run.buf);
+	free(run.xmit_cpu);
 	if (run.names && run.names->own_fd >= 0)
 		close(run.names->own_fd);
 	free(run.names);

@@ -86,10 +86,10 @@ static const struct opt_tool rxq_tool = {
 	       "Ctrl-\\ (SIGQUIT) toggles the RXQ table. Exit codes: see README.\n",
 };
 
-/* One reading of every slot: (RXQ_MAX + 1) slots x ncpus x RXQ_REC_N counters. */
+/* One reading of every slot: (RXQ_MAX + 1) slots x ncpus records. */
 struct snap {
 	__u64 t;
-	__u64 *v;
+	struct rxq_rec *v;
 };
 
 struct run {
@@ -105,18 +105,18 @@ struct run {
 
 #define SLOTS (RXQ_MAX + 1)
 
-static __u64 *at(const struct run *r, const struct snap *s, int slot, int cpu)
+static struct rxq_rec *at(const struct run *r, const struct snap *s, int slot, int cpu)
 {
-	return &s->v[((size_t)slot * r->ncpus + cpu) * RXQ_REC_N];
+	return &s->v[(size_t)slot * r->ncpus + cpu];
 }
 
 static int collect(struct run *r, struct snap *s)
 {
-	__u64 total[RXQ_REC_N];
+	struct rxq_rec total;
 	int err;
 
-	for (int slot = 0; slot < SLOTS; slot++) {
-		err = percpu_sum(r->map_fd, slot, RXQ_REC_N, r->ncpus, at(r, s, slot, 0), total);
+	for (__u32 slot = 0; slot < SLOTS; slot++) {
+		err = PERCPU_READ(r->map_fd, &slot, r->ncpus, at(r, s, slot, 0), &total);
 		if (err)
 			return err;
 	}
@@ -137,16 +137,16 @@ static struct figures sum(const struct run *r, const struct snap *s, int slot, i
 		if (slot >= 0 && q != slot)
 			continue;
 		for (int c = 0; c < r->ncpus; c++) {
-			const __u64 *v;
+			const struct rxq_rec *v;
 
 			if (cpu >= 0 && c != cpu)
 				continue;
 			v = at(r, s, q, c);
-			f.processed += v[0];
-			f.bad_ifindex += v[1];
-			f.short_frame += v[2];
+			f.processed += v->processed;
+			f.bad_ifindex += v->bad_ifindex;
+			f.short_frame += v->short_frame;
 			if (q == RXQ_MAX)
-				f.overflow += v[0];
+				f.overflow += v->processed;
 		}
 	}
 	f.issue = f.bad_ifindex + f.overflow;
@@ -319,11 +319,11 @@ static void print_summary(const struct run *r, const struct loop *lp)
 
 static int snaps_alloc(struct run *r)
 {
-	size_t n = (size_t)SLOTS * r->ncpus * RXQ_REC_N;
+	size_t n = (size_t)SLOTS * r->ncpus;
 
-	r->cur.v = calloc(n, sizeof(__u64));
-	r->prev.v = calloc(n, sizeof(__u64));
-	r->first.v = calloc(n, sizeof(__u64));
+	r->cur.v = calloc(n, sizeof(struct rxq_rec));
+	r->prev.v = calloc(n, sizeof(struct rxq_rec));
+	r->first.v = calloc(n, sizeof(struct rxq_rec));
 	return r->cur.v && r->prev.v && r->first.v ? 0 : -ENOMEM;
 }
 
@@ -337,7 +337,7 @@ static void snaps_free(struct run *r)
 static void snap_copy(const struct run *r, struct snap *dst, const struct snap *src)
 {
 	dst->t = src->t;
-	memcpy(dst->v, src->v, (size_t)SLOTS * r->ncpus * RXQ_REC_N * sizeof(__u64));
+	memcpy(dst->v, src->v, (size_t)SLOTS * r->ncpus * sizeof(struct rxq_rec));
 }
 
 /* The poll loop: collect, print, until a signal, the duration, or the device going away. */

@@ -32,7 +32,6 @@ struct sample_stats {
 	 */
 	__u64 out_err;
 };
-#define SAMPLE_STATS_N (sizeof(struct sample_stats) / sizeof(__u64))
 
 /*
  * One record in the perf buffer: this header, then cap_len bytes of the frame (appended by the

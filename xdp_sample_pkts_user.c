@@ -117,7 +117,7 @@ struct run {
 	bool done;			/* --count reached */
 	bool quiet;			/* no line per sample (-q; Ctrl-\ toggles) */
 	__u64 t_first, t_prev;
-	__u64 prev[SAMPLE_STATS_N];
+	struct sample_stats prev;
 };
 
 /* ---- the frame summary ---- */
@@ -495,40 +495,45 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 
 /* ---- counters ---- */
 
-static int stats_read(const struct run *r, __u64 *per_cpu, __u64 *total)
+static int stats_read(const struct run *r, struct sample_stats *per_cpu,
+		      struct sample_stats *total)
 {
-	return percpu_sum(r->stats_fd, 0, SAMPLE_STATS_N, r->ncpus, per_cpu, total);
+	__u32 zero = 0;
+
+	return per_cpu ? PERCPU_READ(r->stats_fd, &zero, r->ncpus, per_cpu, total)
+		       : PERCPU_SUM(r->stats_fd, &zero, r->ncpus, total);
 }
 
 static void print_interval(struct run *r)
 {
-	__u64 tot[SAMPLE_STATS_N], now = now_ns(), dt = now - r->t_prev;
+	__u64 now = now_ns(), dt = now - r->t_prev;
+	struct sample_stats tot;
 	char a[32], b[32], c[32];
 	bool sep = !r->opt->no_sep;
 	struct jw w;
 
-	if (stats_read(r, NULL, tot))
+	if (stats_read(r, NULL, &tot))
 		return;
 	if (r->opt->json) {
 		jw_begin(&w, r->txt);
 		jw_str(&w, "type", "interval");
 		jw_u64(&w, "period_ns", dt);
-		jw_u64(&w, "seen", tot[0]);
-		jw_u64(&w, "sampled", tot[1]);
-		jw_u64(&w, "lost", tot[2]);
+		jw_u64(&w, "seen", tot.seen);
+		jw_u64(&w, "sampled", tot.sampled);
+		jw_u64(&w, "lost", tot.out_err);
 		jw_u64(&w, "received", r->received);
 		jw_u64(&w, "lost_reported", r->lost);
-		jw_u64(&w, "delta", tot[0] - r->prev[0]);
-		jw_double(&w, "pps", rate_per_sec(tot[0], r->prev[0], dt));
-		jw_double(&w, "sample_pps", rate_per_sec(tot[1], r->prev[1], dt));
+		jw_u64(&w, "delta", tot.seen - r->prev.seen);
+		jw_double(&w, "pps", rate_per_sec(tot.seen, r->prev.seen, dt));
+		jw_double(&w, "sample_pps", rate_per_sec(tot.sampled, r->prev.sampled, dt));
 		jw_end(&w);
 	} else {
 		fprintf(r->txt, "# %.3f s: %s pkt/s, %s samples/s, %s lost\n", (double)dt / 1e9,
-			fmt_rate(a, rate_per_sec(tot[0], r->prev[0], dt), sep),
-			fmt_rate(b, rate_per_sec(tot[1], r->prev[1], dt), sep),
-			fmt_u64(c, tot[2], sep));
+			fmt_rate(a, rate_per_sec(tot.seen, r->prev.seen, dt), sep),
+			fmt_rate(b, rate_per_sec(tot.sampled, r->prev.sampled, dt), sep),
+			fmt_u64(c, tot.out_err, sep));
 	}
-	memcpy(r->prev, tot, sizeof(tot));
+	r->prev = tot;
 	r->t_prev = now;
 }
 
@@ -540,47 +545,48 @@ static __u64 pcap_written(const struct run *r)
 
 static int print_summary(struct run *r, const struct loop *lp)
 {
-	__u64 *pc, tot[SAMPLE_STATS_N], dt = now_ns() - r->t_first;
+	__u64 dt = now_ns() - r->t_first;
+	struct sample_stats *pc, tot;
 	__u64 unreported;
 	char a[32], b[32], c[32], d[32];
 	bool sep = !r->opt->no_sep;
 	struct jw w;
 	int err;
 
-	pc = calloc((size_t)r->ncpus * SAMPLE_STATS_N, sizeof(__u64));
+	pc = calloc((size_t)r->ncpus, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
-	err = stats_read(r, pc, tot);
+	err = stats_read(r, pc, &tot);
 	if (err)
 		goto out;
 	/* the kernel reports a CPU's lost samples with the next sample it stores there */
-	unreported = tot[2] > r->lost ? tot[2] - r->lost : 0;
+	unreported = tot.out_err > r->lost ? tot.out_err - r->lost : 0;
 	if (r->opt->json) {
 		jw_begin(&w, r->txt);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
-		jw_u64(&w, "seen", tot[0]);
-		jw_u64(&w, "sampled", tot[1]);
+		jw_u64(&w, "seen", tot.seen);
+		jw_u64(&w, "sampled", tot.sampled);
 		jw_u64(&w, "received", r->received);
 		jw_u64(&w, "discarded", r->discarded);
 		jw_u64(&w, "bad", r->bad);
-		jw_u64(&w, "lost", tot[2]);
+		jw_u64(&w, "lost", tot.out_err);
 		jw_u64(&w, "lost_reported", r->lost);
 		jw_u64(&w, "lost_unreported", unreported);
 		jw_u64(&w, "written", pcap_written(r));
 		jw_u64(&w, "not_written", r->pout ? r->received - pcap_written(r) : 0);
-		jw_double(&w, "pps", rate_per_sec(tot[0], 0, dt));
+		jw_double(&w, "pps", rate_per_sec(tot.seen, 0, dt));
 		jw_arr(&w, "cpus");
 		for (int i = 0; i < r->ncpus; i++) {
-			__u64 *v = pc + (size_t)i * SAMPLE_STATS_N;
+			const struct sample_stats *v = &pc[i];
 
-			if (!v[0])
+			if (!v->seen)
 				continue;
 			jw_obj(&w, NULL);
 			jw_i64(&w, "cpu", i);
-			jw_u64(&w, "seen", v[0]);
-			jw_u64(&w, "sampled", v[1]);
-			jw_u64(&w, "lost", v[2]);
+			jw_u64(&w, "seen", v->seen);
+			jw_u64(&w, "sampled", v->sampled);
+			jw_u64(&w, "lost", v->out_err);
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
@@ -589,25 +595,25 @@ static int print_summary(struct run *r, const struct loop *lp)
 		goto out;
 	}
 	fprintf(r->txt, "\nSummary: %.3f s, %s pkt/s average\n", (double)dt / 1e9,
-		fmt_rate(a, rate_per_sec(tot[0], 0, dt), sep));
+		fmt_rate(a, rate_per_sec(tot.seen, 0, dt), sep));
 	fprintf(r->txt, "%-8s %16s %16s %16s\n", "CPU", "seen (pkt)", "sampled", "lost");
 	for (int i = 0; i < r->ncpus; i++) {
-		__u64 *v = pc + (size_t)i * SAMPLE_STATS_N;
+		const struct sample_stats *v = &pc[i];
 
-		if (!v[0])
+		if (!v->seen)
 			continue;
-		fprintf(r->txt, "%-8d %16s %16s %16s\n", i, fmt_u64(a, v[0], sep),
-			fmt_u64(b, v[1], sep), fmt_u64(c, v[2], sep));
+		fprintf(r->txt, "%-8d %16s %16s %16s\n", i, fmt_u64(a, v->seen, sep),
+			fmt_u64(b, v->sampled, sep), fmt_u64(c, v->out_err, sep));
 	}
-	fprintf(r->txt, "%-8s %16s %16s %16s\n", "total", fmt_u64(a, tot[0], sep),
-		fmt_u64(b, tot[1], sep), fmt_u64(c, tot[2], sep));
+	fprintf(r->txt, "%-8s %16s %16s %16s\n", "total", fmt_u64(a, tot.seen, sep),
+		fmt_u64(b, tot.sampled, sep), fmt_u64(c, tot.out_err, sep));
 	fprintf(r->txt, "Samples: %s sampled = %s received + %s discarded after --count",
-		fmt_u64(a, tot[1], sep), fmt_u64(b, r->received, sep),
+		fmt_u64(a, tot.sampled, sep), fmt_u64(b, r->received, sep),
 		fmt_u64(c, r->discarded, sep));
 	if (r->bad)
 		fprintf(r->txt, " + %s malformed", fmt_u64(c, r->bad, sep));
 	fprintf(r->txt, "; %s lost (perf buffer full: %s reported by it, %s not yet when it "
-		"stopped)\n", fmt_u64(a, tot[2], sep), fmt_u64(b, r->lost, sep),
+		"stopped)\n", fmt_u64(a, tot.out_err, sep), fmt_u64(b, r->lost, sep),
 		fmt_u64(c, unreported, sep));
 	if (r->pout)
 		fprintf(r->txt, "pcap: %s of %s received written to %s%s%s\n",

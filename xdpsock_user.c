@@ -1064,18 +1064,28 @@ static void json_socks(struct jw *w, const struct run *r, const struct snap *now
 	jw_arr_end(w);
 }
 
-/* The XDP program's counters: other_queue, no_socket, redirect per slot (summed over CPUs). */
+/* The XDP program's counters, summed over CPUs (zero when unreadable: txonly loads no program). */
+static struct xsk_prog_rec prog_read(const struct run *r)
+{
+	struct xsk_prog_rec prog = {};
+	__u32 zero = 0;
+
+	if (PERCPU_SUM(bpf_map__fd(r->skel->maps.xsk_stats), &zero, ncpus_possible(), &prog))
+		memset(&prog, 0, sizeof(prog));
+	return prog;
+}
+
+/* The XDP program's counters: other_queue, no_socket, redirect per slot. */
 static void json_prog(struct jw *w, const struct run *r)
 {
-	__u64 prog[XSK_REC_N] = {};
+	struct xsk_prog_rec prog = prog_read(r);
 
-	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
 	jw_obj(w, "prog");
-	jw_u64(w, "other_queue", prog[1]);
-	jw_u64(w, "no_socket", prog[2]);
+	jw_u64(w, "other_queue", prog.other_queue);
+	jw_u64(w, "no_socket", prog.no_socket);
 	jw_arr(w, "redirect");
 	for (int i = 0; i < r->c->n; i++)
-		jw_u64(w, NULL, prog[XSK_REC_REDIRECT + i]);
+		jw_u64(w, NULL, prog.redirect[i]);
 	jw_arr_end(w);
 	jw_obj_end(w);
 }
@@ -1250,12 +1260,12 @@ static __u64 kernel_drops(const struct sock_snap *t)
 static void print_summary(const struct run *r, const struct loop *lp, const struct acct *a)
 {
 	const struct xsk_opts *o = r->c->opt;
-	__u64 dt = r->cur.t - r->first.t, prog[XSK_REC_N] = {};
+	struct xsk_prog_rec prog = prog_read(r);
+	__u64 dt = r->cur.t - r->first.t;
 	bool sep = !o->no_sep;
 	char b1[32], b2[32], b3[32], b4[32], b5[32];
 	struct jw w;
 
-	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
 	if (o->json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
@@ -1326,9 +1336,9 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
 		       irq_per_pkt(r, &r->cur));
 	}
-	if (r->c->has_prog && prog[1] + prog[2])
+	if (r->c->has_prog && prog.other_queue + prog.no_socket)
 		fprintf(r->out, "XDP: %s packets on other queues, %s with no socket (passed)\n",
-		       fmt_u64(b1, prog[1], sep), fmt_u64(b2, prog[2], sep));
+		       fmt_u64(b1, prog.other_queue, sep), fmt_u64(b2, prog.no_socket, sep));
 }
 
 static void print_banner(const struct run *r, const struct xdp_attach *xa)

@@ -24,7 +24,8 @@ TEST(xsk_fuzz_100k_frames)
 {
 	struct xdpsock_kern *s = xdpsock_kern__open();
 	__u8 buf[1514];
-	__u64 rng = 0x5eed0004, bad = 0, total[XSK_REC_N], sum = 0;
+	__u64 rng = 0x5eed0004, bad = 0, sum = 0;
+	struct xsk_prog_rec total;
 	__u32 runs = 100000;
 	int err, kind = 0;
 
@@ -47,12 +48,13 @@ TEST(xsk_fuzz_100k_frames)
 			ASSERT_EQ(r.retval, XDP_PASS, "verdict for a fuzzed frame (no socket bound)");
 	}
 	ASSERT_EQ(bad, 0, "runs with another verdict");
-	if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(),
-				  NULL, total), "read xsk_stats"))
+	if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.xsk_stats), &(__u32){ 0 }, ncpus_possible(),
+				  &total), "read xsk_stats"))
 		goto out;
-	for (unsigned int k = 1; k < XSK_REC_N; k++)	/* [0] is the cursor */
-		sum += total[k];
-	ASSERT_EQ(total[2], runs, "no_socket == runs");
+	sum = total.other_queue + total.no_socket;	/* every counter (the cursor is none) */
+	for (unsigned int k = 0; k < XSK_MAX_SOCKS; k++)
+		sum += total.redirect[k];
+	ASSERT_EQ(total.no_socket, runs, "no_socket == runs");
 	ASSERT_EQ(sum, runs, "every frame counted exactly once");
 out:
 	xdpsock_kern__destroy(s);
@@ -102,8 +104,8 @@ TEST(redir_fuzz_100k_frames)
 				ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict for a fuzzed frame");
 		}
 		ASSERT_EQ(bad, 0, "runs with another verdict");
-		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.redir_stats), 0, REDIR_REC_N,
-					  ncpus_possible(), NULL, (__u64 *)&t), "read redir_stats"))
+		if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.redir_stats), &(__u32){ 0 },
+					  ncpus_possible(), &t), "read redir_stats"))
 			goto next;
 		ASSERT_EQ(t.rx, runs, "rx == runs");
 		ASSERT_EQ(t.redirected, runs, "redirected == runs");
@@ -154,8 +156,8 @@ TEST(rcpu_fuzz_100k_frames)
 				ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict for a fuzzed frame");
 		}
 		ASSERT_EQ(bad, 0, "runs with another verdict");
-		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.rcpu_stats), 0, RCPU_REC_N,
-					  ncpus_possible(), NULL, (__u64 *)&t), "read rcpu_stats"))
+		if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.rcpu_stats), &(__u32){ 0 },
+					  ncpus_possible(), &t), "read rcpu_stats"))
 			goto next;
 		for (__u32 i = 0; i < RCPU_TARGETS_MAX; i++)
 			targets += t.target[i].redirected;

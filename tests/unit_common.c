@@ -35,6 +35,27 @@ TEST(rate_uses_measured_period)
 	ASSERT_TRUE(rate_per_sec(5, 10, 1000000000ULL) == 0.0, "counter reset");
 }
 
+/* A counter record is added and diffed field by field, as its own type. */
+TEST(counter_records_as_structs)
+{
+	struct t_rec {
+		__u64 rx, tx;
+		__u64 reason[3];
+	} sum = { 1, 2, { 3, 4, 5 } }, more = { 10, 20, { 30, 40, 50 } }, d;
+
+	REC_ADD(&sum, &more);
+	ASSERT_EQ(sum.rx, 11, "rx added");
+	ASSERT_EQ(sum.reason[2], 55, "last array field added");
+	REC_DELTA(&d, &sum, &more);
+	ASSERT_EQ(d.tx, 2, "tx delta");
+	ASSERT_EQ(d.reason[0], 3, "array field delta");
+	more.reason[1] = 1000;
+	REC_DELTA(&d, &sum, &more);
+	ASSERT_EQ(d.reason[1], 0, "a counter that went back gives 0");
+	ASSERT_EQ(percpu_read(-1, &(__u32){ 0 }, 12, 1, NULL, &d), -EINVAL,
+		  "a record that is not whole __u64s is refused");
+}
+
 struct t_opts {
 	struct iface dev;
 	struct iface_list list;

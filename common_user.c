@@ -235,6 +235,9 @@ void opts_usage(FILE *f, const struct opt_tool *tool, const void *defaults)
 		}
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help and exit");
+	for (const struct opt_cmd *c = tool->cmds; c && c->name; c++)
+		fprintf(f, "%s  %-28s %s\n", c == tool->cmds ? "\nCommands:\n" : "", c->name,
+			c->help);
 	if (tool->doc)
 		fprintf(f, "\n%s", tool->doc);
 }
@@ -284,6 +287,20 @@ static bool opt_was_set(const struct opt_def *d, const void *cfg)
 	}
 }
 
+/* argv[1] when it is one of the tool's commands: its value goes to the command field, and the
+ * options follow it (argv moves on by one). */
+static void cmd_parse(const struct opt_tool *tool, void *cfg, int *argc, char ***argv)
+{
+	for (const struct opt_cmd *c = tool->cmds; c && c->name && *argc > 1; c++) {
+		if (strcmp((*argv)[1], c->name))
+			continue;
+		*(int *)((char *)cfg + tool->cmd_off) = c->value;
+		(*argc)--;
+		(*argv)++;	/* the command word stands where the tool's name stood */
+		return;
+	}
+}
+
 int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg)
 {
 	struct option longs[64];
@@ -291,6 +308,8 @@ int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg)
 	size_t n = 0, sl = 2;
 	int c, idx, err;
 	bool seen[64] = {};
+
+	cmd_parse(tool, cfg, &argc, &argv);
 
 	for (const struct opt_def *d = tool->defs; d->name && n < ARRAY_SIZE(longs) - 2; d++, n++) {
 		longs[n] = (struct option){ d->name, opt_takes_arg(d) ? required_argument
@@ -521,6 +540,21 @@ int iface_driver(const char *ifname, char *buf, size_t len)
 const char *xdp_mode_str(enum xdp_mode mode)
 {
 	return mode == XDP_MODE_SKB ? "skb (generic)" : mode == XDP_MODE_NATIVE ? "native" : "auto";
+}
+
+int xdp_opts_finish(struct xdp_opts *xdp)
+{
+	if (xdp->skb_mode && xdp->native)
+		return report(0, EXIT_FAIL_OPTION, "-S (skb mode) conflicts with -N (native mode)");
+	if (xdp->skb_mode && xdp->mode == XDP_MODE_NATIVE)
+		return report(0, EXIT_FAIL_OPTION, "-S (skb mode) conflicts with --mode native");
+	if (xdp->native && xdp->mode == XDP_MODE_SKB)
+		return report(0, EXIT_FAIL_OPTION, "-N (native mode) conflicts with --mode skb");
+	if (xdp->skb_mode)
+		xdp->mode = XDP_MODE_SKB;
+	if (xdp->native)
+		xdp->mode = XDP_MODE_NATIVE;
+	return 0;
 }
 
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len)

@@ -61,11 +61,92 @@ struct opt_def {
 	bool hidden;			/* alias: parsed, not listed in --help */
 };
 
-/* One table entry; extra designated fields (.values, .min, .max, .required, ...) may follow. */
+/* Whether a field of a tool's config has the C type an option of type typ writes (as a
+ * constant expression: OPTION() refuses a mismatch at compile time). */
+#define OPT_FIELD_OK(cfg_t, field, typ)                                                          \
+	_Generic((((cfg_t *)0)->field),                                                          \
+		bool: (typ) == OPT_BOOL,                                                         \
+		int: (typ) == OPT_COUNT || (typ) == OPT_ENUM,                                    \
+		__u32: (typ) == OPT_U32,                                                         \
+		double: (typ) == OPT_SECONDS,                                                    \
+		const char *: (typ) == OPT_STR,                                                  \
+		struct iface: (typ) == OPT_IFACE,                                                \
+		struct iface_list: (typ) == OPT_IFACES,                                          \
+		default: 0)
+
+/*
+ * One table entry; extra designated fields (.values, .min, .max, .required, ...) may follow.
+ * The field's type (so its size) must be the one the option type writes, or it does not compile.
+ */
 #define OPTION(cfg_t, lname, sopt, typ, field, meta, hlp, ...)                                  \
-	{ .name = (lname), .short_opt = (sopt), .type = (typ), .off = offsetof(cfg_t, field),      \
+	{ .name = (lname), .short_opt = (sopt), .type = (typ),                                  \
+	  .off = offsetof(cfg_t, field) + 0 * sizeof(struct {                                    \
+		  _Static_assert(OPT_FIELD_OK(cfg_t, field, typ),                                \
+				 "option field " #field ": its type is not the option type's"); \
+		  int unused_;                                                                   \
+	  }),                                                                                    \
 	  .metavar = (meta), .help = (hlp), __VA_ARGS__ }
 #define OPT_END { .name = NULL }
+
+/*
+ * What every sampling tool takes the same way: a tool's config embeds `struct run_opts run`
+ * and its table uses the rows below (the sampling driver reads interval, duration and json).
+ */
+struct run_opts {
+	double interval;	/* seconds between reports */
+	double duration;	/* stop after this many seconds, 0: at a signal */
+	bool json;		/* JSON lines instead of tables */
+	bool no_sep;		/* no thousands separators */
+	int verbose;		/* libbpf messages: -v, -vv */
+};
+
+#define OPT_ROW_INTERVAL(cfg_t, lname, sopt, hlp, ...)                                          \
+	OPTION(cfg_t, lname, sopt, OPT_SECONDS, run.interval, "SEC", hlp, .min = 0.01,          \
+	       .max = 3600, ##__VA_ARGS__)
+#define OPT_ROW_DURATION(cfg_t, sopt)                                                            \
+	OPTION(cfg_t, "duration", sopt, OPT_SECONDS, run.duration, "SEC",                       \
+	       "stop after SEC seconds (0: until Ctrl-C)", .min = 0, .max = 31536000)
+#define OPT_JSON_HELP "print one JSON object per interval and a summary"
+#define OPT_ROW_JSON(cfg_t, hlp) OPTION(cfg_t, "json", 'j', OPT_BOOL, run.json, NULL, hlp)
+#define OPT_ROW_NO_SEP(cfg_t, sopt)                                                              \
+	OPTION(cfg_t, "no-separators", sopt, OPT_BOOL, run.no_sep, NULL,                        \
+	       "print numbers without thousands separators")
+#define OPT_ROW_VERBOSE(cfg_t)                                                                   \
+	OPTION(cfg_t, "verbose", 'v', OPT_COUNT, run.verbose, NULL,                             \
+	       "libbpf messages (-vv: verifier detail)")
+
+/*
+ * How a tool attaches XDP: a tool's config embeds `struct xdp_opts xdp` and its table uses the
+ * rows below; xdp_opts_finish() turns -S/-N into the mode.
+ */
+struct xdp_opts {
+	int mode;		/* enum xdp_mode */
+	bool skb_mode;		/* -S: the same as --mode skb */
+	bool native;		/* -N (xdpsock): the same as --mode native */
+	bool force;		/* replace a program attached through netlink */
+};
+
+#define OPT_ROW_MODE(cfg_t)                                                                      \
+	OPTION(cfg_t, "mode", 0, OPT_ENUM, xdp.mode, "MODE",                                    \
+	       "XDP mode; auto tries native, then generic", .values = xdp_mode_names)
+#define OPT_ROW_SKB_MODE(cfg_t, lname, hlp) OPTION(cfg_t, lname, 'S', OPT_BOOL, xdp.skb_mode, NULL, hlp)
+#define OPT_ROW_FORCE(cfg_t)                                                                     \
+	OPTION(cfg_t, "force", 'F', OPT_BOOL, xdp.force, NULL,                                  \
+	       "replace an XDP program already on the device")
+/* The three as most tools list them: --mode, -S/--skb-mode, -F/--force. */
+#define OPT_ROWS_XDP(cfg_t)                                                                      \
+	OPT_ROW_MODE(cfg_t), OPT_ROW_SKB_MODE(cfg_t, "skb-mode", "same as --mode skb"),          \
+	OPT_ROW_FORCE(cfg_t)
+
+/*
+ * A command: `tool WORD [options]`. The word, first after the tool's name, stores its value in
+ * the tool's command field (opt_tool.cmd_off, an int); then the options are parsed as usual.
+ */
+struct opt_cmd {
+	const char *name;
+	int value;
+	const char *help;
+};
 
 struct opt_tool {
 	const char *name;		/* tool name, the first word of every message */
@@ -74,6 +155,8 @@ struct opt_tool {
 	const char *doc;		/* text printed after the option list, may be NULL */
 	const struct opt_def *defs;
 	const void *defaults;		/* shown as (default X) in --help, may be NULL */
+	const struct opt_cmd *cmds;	/* NULL, or commands ending with a NULL name */
+	size_t cmd_off;			/* offsetof(tool config, its int command field) */
 };
 
 /* 0: parsed; 1: --help printed (exit EXIT_OK); -EINVAL: one-line error printed to stderr. */
@@ -166,6 +249,9 @@ void xdp_prog_frags_capable(struct bpf_program *prog);
  * before, xdp_do_redirect() refuses every one with -EOPNOTSUPP and the driver drops it. */
 bool xdp_redirect_frags_ok(void);
 const char *xdp_mode_str(enum xdp_mode mode);
+/* -S/-N into xdp->mode. A conflict (-S and --mode native, ...) prints one line and gives
+ * EXIT_FAIL_OPTION; 0 otherwise. */
+int xdp_opts_finish(struct xdp_opts *xdp);
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len);	/* name of a loaded program by id */
 
 /* ---- per-CPU counter records ---- */

@@ -23,30 +23,24 @@
 #define SYS_CPU "/sys/devices/system/cpu"
 
 struct cs_opts {
-	double interval;
-	double duration;
-	bool json;
-	bool no_sep;
 	bool kick_cpufreq;
-	int verbose;
+	struct run_opts run;
 };
 
 static const struct cs_opts cs_defaults = {
-	.interval = 5.0,
+	.run.interval = 5.0,
 };
 
 #define O(...) OPTION(struct cs_opts, __VA_ARGS__)
 static const struct opt_def cs_opt_defs[] = {
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports", .min = 0.01,
-	  .max = 3600),
-	O("duration", 'd', OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
+	OPT_ROW_INTERVAL(struct cs_opts, "interval", 'i', "seconds between reports"),
+	OPT_ROW_DURATION(struct cs_opts, 'd'),
 	O("kick-cpufreq", 0, OPT_BOOL, kick_cpufreq, NULL,
 	  "at start, lower then restore each cpufreq policy's scaling_max_freq to force a "
 	  "cpu_frequency event (writes sysfs)"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "print one JSON object per interval and a summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROW_NO_SEP(struct cs_opts, 'z'),
+	OPT_ROW_JSON(struct cs_opts, OPT_JSON_HELP),
+	OPT_ROW_VERBOSE(struct cs_opts),
 	OPT_END,
 };
 #undef O
@@ -471,7 +465,7 @@ static void print_rows(const struct run *r, const struct snap *a, const struct s
 			if (pct)
 				fprintf(r->out, " %10.1f", dt ? 100.0 * (double)v / div : 0.0);
 			else
-				fprintf(r->out, " %10s", fmt_u64(buf, (v + 500000) / 1000000, !r->opt->no_sep));
+				fprintf(r->out, " %10s", fmt_u64(buf, (v + 500000) / 1000000, !r->opt->run.no_sep));
 		}
 		fputc('\n', r->out);
 	}
@@ -587,11 +581,11 @@ static void print_banner(const struct run *r)
 	const struct cs_sys *s = &r->sys;
 	struct jw w;
 
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_i64(&w, "ncpus", r->ncpus);
-		jw_u64(&w, "interval_ns", (__u64)(r->opt->interval * 1e9));
+		jw_u64(&w, "interval_ns", (__u64)(r->opt->run.interval * 1e9));
 		jw_bool(&w, "cpuidle", s->ncstates > 0);
 		jw_bool(&w, "cpufreq", s->nfreqs > 0);
 		jw_arr(&w, "cstate_names");
@@ -606,7 +600,7 @@ static void print_banner(const struct run *r)
 		return;
 	}
 	fprintf(r->out, "cpustat: %d CPUs, tracepoints power:cpu_idle and power:cpu_frequency, interval %.3f s\n",
-	       r->ncpus, r->opt->interval);
+	       r->ncpus, r->opt->run.interval);
 	if (s->ncstates) {
 		fprintf(r->out, "C-states (cpuidle sysfs):");
 		for (int k = 0; k < s->ncstates; k++)
@@ -633,9 +627,9 @@ static void print_summary(const struct run *r, const struct loop *lp)
 {
 	__u64 ev[4] = {};
 	char a[32], b[32], c[32], d[32];
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		print_json(r, &r->first, &r->cur, "summary", lp->last_signal);
 		return;
 	}
@@ -704,7 +698,7 @@ static int cs_poll(struct run *r, struct loop *lp)
 			return err;
 		pick_cols(r);
 		if (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10) {
-			if (r->opt->json)
+			if (r->opt->run.json)
 				print_json(r, &r->prev, &r->cur, "interval", -1);
 			else
 				print_table(r, &r->prev, &r->cur, "interval");
@@ -757,7 +751,7 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
@@ -770,7 +764,7 @@ int main(int argc, char **argv)
 	sys_discover(&run.sys, run.ncpus);
 
 	/* signals are blocked before attach, so a Ctrl-C during setup still ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
+	err = loop_init(&lp, opt.run.interval, opt.run.duration);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
@@ -781,7 +775,7 @@ int main(int argc, char **argv)
 		goto out;
 	print_banner(&run);
 	if (opt.kick_cpufreq)
-		kick_cpufreq(run.out, opt.json);
+		kick_cpufreq(run.out, opt.run.json);
 
 	err = cs_poll(&run, &lp);
 	if (err)

@@ -40,24 +40,26 @@ enum { MAP_STATS, MAP_STATS_HI, MAP_PORTS, MAP_N, MAP_INTERNAL = MAP_N, MAP_FORE
 #define FWD_LOCK_NAME "xdp_fwd.lock"
 #define FWD_LOCK_WAIT_S 30
 
+enum fwd_cmd { FWD_CMD_NONE, FWD_CMD_STATS };
+
+static const struct opt_cmd fwd_cmds[] = {
+	{ "stats", FWD_CMD_STATS, "the same as -s: xdp_fwd stats [options] [IFACE...]" },
+	{ NULL, 0, NULL },
+};
+
 struct fwd_opts {
 	struct iface_list devs;
+	int cmd;		/* enum fwd_cmd */
 	bool detach;
 	bool stats;
 	bool direct;
-	int mode;
-	bool skb_mode;
-	bool force;
-	double interval;
-	double duration;
-	bool json;
-	bool no_sep;
-	int verbose;
+	struct xdp_opts xdp;
+	struct run_opts run;
 };
 
 static const struct fwd_opts fwd_defaults = {
-	.mode = XDP_MODE_AUTO,
-	.interval = 2.0,
+	.xdp.mode = XDP_MODE_AUTO,
+	.run.interval = 2.0,
 };
 
 #define O(...) OPTION(struct fwd_opts, __VA_ARGS__)
@@ -66,17 +68,12 @@ static const struct opt_def fwd_opt_defs[] = {
 	O("stats", 's', OPT_BOOL, stats, NULL,
 	  "show live counters of the devices (all of ours when none given)"),
 	O("direct", 'D', OPT_BOOL, direct, NULL, "FIB lookup skips policy rules (BPF_FIB_LOOKUP_DIRECT)"),
-	O("mode", 0, OPT_ENUM, mode, "MODE", "XDP mode; auto tries native, then generic",
-	  .values = xdp_mode_names),
-	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on a device"),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports (with -s)",
-	  .min = 0.01, .max = 3600),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop -s after SEC seconds (0: Ctrl-C)",
-	  .min = 0, .max = 31536000),
-	O("json", 'j', OPT_BOOL, json, NULL, "-s prints one JSON object per interval and a summary"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROWS_XDP(struct fwd_opts),
+	OPT_ROW_INTERVAL(struct fwd_opts, "interval", 'i', "seconds between reports (with -s)"),
+	OPT_ROW_DURATION(struct fwd_opts, 0),
+	OPT_ROW_JSON(struct fwd_opts, "-s prints one JSON object per interval and a summary"),
+	OPT_ROW_NO_SEP(struct fwd_opts, 'z'),
+	OPT_ROW_VERBOSE(struct fwd_opts),
 	O("dev", 0, OPT_IFACES, devs, "IFACE...", "devices", .positional = true),
 	OPT_END,
 };
@@ -85,9 +82,11 @@ static const struct opt_def fwd_opt_defs[] = {
 static const struct opt_tool fwd_tool = {
 	.name = "xdp_fwd",
 	.summary = "Forward IPv4/IPv6 in XDP with the kernel FIB; count why packets go to the stack.",
-	.usage = "[options] IFACE... | -d IFACE... | -s [IFACE...]",
+	.usage = "[options] IFACE... | -d IFACE... | -s [IFACE...] | stats [IFACE...]",
 	.defs = fwd_opt_defs,
 	.defaults = &fwd_defaults,
+	.cmds = fwd_cmds,
+	.cmd_off = offsetof(struct fwd_opts, cmd),
 	.doc = "Attaching goes through netlink: the program stays after xdp_fwd exits. Enable\n"
 	       "forwarding (sysctl net.ipv4.ip_forward=1, net.ipv6.conf.all.forwarding=1); a packet\n"
 	       "is forwarded in XDP only when the egress device runs xdp_fwd too, else the stack\n"
@@ -713,11 +712,11 @@ static int attach_error(const struct fwd_opts *opt, const struct port *pt, int e
 		return report(0, EXIT_FAIL_XDP,
 			      "device %s runs XDP program %u held by another process's link",
 			      pt->ifc.name, pt->busy_id);
-	if (opt->mode != XDP_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL))
+	if (opt->xdp.mode != XDP_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL))
 		return report(err, EXIT_FAIL_OPTION, "device %s does not support XDP in %s mode",
-			      pt->ifc.name, xdp_mode_str((enum xdp_mode)opt->mode));
+			      pt->ifc.name, xdp_mode_str((enum xdp_mode)opt->xdp.mode));
 	return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", pt->ifc.name,
-		      xdp_mode_str((enum xdp_mode)opt->mode));
+		      xdp_mode_str((enum xdp_mode)opt->xdp.mode));
 }
 
 static int too_many_ports(int ports, int more)
@@ -761,7 +760,7 @@ static int port_add(const struct fwd_opts *opt, struct port *pt, int prog_fd, co
 	int err;
 
 	pt->had_port = is_port(m, key);
-	err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->mode, opt->force);
+	err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->xdp.mode, opt->xdp.force);
 	if (err)
 		return attach_error(opt, pt, err);
 	err = stats_reset(m, key, ncpus_possible());
@@ -982,7 +981,7 @@ static const char *gap(bool *first)
 static void row_print(const struct stats_run *s, const char *dev, const char *col,
 		      const struct fwd_rec *d, __u64 dt, bool reasons)
 {
-	bool sep = !s->opt->no_sep, first = true;
+	bool sep = !s->opt->run.no_sep, first = true;
 	char a[32], b[32], c[32], e[32];
 
 	fprintf(s->out, "%-16s %-13s %14s %14s %14s %14s", dev, col,
@@ -1099,7 +1098,7 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 static void sum_row(const struct stats_run *s, const char *dev, const char *what,
 		    const struct fwd_rec *r, __u64 dt)
 {
-	bool sep = !s->opt->no_sep, first = true;
+	bool sep = !s->opt->run.no_sep, first = true;
 	char a[32], b[32], c[32], e[32];
 
 	if (dt) {
@@ -1121,7 +1120,7 @@ static void print_summary(const struct stats_run *s, int sig)
 {
 	__u64 dt = s->t_cur - s->t_first;
 
-	if (s->opt->json) {
+	if (s->opt->run.json) {
 		print_json(s, "summary", s->first, s->t_first, sig);
 		return;
 	}
@@ -1168,7 +1167,7 @@ static void print_start(const struct stats_run *s, const struct fwd_state *st)
 {
 	struct jw w;
 
-	if (!s->opt->json) {
+	if (!s->opt->run.json) {
 		fprintf(s->out, "xdp_fwd counters of %d device(s) (devmap id %u)\n", s->n,
 		       st->map_id[MAP_PORTS]);
 		fflush(s->out);
@@ -1205,7 +1204,7 @@ static int stats_loop(struct stats_run *s, struct loop *lp, int *which)
 		if (err)
 			return err;
 		if (ev == LOOP_TICK || s->t_cur - s->t_prev > lp->interval_ns / 10) {
-			if (s->opt->json)
+			if (s->opt->run.json)
 				print_json(s, "interval", s->prev, s->t_prev, -1);
 			else
 				print_table(s);
@@ -1270,7 +1269,7 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
-	err = loop_init(&lp, opt->interval, opt->duration);
+	err = loop_init(&lp, opt->run.interval, opt->run.duration);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
@@ -1308,11 +1307,12 @@ out:
 
 static int opts_finish(struct fwd_opts *opt)
 {
-	if (opt->skb_mode) {
-		if (opt->mode == XDP_MODE_NATIVE)
-			return report(0, EXIT_FAIL_OPTION, "--skb-mode conflicts with --mode native");
-		opt->mode = XDP_MODE_SKB;
-	}
+	int ret = xdp_opts_finish(&opt->xdp);
+
+	if (ret)
+		return ret;
+	if (opt->cmd == FWD_CMD_STATS)
+		opt->stats = true;
 	if (opt->detach && opt->stats)
 		return report(0, EXIT_FAIL_OPTION, "--detach and --stats exclude each other");
 	if (!opt->stats && !opt->devs.n)
@@ -1326,9 +1326,6 @@ int main(int argc, char **argv)
 	struct fwd_state st = { .lock_fd = -1, .m = { { -1, -1, -1 } } };
 	int ret;
 
-	/* `xdp_fwd stats [IFACE...]` is the same as `xdp_fwd -s [IFACE...]` */
-	if (argc > 1 && !strcmp(argv[1], "stats"))
-		argv[1] = "--stats";
 	ret = tool_begin(argc, argv, &fwd_tool, &opt);
 	if (ret >= 0)
 		return ret;
@@ -1338,7 +1335,7 @@ int main(int argc, char **argv)
 	ret = fwd_priv_require();
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 	st.skel = xdp_fwd_kern__open();
 	if (!st.skel)
 		return report(-errno, EXIT_FAIL_BPF, "open BPF object");

@@ -37,18 +37,14 @@ struct mon_opts {
 	bool stats;
 	int netns;
 	bool all_netns;
-	double interval;
-	double duration;
-	bool no_sep;
-	bool json;
-	int verbose;
+	struct run_opts run;
 	const char *test_tp;	/* hidden: "PROG_TP=NAME" probes NAME instead (tests) */
 	bool test_raw_tp;	/* hidden: raw_tp variants where there are some (tests) */
 	bool test_no_raw_tp;	/* hidden: no raw_tp variants (tests) */
 };
 
 static const struct mon_opts mon_defaults = {
-	.interval = 2.0,
+	.run.interval = 2.0,
 };
 
 #define O(...) OPTION(struct mon_opts, __VA_ARGS__)
@@ -61,15 +57,12 @@ static const struct opt_def mon_opt_defs[] = {
 	  "count devices of every network namespace, or only of this one (--dev implies own)",
 	  .values = mon_netns_names),
 	O("all-netns", 'A', OPT_BOOL, all_netns, NULL, "same as --netns all", .hidden = true),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports",
-	  .min = 0.01, .max = 3600),
-	O("sec", 0, OPT_SECONDS, interval, "SEC", "same as --interval", .min = 0.01, .max = 3600,
-	  .hidden = true),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "print one JSON object per interval and a summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROW_INTERVAL(struct mon_opts, "interval", 'i', "seconds between reports"),
+	OPT_ROW_INTERVAL(struct mon_opts, "sec", 0, "same as --interval", .hidden = true),
+	OPT_ROW_DURATION(struct mon_opts, 0),
+	OPT_ROW_NO_SEP(struct mon_opts, 'z'),
+	OPT_ROW_JSON(struct mon_opts, OPT_JSON_HELP),
+	OPT_ROW_VERBOSE(struct mon_opts),
 	O("test-tp", 0, OPT_STR, test_tp, "TP=NAME",
 	  "tests: probe tracepoint NAME in place of TP", .hidden = true),
 	O("test-raw-tp", 0, OPT_BOOL, test_raw_tp, NULL,
@@ -309,7 +302,7 @@ static int tp_trials(const struct mon_cfg *cfg, struct tp_probe *p, bool raw)
 static int mon_load(const struct mon_cfg *cfg, struct tp_probe *p, const struct mon_opts *opt,
 		    struct xdp_monitor_kern **out)
 {
-	libbpf_print_fn_t print = opt->verbose >= 2 ? NULL : libbpf_set_print(NULL);
+	libbpf_print_fn_t print = opt->run.verbose >= 2 ? NULL : libbpf_set_print(NULL);
 	int err;
 
 	err = mon_open_load(cfg, p, -1, out);
@@ -848,7 +841,7 @@ static void print_json(const struct run *r, const char *type, const struct snap 
 static void print_redirect(const struct run *r, const struct snap *s, const struct snap *p,
 			   __u64 dt, int w)
 {
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[32];
 
 	fprintf(r->out, "%-16s %-*s %14s %14s\n", "redirect", w, "CPU", "ok pkt/s", "err pkt/s");
@@ -895,7 +888,7 @@ static const char *xmit_label(const struct run *r, const struct xmit_ent *e, boo
 static void print_xmit_rows(const struct run *r, const char *label, const struct xmit_ent *e,
 			    int n, const struct xmit_ent *pe, int pn, bool pair, __u64 dt, int w)
 {
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[32], col[2 * LABEL_MAX];
 
 	for (int i = 0; i < n; i++) {
@@ -916,7 +909,7 @@ static void print_xmit_rows(const struct run *r, const char *label, const struct
 static void print_cpumap(const struct run *r, const struct snap *s, const struct snap *p,
 			 __u64 dt, int w)
 {
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[32], col[32];
 
 	for (int to = 0; to < r->enq_slots; to++) {
@@ -986,7 +979,7 @@ static int xmit_width(const struct run *r, const struct xmit_ent *e, int n,
 static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 {
 	const struct snap *s = r->cur;
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], d[LABEL_MAX];
 	int w1 = W_REDIR, w2;
 
@@ -1028,11 +1021,11 @@ static void print_summary(const struct run *r, const struct loop *lp)
 {
 	const struct snap *s = r->cur;
 	__u64 dt = s->t > r->start ? s->t - r->start : 0, exc = 0, sent = 0, drops = 0;
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[LABEL_MAX], d[32], e[32];
 	int w = 13;
 
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		print_json(r, "summary", NULL, dt, lp->last_signal);
 		return;
 	}
@@ -1088,7 +1081,7 @@ static void print_start(const struct run *r)
 	if (n_refused)
 		fprintf(stderr, TOOL ": tracepoints whose programs this kernel's verifier refuses, not "
 			"used: %s\n", refused);
-	if (opt->verbose)
+	if (opt->run.verbose)
 		for (size_t i = 0; i < MON_TPS; i++)
 			if (r->tps[i].state == TP_ON && r->tps[i].raw)
 				fprintf(stderr, TOOL ": %s: counted by its raw_tp program (probe "
@@ -1096,7 +1089,7 @@ static void print_start(const struct run *r)
 	if (!opt->stats)
 		fprintf(stderr, TOOL ": NOTICE: only redirect errors are counted; -s/--stats adds "
 			"successes (per-packet overhead)\n");
-	if (!opt->json) {
+	if (!opt->run.json) {
 		fprintf(r->out, "Monitoring XDP tracepoints%s%s, netns %s\n",
 			opt->stats ? " with redirect successes" : " (errors only)",
 			opt->devs.n ? " of the given devices" : "",
@@ -1171,7 +1164,7 @@ static int mon_poll(struct run *r, struct loop *lp)
 			return err;
 		dt = r->cur->t - r->prev->t;
 		if (ev == LOOP_TICK || dt > lp->interval_ns / 10) {
-			if (r->opt->json)
+			if (r->opt->run.json)
 				print_json(r, "interval", r->prev, dt, 0);
 			else
 				print_tables(r, r->prev, dt);
@@ -1252,7 +1245,7 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	err = own_netns(&run.netns);
 	if (err)
@@ -1294,7 +1287,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
+	err = loop_init(&lp, opt.run.interval, opt.run.duration);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;

@@ -19,23 +19,17 @@
 struct rxq_opts {
 	struct iface dev;
 	int action;
-	int mode;
-	bool skb_mode;
 	bool swapmac;
 	bool read;
 	__u32 read_bytes;
-	double interval;
-	double duration;
-	bool force;
-	bool no_sep;
-	bool json;
-	int verbose;
+	struct xdp_opts xdp;
+	struct run_opts run;
 };
 
 static const struct rxq_opts rxq_defaults = {
 	.action = XDP_PASS,
-	.mode = XDP_MODE_AUTO,
-	.interval = 2.0,
+	.xdp.mode = XDP_MODE_AUTO,
+	.run.interval = 2.0,
 };
 
 static const struct opt_enum rxq_actions[] = {
@@ -58,19 +52,13 @@ static const struct opt_def rxq_opt_defs[] = {
 	O("read-bytes", 0, OPT_U32, read_bytes, "N",
 	  "read one byte of every 64-byte line up to N bytes (implies --read)", .min = 1,
 	  .max = RXQ_READ_MAX),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports",
-	  .min = 0.01, .max = 3600),
-	O("sec", 's', OPT_SECONDS, interval, "SEC", "same as --interval", .min = 0.01,
-	  .max = 3600),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
-	O("mode", 0, OPT_ENUM, mode, "MODE",
-	  "XDP mode; auto tries native, then generic", .values = xdp_mode_names),
-	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "print one JSON object per interval and a summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROW_INTERVAL(struct rxq_opts, "interval", 'i', "seconds between reports"),
+	OPT_ROW_INTERVAL(struct rxq_opts, "sec", 's', "same as --interval"),
+	OPT_ROW_DURATION(struct rxq_opts, 0),
+	OPT_ROWS_XDP(struct rxq_opts),
+	OPT_ROW_NO_SEP(struct rxq_opts, 'z'),
+	OPT_ROW_JSON(struct rxq_opts, OPT_JSON_HELP),
+	OPT_ROW_VERBOSE(struct rxq_opts),
 	OPT_END,
 };
 #undef O
@@ -167,10 +155,10 @@ static void print_row(const struct run *r, const char *label, const char *col,
 	char a[32], b[32], tags[64];
 
 	fprintf(r->out, "%-16s %-8s %14s", label, col,
-	       fmt_rate(a, rate_per_sec(now->processed, then->processed, dt), !r->opt->no_sep));
+	       fmt_rate(a, rate_per_sec(now->processed, then->processed, dt), !r->opt->run.no_sep));
 	if (issue)
 		fprintf(r->out, " %14s%s",
-		       fmt_rate(b, rate_per_sec(now->issue, then->issue, dt), !r->opt->no_sep),
+		       fmt_rate(b, rate_per_sec(now->issue, then->issue, dt), !r->opt->run.no_sep),
 		       issue_tags(tags, sizeof(tags), now, then));
 	fputc('\n', r->out);
 }
@@ -297,10 +285,10 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	struct figures tot = sum(r, &r->cur, -1, -1), zero = {};
 	__u64 dt = r->cur.t - r->first.t;
 	char a[32], b[32], c[32];
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	struct jw w;
 
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
@@ -359,7 +347,7 @@ static int rxq_poll(struct run *r, struct loop *lp)
 		if (err)
 			return err;
 		if (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10) {
-			if (r->opt->json)
+			if (r->opt->run.json)
 				print_json(r);
 			else
 				print_tables(r);
@@ -383,7 +371,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	snprintf(what, sizeof(what), "%s%s%s", opt->read ? "read" : "",
 		 opt->read && opt->swapmac ? "," : "",
 		 opt->swapmac ? "swapmac" : !opt->read ? "no_touch" : "");
-	if (opt->json) {
+	if (opt->run.json) {
 		struct jw w;
 
 		jw_begin(&w, r->out);
@@ -410,11 +398,10 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 
 static int opts_finish(struct rxq_opts *opt)
 {
-	if (opt->skb_mode) {
-		if (opt->mode == XDP_MODE_NATIVE)
-			return report(0, EXIT_FAIL_OPTION, "--skb-mode conflicts with --mode native");
-		opt->mode = XDP_MODE_SKB;
-	}
+	int ret = xdp_opts_finish(&opt->xdp);
+
+	if (ret)
+		return ret;
 	if (opt->action == XDP_TX)
 		opt->swapmac = true;
 	if (opt->read_bytes)
@@ -444,7 +431,7 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
@@ -475,14 +462,14 @@ int main(int argc, char **argv)
 	run.map_fd = bpf_map__fd(skel->maps.rxq_stats);
 
 	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
+	err = loop_init(&lp, opt.run.interval, opt.run.duration);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
 	}
 	loop_add_out(&lp, &so);
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, opt.mode,
-				   opt.force);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, opt.xdp.mode,
+				   opt.xdp.force);
 	if (ret)
 		goto out;
 	run.link_fd = xa.link_fd;

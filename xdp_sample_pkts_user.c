@@ -36,23 +36,17 @@ struct sp_opts {
 	__u32 count;
 	__u32 pages;
 	const char *write;
-	int mode;
-	bool skb_mode;
-	bool force;
-	bool json;
 	bool quiet;
 	bool hex;
-	bool no_sep;
-	double interval;
-	double duration;
-	int verbose;
+	struct xdp_opts xdp;
+	struct run_opts run;
 };
 
 static const struct sp_opts sp_defaults = {
 	.snaplen = SAMPLE_SNAPLEN_DEF,
 	.rate = 1,
 	.pages = 64,
-	.mode = XDP_MODE_AUTO,
+	.xdp.mode = XDP_MODE_AUTO,
 };
 
 #define O(...) OPTION(struct sp_opts, __VA_ARGS__)
@@ -67,19 +61,16 @@ static const struct opt_def sp_opt_defs[] = {
 	  "write the samples to a pcap file ('-': stdout, then no text output)"),
 	O("quiet", 'q', OPT_BOOL, quiet, NULL, "no line per sample (counters and the summary only)"),
 	O("hex", 'x', OPT_BOOL, hex, NULL, "hex dump of the captured bytes after each line"),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC",
+	/* 0 is allowed here: no interval reports, only the summary */
+	O("interval", 'i', OPT_SECONDS, run.interval, "SEC",
 	  "also report counters every SEC seconds (0: only at exit)", .min = 0, .max = 3600),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
+	OPT_ROW_DURATION(struct sp_opts, 0),
 	O("pages", 0, OPT_U32, pages, "N", "perf buffer pages per CPU (a power of two)", .min = 1,
 	  .max = PAGES_MAX),
-	O("mode", 0, OPT_ENUM, mode, "MODE", "XDP mode; auto tries native, then generic",
-	  .values = xdp_mode_names),
-	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "one JSON object per sample, interval and summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROWS_XDP(struct sp_opts),
+	OPT_ROW_NO_SEP(struct sp_opts, 'z'),
+	OPT_ROW_JSON(struct sp_opts, "one JSON object per sample, interval and summary"),
+	OPT_ROW_VERBOSE(struct sp_opts),
 	O("iface", 0, OPT_IFACE, dev, "IFACE", "device", .positional = true),
 	OPT_END,
 };
@@ -383,7 +374,7 @@ static void print_sample(struct run *r, int cpu, const struct sample_hdr *h, con
 	struct jw w;
 
 	pkt_parse(&pi, pkt, h->cap_len);
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		for (__u32 i = 0; i < h->cap_len; i++)
 			snprintf(hex + 2 * i, 3, "%02x", pkt[i]);
 		hex[2 * h->cap_len] = '\0';
@@ -509,12 +500,12 @@ static void print_interval(struct run *r)
 	__u64 now = now_ns(), dt = now - r->t_prev;
 	struct sample_stats tot;
 	char a[32], b[32], c[32];
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	struct jw w;
 
 	if (stats_read(r, NULL, &tot))
 		return;
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		jw_begin(&w, r->txt);
 		jw_str(&w, "type", "interval");
 		jw_u64(&w, "period_ns", dt);
@@ -549,7 +540,7 @@ static int print_summary(struct run *r, const struct loop *lp)
 	struct sample_stats *pc, tot;
 	__u64 unreported;
 	char a[32], b[32], c[32], d[32];
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	struct jw w;
 	int err;
 
@@ -561,7 +552,7 @@ static int print_summary(struct run *r, const struct loop *lp)
 		goto out;
 	/* the kernel reports a CPU's lost samples with the next sample it stores there */
 	unreported = tot.out_err > r->lost ? tot.out_err - r->lost : 0;
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		jw_begin(&w, r->txt);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
@@ -634,11 +625,8 @@ static int opts_finish(struct sp_opts *opt)
 {
 	if (!opt->dev.ifindex)
 		return report(0, EXIT_FAIL_OPTION, "missing IFACE; see --help");
-	if (opt->skb_mode) {
-		if (opt->mode == XDP_MODE_NATIVE)
-			return report(0, EXIT_FAIL_OPTION, "--skb-mode conflicts with --mode native");
-		opt->mode = XDP_MODE_SKB;
-	}
+	if (xdp_opts_finish(&opt->xdp))
+		return EXIT_FAIL_OPTION;
 	if (opt->pages & (opt->pages - 1))
 		return report(0, EXIT_FAIL_OPTION, "bad --pages '%u' (want a power of two)",
 			      opt->pages);
@@ -648,7 +636,7 @@ static int opts_finish(struct sp_opts *opt)
 		return report(0, EXIT_FAIL_OPTION, "--pages %u too small for --snaplen %u",
 			      opt->pages, opt->snaplen);
 	if (opt->write && !strcmp(opt->write, "-")) {
-		if (opt->json)
+		if (opt->run.json)
 			return report(0, EXIT_FAIL_OPTION, "--json conflicts with --write - (stdout)");
 		opt->quiet = true;
 	}
@@ -702,7 +690,7 @@ static int sample_loop(struct run *r, struct perf_buffer *pb, struct loop *lp)
 		if (ev == 0)
 			continue;
 		clock_offset(r);	/* follow wall-clock steps */
-		if (ev == LOOP_TICK && r->opt->interval > 0)
+		if (ev == LOOP_TICK && r->opt->run.interval > 0)
 			print_interval(r);
 		if (ev == LOOP_STOP)
 			return 0;
@@ -719,7 +707,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	char drv[64] = "?";
 
 	iface_driver(opt->dev.name, drv, sizeof(drv));
-	if (opt->json) {
+	if (opt->run.json) {
 		struct jw w;
 
 		jw_begin(&w, r->txt);
@@ -766,7 +754,7 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	run.quiet = opt.quiet;
 	run.ncpus = ncpus_possible();
@@ -818,7 +806,7 @@ int main(int argc, char **argv)
 	}
 
 	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
-	err = loop_init(&lp, opt.interval > 0 ? opt.interval : 1.0, opt.duration);
+	err = loop_init(&lp, opt.run.interval > 0 ? opt.run.interval : 1.0, opt.run.duration);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;
@@ -829,8 +817,8 @@ int main(int argc, char **argv)
 	if (run.pout)
 		loop_add_out(&lp, &po);
 	clock_offset(&run);
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, opt.mode,
-				   opt.force);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, opt.xdp.mode,
+				   opt.xdp.force);
 	if (ret)
 		goto out;
 	run.link_fd = xa.link_fd;

@@ -70,23 +70,22 @@ struct xsk_opts {
 	struct iface dev;
 	__u32 queue;
 	bool rxdrop, txonly, l2fwd;
-	int mode;
-	bool skb, native, copy, zero_copy;
+	struct xdp_opts xdp;
+	bool copy, zero_copy;
 	bool poll, no_wakeup, unaligned, busy_poll, frags;
 	__u32 batch, frame_size, frames, nsocks, ring_size;
 	__u32 tx_count, tx_size, tx_pattern, tx_cycle;
 	const char *tx_smac, *tx_dmac, *tx_saddr, *tx_daddr;
 	bool read;
 	__u32 read_bytes;
-	double interval, duration;
-	bool extra, app, quiet, json, force, no_sep;
+	struct run_opts run;
+	bool extra, app, quiet;
 	const char *irq;
-	int verbose;
 	int bench;		/* derived from -r/-t/-l */
 };
 
 static const struct xsk_opts xsk_defaults = {
-	.mode = XDP_MODE_AUTO,
+	.xdp.mode = XDP_MODE_AUTO,
 	.batch = 64,
 	.frame_size = 4096,
 	.frames = 4096,
@@ -97,7 +96,7 @@ static const struct xsk_opts xsk_defaults = {
 	.tx_dmac = "ff:ff:ff:ff:ff:ff",
 	.tx_saddr = "10.0.0.1",
 	.tx_daddr = "10.0.0.2",
-	.interval = 1.0,
+	.run.interval = 1.0,
 };
 
 #define O(...) OPTION(struct xsk_opts, __VA_ARGS__)
@@ -108,10 +107,9 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("rxdrop", 'r', OPT_BOOL, rxdrop, NULL, "benchmark: receive and drop (the default)"),
 	O("txonly", 't', OPT_BOOL, txonly, NULL, "benchmark: send pre-built UDP/IPv4 frames"),
 	O("l2fwd", 'l', OPT_BOOL, l2fwd, NULL, "benchmark: swap MACs and send frames back"),
-	O("mode", 0, OPT_ENUM, mode, "MODE", "XDP mode; auto tries native, then skb",
-	  .values = xdp_mode_names),
-	O("xdp-skb", 'S', OPT_BOOL, skb, NULL, "same as --mode skb (implies copy mode)"),
-	O("xdp-native", 'N', OPT_BOOL, native, NULL, "same as --mode native"),
+	OPT_ROW_MODE(struct xsk_opts),
+	OPT_ROW_SKB_MODE(struct xsk_opts, "xdp-skb", "same as --mode skb (implies copy mode)"),
+	O("xdp-native", 'N', OPT_BOOL, xdp.native, NULL, "same as --mode native"),
 	O("copy", 'c', OPT_BOOL, copy, NULL, "force copy mode (XDP_COPY)"),
 	O("zero-copy", 'z', OPT_BOOL, zero_copy, NULL,
 	  "force zero-copy (XDP_ZEROCOPY); default: try it, fall back to copy"),
@@ -149,19 +147,17 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("read-bytes", 0, OPT_U32, read_bytes, "N",
 	  "rxdrop/l2fwd: read one byte of every 64-byte line up to N bytes (implies --read)",
 	  .min = 1, .max = 4096),
-	O("interval", 'n', OPT_SECONDS, interval, "SEC", "seconds between reports", .min = 0.01,
-	  .max = 3600),
-	O("duration", 'd', OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
+	OPT_ROW_INTERVAL(struct xsk_opts, "interval", 'n', "seconds between reports"),
+	OPT_ROW_DURATION(struct xsk_opts, 'd'),
 	O("extra-stats", 'x', OPT_BOOL, extra, NULL, "kernel XDP_STATISTICS per socket"),
 	O("app-stats", 'a', OPT_BOOL, app, NULL, "application statistics (polls, sendtos)"),
 	O("irq-string", 'I', OPT_STR, irq, "STR",
 	  "count the interrupts whose /proc/interrupts name contains STR (e.g. mlx5_comp2)"),
 	O("quiet", 'Q', OPT_BOOL, quiet, NULL, "no periodic output, only the summary"),
-	O("json", 'j', OPT_BOOL, json, NULL, "JSON lines: start, one per interval, summary"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
-	O("no-separators", 0, OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROW_JSON(struct xsk_opts, "JSON lines: start, one per interval, summary"),
+	OPT_ROW_FORCE(struct xsk_opts),
+	OPT_ROW_NO_SEP(struct xsk_opts, 0),
+	OPT_ROW_VERBOSE(struct xsk_opts),
 	OPT_END,
 };
 #undef O
@@ -675,7 +671,7 @@ static int xsk_open(struct ctx *c)
 {
 	const struct xsk_opts *o = c->opt;
 	__u32 wake = (o->no_wakeup ? 0 : XDP_USE_NEED_WAKEUP) | (o->frags ? XDP_USE_SG : 0);
-	bool try_zc = !o->copy && o->mode != XDP_MODE_SKB;
+	bool try_zc = !o->copy && o->xdp.mode != XDP_MODE_SKB;
 	int err;
 
 	err = sockets_create_retry(c, (try_zc ? XDP_ZEROCOPY : XDP_COPY) | wake);
@@ -1002,7 +998,7 @@ static void print_table(const struct run *r)
 {
 	const struct xsk_opts *o = r->c->opt;
 	__u64 dt = r->cur.t - r->prev.t;
-	bool sep = !o->no_sep;
+	bool sep = !o->run.no_sep;
 	char label[16];
 
 	fprintf(r->out, "\nPeriod %.3f s  %s %s:%u\n", (double)dt / 1e9, bench_names[o->bench], o->dev.name,
@@ -1177,7 +1173,7 @@ static int xsk_poll(struct run *r, struct loop *lp)
 			continue;
 		collect(r, &r->cur);
 		if (!o->quiet && (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10)) {
-			if (o->json)
+			if (o->run.json)
 				print_json(r);
 			else
 				print_table(r);
@@ -1262,11 +1258,11 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 	const struct xsk_opts *o = r->c->opt;
 	struct xsk_prog_rec prog = prog_read(r);
 	__u64 dt = r->cur.t - r->first.t;
-	bool sep = !o->no_sep;
+	bool sep = !o->run.no_sep;
 	char b1[32], b2[32], b3[32], b4[32], b5[32];
 	struct jw w;
 
-	if (o->json) {
+	if (o->run.json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
@@ -1351,7 +1347,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	struct jw w;
 
 	iface_driver(o->dev.name, drv, sizeof(drv));
-	if (o->json) {
+	if (o->run.json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_str(&w, "dev", o->dev.name);
@@ -1442,17 +1438,12 @@ static int opts_finish(struct xsk_opts *o)
 	if (o->rxdrop + o->txonly + o->l2fwd > 1)
 		return report(0, EXIT_FAIL_OPTION, "choose one of --rxdrop, --txonly, --l2fwd");
 	o->bench = o->txonly ? BENCH_TXONLY : o->l2fwd ? BENCH_L2FWD : BENCH_RXDROP;
-	if (o->skb && o->native)
-		return report(0, EXIT_FAIL_OPTION, "--xdp-skb conflicts with --xdp-native");
-	if ((o->skb && o->mode == XDP_MODE_NATIVE) || (o->native && o->mode == XDP_MODE_SKB))
-		return report(0, EXIT_FAIL_OPTION, "-S/-N conflicts with --mode");
-	if (o->skb)
-		o->mode = XDP_MODE_SKB;
-	if (o->native)
-		o->mode = XDP_MODE_NATIVE;
+	ret = xdp_opts_finish(&o->xdp);
+	if (ret)
+		return ret;
 	if (o->copy && o->zero_copy)
 		return report(0, EXIT_FAIL_OPTION, "--copy conflicts with --zero-copy");
-	if (o->zero_copy && o->mode == XDP_MODE_SKB)
+	if (o->zero_copy && o->xdp.mode == XDP_MODE_SKB)
 		return report(0, EXIT_FAIL_OPTION, "--zero-copy needs native XDP, not skb mode");
 	if (!o->unaligned && o->frame_size != 2048 && o->frame_size != 4096)
 		return report(0, EXIT_FAIL_OPTION,
@@ -1499,7 +1490,7 @@ static int check_busy(const struct xsk_opts *o)
 
 	if (bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
 		return 0;
-	if (o->force && xdp_link_holder(o->dev.ifindex, q.prog_id, &pid, comm, sizeof(comm)))
+	if (o->xdp.force && xdp_link_holder(o->dev.ifindex, q.prog_id, &pid, comm, sizeof(comm)))
 		return 0;
 	return xdp_busy_report(&o->dev, q.prog_id);
 }
@@ -1595,7 +1586,7 @@ static int start(struct run *run, struct xdp_attach *xa)
 		ret = steer(c, run->skel);
 	if (!ret && c->has_prog)
 		ret = xdp_attach_or_report(xa, run->skel->progs.xdpsock_prog, &c->opt->dev,
-					   c->opt->mode, c->opt->force);
+					   c->opt->xdp.mode, c->opt->xdp.force);
 	if (!ret) {
 		collect(run, &run->first);
 		ret = thread_start(c);
@@ -1638,7 +1629,7 @@ int main(int argc, char **argv)
 		ret = memlock_check((size_t)opt.frames * opt.frame_size);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	c = calloc(1, sizeof(*c));
 	run = calloc(1, sizeof(*run));
@@ -1666,7 +1657,7 @@ int main(int argc, char **argv)
 		goto out;
 	run->skel = skel;
 	/* signals are blocked before the sockets and the thread exist: Ctrl-C ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
+	err = loop_init(&lp, opt.run.interval, opt.run.duration);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "set up timer and signals");
 		goto out;

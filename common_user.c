@@ -1430,6 +1430,166 @@ void loop_close(struct loop *l)
 	l->sig_fd = l->timer_fd = -1;
 }
 
+/* ------------------------------------------------------------------ sampling driver */
+
+int sampler_init(struct sampler *s, const struct sampler_ops *ops, void *ctx, size_t snap_size,
+		 const struct run_opts *run, unsigned int flags)
+{
+	int err;
+
+	s->ops = ops;
+	s->ctx = ctx;
+	s->snap_size = snap_size;
+	s->interval = run->interval;
+	s->duration = run->duration;
+	for (int i = 0; i < 3; i++) {
+		s->snap[i] = calloc(1, snap_size);
+		if (!s->snap[i])
+			return -ENOMEM;
+	}
+	s->prev = s->last = 0;
+	s->cur = 1;
+	if (flags & SAMPLER_NO_STDOUT)
+		return 0;
+	err = out_open(&s->out, STDOUT_FILENO, "stdout", OUT_LINES);
+	return err ? err : loop_add_out(&s->loop, &s->out);
+}
+
+int sampler_track(struct sampler *s, struct iface *ifc, int link_fd)
+{
+	if (s->n_track == SAMPLER_TRACK_MAX)
+		return -ENOSPC;
+	s->track[s->n_track] = ifc;
+	s->track_link[s->n_track++] = link_fd;
+	return 0;
+}
+
+/* A reading into snapshot i, with its time. */
+static int sampler_read(struct sampler *s, int i)
+{
+	__u64 t = 0;
+	int err = s->ops->collect(s->ctx, s->snap[i], &t);
+
+	s->t[i] = t ? t : now_ns();
+	return err;
+}
+
+int sampler_start(struct sampler *s)
+{
+	/* with no interval reports the loop still wakes every second, to follow the devices */
+	int err = loop_init(&s->loop, s->interval > 0 ? s->interval : 1.0, s->duration);
+
+	if (err)
+		return err;
+	s->loop.extra_fd = s->event_fd;
+	return sampler_read(s, 0);
+}
+
+/* The followed devices, then the tool's own check. */
+static int sampler_check(struct sampler *s)
+{
+	for (int i = 0; i < s->n_track; i++) {
+		if (iface_track(s->track[i], s->track_link[i])) {
+			s->gone = s->track[i];
+			return -ENODEV;
+		}
+	}
+	return s->ops->check ? s->ops->check(s->ctx) : 0;
+}
+
+int sampler_run(struct sampler *s)
+{
+	int ev, err, done;
+
+	for (;;) {
+		ev = loop_wait(&s->loop);
+		if (ev < 0)
+			return ev;
+		if (ev == LOOP_TOGGLE) {
+			if (s->ops->toggle)
+				s->ops->toggle(s->ctx);
+			continue;
+		}
+		done = 0;
+		if (ev == 0) {	/* event_fd */
+			done = s->ops->event ? s->ops->event(s->ctx) : 0;
+			if (done < 0)
+				return done;
+			if (!done)
+				continue;
+		}
+		err = sampler_read(s, s->cur);
+		if (err)
+			return err;
+		s->last = s->cur;
+		/*
+		 * Each tick prints an interval. A reading that ends the run (a signal, the
+		 * duration, the event's end) closes a last, partial interval: printed only when
+		 * it is longer than a tenth of the interval. A stop just after a tick would
+		 * otherwise print a line of near-zero counts whose rates, over a few
+		 * milliseconds, are noise; those counts are not lost, the summary holds them.
+		 */
+		if (s->ops->print && s->interval > 0 &&
+		    (ev == LOOP_TICK ||
+		     s->t[s->cur] - s->t[s->prev] > s->loop.interval_ns / 10))
+			s->ops->print(s->ctx, s->snap[s->cur], s->snap[s->prev],
+				      s->t[s->cur] - s->t[s->prev]);
+		if (ev == LOOP_STOP || done)
+			return 0;
+		err = sampler_check(s);
+		if (err)
+			return err;
+		/* the current reading becomes the previous one; the first stays */
+		if (s->prev == 0) {
+			s->prev = s->cur;
+			s->cur = 2;
+		} else {
+			s->cur = s->prev;
+			s->prev = s->last;
+		}
+	}
+}
+
+int sampler_collect(struct sampler *s)
+{
+	int err = sampler_read(s, s->cur);
+
+	if (!err)
+		s->last = s->cur;
+	return err;
+}
+
+int sampler_report(const struct sampler *s, int err, const char *what)
+{
+	if (err == -ENODEV && s->gone)
+		return report(0, EXIT_FAIL, "device %s disappeared", s->gone->name);
+	return report(err, EXIT_FAIL, "%s", what);
+}
+
+int sampler_end(struct sampler *s, int ret, bool summary)
+{
+	if (summary && s->ops->summary)
+		s->ops->summary(s->ctx, s->snap[s->last], s->snap[0], s->t[s->last] - s->t[0],
+				s->loop.last_signal);
+	if (s->out.f)
+		fflush(s->out.f);
+	loop_flush(&s->loop);
+	for (int i = LOOP_OUTS - 1; i >= 0; i--)
+		if (s->loop.outs[i])
+			ret = out_end(s->loop.outs[i], ret);
+	return ret;
+}
+
+void sampler_close(struct sampler *s)
+{
+	out_close(&s->out);
+	loop_close(&s->loop);
+	for (int i = 0; i < 3; i++) {
+		free(s->snap[i]);
+		s->snap[i] = NULL;
+	}
+}
+
 /* ------------------------------------------------------------------ JSON lines */
 
 static void jw_sep(struct jw *w, const char *key)

@@ -400,6 +400,91 @@ int loop_add_out(struct loop *l, struct out *o);	/* written while waiting; -ENOS
 void loop_flush(struct loop *l);
 void loop_close(struct loop *l);
 
+/* ---- the sampling driver: the one loop under every tool ---- */
+
+/*
+ * A tool hands the driver its callbacks and a context, and the driver runs the rest: stdout
+ * through struct out, the signal/timer loop, three snapshots of the tool's counters (the first
+ * reading, the previous one, the current one) with the time each stands for, which readings are
+ * printed, SIGQUIT, the devices followed, the summary and the end of the output.
+ *
+ *   sampler_init()     before load: stdout and the snapshots; the tool prints its banner to
+ *                      s->out.f (or stderr with SAMPLER_NO_STDOUT)
+ *   sampler_start()    after attach: the loop's clock starts, the first reading
+ *   sampler_track()    a device to follow (renames noticed, its loss ends the run)
+ *   sampler_run()      readings until a signal, the duration, an event's end or a device gone
+ *                      ... the tool detaches and reports an error (sampler_report) ...
+ *   sampler_collect()  optional: one more reading, after the tool drained what it holds
+ *   sampler_end()      the summary, the output written out; the exit code
+ *   sampler_close()
+ *
+ * Snapshots are snap_size bytes, zeroed at first, owned by the driver and never copied: the
+ * previous and current ones swap places after each reading.
+ */
+struct sampler_ops {
+	/* Read the counters into snap (an older reading may be there: overwrite all of it). The
+	 * time the reading stands for goes to *t; left 0, the driver takes it as collect returns.
+	 * 0 or -errno (the run ends; the last good reading stays the last). */
+	int (*collect)(void *ctx, void *snap, __u64 *t);
+	/* One interval: now against then, dt_ns apart (a table or a JSON line); NULL: none. */
+	void (*print)(void *ctx, const void *now, const void *then, __u64 dt_ns);
+	/* The run: last against first, dt_ns apart; signal: the one that ended it (0: none). */
+	void (*summary)(void *ctx, const void *last, const void *first, __u64 dt_ns, int signal);
+	void (*toggle)(void *ctx);	/* SIGQUIT; NULL: ignored */
+	/* After each reading but the last, once the followed devices are found there: 0 while
+	 * the tool's own conditions hold, else -errno, which ends the run. NULL: none. */
+	int (*check)(void *ctx);
+	/* s->event_fd is readable: handle it; 1 when the run is complete (a count reached), 0
+	 * to go on, -errno. */
+	int (*event)(void *ctx);
+};
+
+enum sampler_flags {
+	SAMPLER_NO_STDOUT = 1,	/* stdout is the tool's own (a pcap): no struct out on it */
+};
+
+#define SAMPLER_TRACK_MAX IFACE_MAX
+
+struct sampler {
+	const struct sampler_ops *ops;
+	void *ctx;
+	struct out out;			/* stdout; out.f is where the tool prints */
+	struct loop loop;		/* loop_add_out(&s->loop, o) for more outputs */
+	int event_fd;			/* wakes ops->event when readable; -1: none */
+	double interval;		/* 0: no interval reports (the loop wakes every second) */
+	double duration;
+	size_t snap_size;
+	void *snap[3];			/* [0]: the first reading; the others take turns */
+	__u64 t[3];
+	int prev, cur, last;		/* indexes into snap[]: last is the newest good reading */
+	int n_track;
+	struct iface *track[SAMPLER_TRACK_MAX];
+	int track_link[SAMPLER_TRACK_MAX];
+	const struct iface *gone;	/* the followed device that disappeared */
+};
+
+#define SAMPLER_INIT { .out = OUT_INIT, .loop = LOOP_INIT, .event_fd = -1 }
+
+/* Stdout (unless SAMPLER_NO_STDOUT) and three zeroed snapshots; 0 or -errno. */
+int sampler_init(struct sampler *s, const struct sampler_ops *ops, void *ctx, size_t snap_size,
+		 const struct run_opts *run, unsigned int flags);
+/* Follow ifc by its ifindex (iface_track; link_fd: its XDP link, -1: none); -ENOSPC. */
+int sampler_track(struct sampler *s, struct iface *ifc, int link_fd);
+/* The loop (its interval and duration start now) and the first reading; 0 or -errno. */
+int sampler_start(struct sampler *s);
+/* Readings until the run ends: 0, or -errno (-ENODEV with s->gone set: a followed device went). */
+int sampler_run(struct sampler *s);
+/* One more reading (after the run, once the tool drained what it holds); 0 or -errno. */
+int sampler_collect(struct sampler *s);
+/* Prints the one line for sampler_run()'s err ("device X disappeared", or what: the error)
+ * and returns EXIT_FAIL. */
+int sampler_report(const struct sampler *s, int err, const char *what);
+/* The summary (when summary is true), then what the outputs still hold is written (see
+ * loop_flush) and their errors reported (out_end, the outputs added last first). Returns the
+ * exit code: ret when already non-zero. */
+int sampler_end(struct sampler *s, int ret, bool summary);
+void sampler_close(struct sampler *s);
+
 /* ---- JSON lines ---- */
 
 struct jw {

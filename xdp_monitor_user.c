@@ -375,8 +375,8 @@ struct xmit_ent {
 	struct mon_xmit_rec r;
 };
 
+/* A snapshot: this struct, then the per-CPU arrays it points to (sized at run time). */
 struct snap {
-	__u64 t;
 	struct mon_redir_rec *redir;	/* [MON_R_MAX][ncpus] */
 	struct mon_enq_rec *enq;	/* [slots][ncpus]: target CPU, source CPU */
 	struct mon_kthr_rec *kthr;	/* [ncpus] */
@@ -400,17 +400,13 @@ struct names {
 
 struct run {
 	const struct mon_opts *opt;
-	struct iface_list *devs;	/* --dev, followed by ifindex */
 	FILE *out;			/* stdout, through struct out */
 	struct names *names;
 	struct xdp_monitor_kern *skel;
 	const struct tp_probe *tps;
 	__u32 netns;		/* own namespace inode */
 	int ncpus, enq_slots;
-	__u64 start;
-	struct snap *cur, *prev;
 	struct mon_xmit_rec *xmit_cpu;	/* one per-CPU value of the transmit maps */
-	const struct iface *gone;	/* the --dev device that disappeared */
 };
 
 static int read_exc(struct run *r, struct snap *s)
@@ -453,8 +449,17 @@ static int read_xmit(struct run *r, int fd, struct xmit_ent *ents, int *n)
 	return 0;
 }
 
-static int collect(struct run *r, struct snap *s)
+static size_t snap_size(const struct run *r)
 {
+	return sizeof(struct snap) + (size_t)MON_R_MAX * r->ncpus * sizeof(struct mon_redir_rec) +
+	       (size_t)r->enq_slots * r->ncpus * sizeof(struct mon_enq_rec) +
+	       (size_t)r->ncpus * sizeof(struct mon_kthr_rec);
+}
+
+static int collect(void *ctx, void *snap, __u64 *t)
+{
+	struct run *r = ctx;
+	struct snap *s = snap;
 	struct xdp_monitor_kern *k = r->skel;
 	struct mon_redir_rec redir;
 	struct mon_enq_rec enq;
@@ -462,6 +467,10 @@ static int collect(struct run *r, struct snap *s)
 	__u32 zero = 0;
 	int err = 0;
 
+	(void)t;
+	s->redir = (struct mon_redir_rec *)(s + 1);	/* the arrays that follow */
+	s->enq = (struct mon_enq_rec *)(s->redir + (size_t)MON_R_MAX * r->ncpus);
+	s->kthr = (struct mon_kthr_rec *)(s->enq + (size_t)r->enq_slots * r->ncpus);
 	for (__u32 i = 0; i < MON_R_MAX && !err; i++)
 		err = PERCPU_READ(bpf_map__fd(k->maps.redirect_cnt), &i, r->ncpus,
 				  &s->redir[(size_t)i * r->ncpus], &redir);
@@ -477,38 +486,8 @@ static int collect(struct run *r, struct snap *s)
 		err = read_xmit(r, bpf_map__fd(k->maps.devmap_xmit_cnt), s->dmx, &s->n_dmx);
 	if (!err)
 		err = read_xmit(r, bpf_map__fd(k->maps.bulk_tx_cnt), s->bulk, &s->n_bulk);
-	s->t = now_ns();
 	r->names->n_dev = 0;	/* device names of other namespaces: looked up again */
 	return err;
-}
-
-static struct snap *snap_new(const struct run *r)
-{
-	struct snap *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->redir = calloc((size_t)MON_R_MAX * r->ncpus, sizeof(*s->redir));
-	s->enq = calloc((size_t)r->enq_slots * r->ncpus, sizeof(*s->enq));
-	s->kthr = calloc((size_t)r->ncpus, sizeof(*s->kthr));
-	if (!s->redir || !s->enq || !s->kthr) {
-		free(s->redir);
-		free(s->enq);
-		free(s->kthr);
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void snap_free(struct snap *s)
-{
-	if (!s)
-		return;
-	free(s->redir);
-	free(s->enq);
-	free(s->kthr);
-	free(s);
 }
 
 /* ------------------------------------------------------------------ figures */
@@ -773,11 +752,10 @@ static void json_cpumap(struct jw *w, const struct run *r, const struct snap *s,
 	jw_arr_end(w);
 }
 
-/* One JSON line: counters since start, rates against p (NULL: since start). */
-static void print_json(const struct run *r, const char *type, const struct snap *p, __u64 dt,
-		       int sig)
+/* One JSON line: the counters of s (since start), rates against p (NULL: since start). */
+static void print_json(const struct run *r, const char *type, const struct snap *s,
+		       const struct snap *p, __u64 dt, int sig)
 {
-	const struct snap *s = r->cur;
 	struct jw w;
 
 	jw_begin(&w, r->out);
@@ -976,9 +954,9 @@ static int xmit_width(const struct run *r, const struct xmit_ent *e, int n,
 	return w;
 }
 
-static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
+static void print_tables(const struct run *r, const struct snap *s, const struct snap *p,
+			 __u64 dt)
 {
-	const struct snap *s = r->cur;
 	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], d[LABEL_MAX];
 	int w1 = W_REDIR, w2;
@@ -1017,16 +995,30 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 	fflush(r->out);
 }
 
-static void print_summary(const struct run *r, const struct loop *lp)
+/* The interval: tables, or a JSON line. */
+static void mon_print(void *ctx, const void *now, const void *then, __u64 dt)
 {
-	const struct snap *s = r->cur;
-	__u64 dt = s->t > r->start ? s->t - r->start : 0, exc = 0, sent = 0, drops = 0;
+	const struct run *r = ctx;
+
+	if (r->opt->run.json)
+		print_json(r, "interval", now, then, dt, 0);
+	else
+		print_tables(r, now, then, dt);
+}
+
+/* The counters since start (the maps start at zero when the programs are loaded). */
+static void mon_summary(void *ctx, const void *last, const void *first, __u64 dt, int signal)
+{
+	const struct run *r = ctx;
+	const struct snap *s = last;
+	__u64 exc = 0, sent = 0, drops = 0;
 	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[LABEL_MAX], d[32], e[32];
 	int w = 13;
 
+	(void)first;
 	if (r->opt->run.json) {
-		print_json(r, "summary", NULL, dt, lp->last_signal);
+		print_json(r, "summary", s, NULL, dt, signal);
 		return;
 	}
 	for (int i = 0; i < s->n_exc; i++) {
@@ -1137,54 +1129,11 @@ static void print_start(const struct run *r)
 
 /* ------------------------------------------------------------------ main */
 
-static void snap_swap(struct run *r)
-{
-	struct snap *t = r->prev;
-
-	r->prev = r->cur;
-	r->cur = t;
-}
-
-/* The poll loop: collect, print, until a signal or the duration. */
-static int mon_poll(struct run *r, struct loop *lp)
-{
-	int ev, err;
-
-	err = collect(r, r->prev);
-	if (err)
-		return err;
-	r->start = r->prev->t;
-	while ((ev = loop_wait(lp)) > 0) {
-		__u64 dt;
-
-		if (ev == LOOP_TOGGLE)
-			continue;
-		err = collect(r, r->cur);
-		if (err)
-			return err;
-		dt = r->cur->t - r->prev->t;
-		if (ev == LOOP_TICK || dt > lp->interval_ns / 10) {
-			if (r->opt->run.json)
-				print_json(r, "interval", r->prev, dt, 0);
-			else
-				print_tables(r, r->prev, dt);
-		}
-		if (ev == LOOP_STOP)
-			return 0;
-		for (int i = 0; i < r->devs->n; i++) {
-			if (iface_track(&r->devs->v[i], -1)) {
-				r->gone = &r->devs->v[i];
-				return -ENODEV;
-			}
-		}
-		snap_swap(r);
-	}
-	if (ev == 0)
-		return 0;
-	/* a failed wait: keep the last reading in cur for the summary */
-	snap_swap(r);
-	return ev;
-}
+static const struct sampler_ops mon_ops = {
+	.collect = collect,
+	.print = mon_print,
+	.summary = mon_summary,
+};
 
 static int opts_finish(struct mon_opts *opt)
 {
@@ -1218,6 +1167,9 @@ static int own_netns(__u32 *ino)
 	return 0;
 }
 
+/* every --dev (at most IFACE_MAX, the option's list) has its slot in the program's filter */
+_Static_assert(MON_DEV_MAX >= IFACE_MAX, "struct mon_cfg cannot hold every --dev");
+
 static void cfg_fill(struct mon_cfg *cfg, const struct mon_opts *opt, __u32 netns)
 {
 	cfg->netns = opt->netns == NETNS_ALL ? 0 : netns;
@@ -1230,9 +1182,8 @@ int main(int argc, char **argv)
 {
 	struct mon_opts opt = mon_defaults;
 	struct tp_probe tps[MON_TPS] = {};
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
-	struct run run = { .opt = &opt, .devs = &opt.devs, .tps = tps };
+	struct sampler smp = SAMPLER_INIT;
+	struct run run = { .opt = &opt, .tps = tps };
 	struct mon_cfg cfg = {};
 	int err, ret;
 
@@ -1254,18 +1205,16 @@ int main(int argc, char **argv)
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
 	run.enq_slots = run.ncpus < MON_CPU_MAX ? run.ncpus : MON_CPU_MAX;
-	run.cur = snap_new(&run);
-	run.prev = snap_new(&run);
 	run.xmit_cpu = calloc((size_t)run.ncpus, sizeof(*run.xmit_cpu));
 	run.names = calloc(1, sizeof(*run.names));
 	if (run.names)
 		run.names->own_fd = -1;
-	if (!run.cur || !run.prev || !run.xmit_cpu || !run.names ||
-	    out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+	if (!run.xmit_cpu || !run.names ||
+	    sampler_init(&smp, &mon_ops, &run, snap_size(&run), &opt.run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
-	run.out = so.f;
+	run.out = smp.out.f;
 	run.names->own_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	cfg_fill(&cfg, &opt, run.netns);
@@ -1286,38 +1235,26 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL_BPF, "load BPF programs (details with -vv)");
 		goto out;
 	}
-	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
-	err = loop_init(&lp, opt.run.interval, opt.run.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
 	err = tp_attach(tps);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "attach to the tracepoints");
 		goto out;
 	}
 	print_start(&run);
-
-	err = mon_poll(&run, &lp);
+	for (int i = 0; i < opt.devs.n; i++)
+		sampler_track(&smp, &opt.devs.v[i], -1);
+	err = sampler_start(&smp);
+	if (!err)
+		err = sampler_run(&smp);
 	/* detach first: whatever the output does next, the tracepoints are free */
 	tp_detach(tps);
-	if (err == -ENODEV && run.gone)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", run.gone->name);
-	else if (err)
-		ret = report(err, EXIT_FAIL, "read statistics");
-	print_summary(&run, &lp);
-	fflush(run.out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+	if (err)
+		ret = sampler_report(&smp, err, "read statistics");
+	ret = sampler_end(&smp, ret, true);
 out:
 	tp_detach(tps);
-	out_close(&so);
-	loop_close(&lp);
+	sampler_close(&smp);
 	xdp_monitor_kern__destroy(run.skel);
-	snap_free(run.cur);
-	snap_free(run.prev);
 	free(run.xmit_cpu);
 	if (run.names && run.names->own_fd >= 0)
 		close(run.names->own_fd);

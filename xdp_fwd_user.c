@@ -883,11 +883,6 @@ static int do_detach(const struct fwd_opts *opt, struct fwd_state *st)
 
 /* ------------------------------------------------------------------ stats */
 
-struct dev_snap {
-	struct fwd_rec *cpu;		/* one record per possible CPU */
-	struct fwd_rec tot;
-};
-
 struct stats_run {
 	const struct fwd_opts *opt;
 	FILE *out;			/* stdout, through struct out */
@@ -895,9 +890,27 @@ struct stats_run {
 	int ncpus;
 	int n;
 	struct fwd_dev dev[FWD_PORTS_MAX];
-	struct dev_snap cur[FWD_PORTS_MAX], prev[FWD_PORTS_MAX], first[FWD_PORTS_MAX];
-	__u64 t_cur, t_prev, t_first;
+	int which;			/* the device that ended the run */
 };
+
+/*
+ * A snapshot: for each watched device, one record per possible CPU and then their sum
+ * (n x (ncpus + 1) records).
+ */
+static size_t snap_size(const struct stats_run *s)
+{
+	return (size_t)s->n * (s->ncpus + 1) * sizeof(struct fwd_rec);
+}
+
+static const struct fwd_rec *dev_cpus(const struct stats_run *s, const void *snap, int i)
+{
+	return (const struct fwd_rec *)snap + (size_t)i * (s->ncpus + 1);
+}
+
+static const struct fwd_rec *dev_tot(const struct stats_run *s, const void *snap, int i)
+{
+	return dev_cpus(s, snap, i) + s->ncpus;
+}
 
 static __u64 rec_pass(const struct fwd_rec *r)
 {
@@ -917,55 +930,43 @@ static struct fwd_rec fwd_delta(const struct fwd_rec *now, const struct fwd_rec 
 	return d;
 }
 
-static int collect(struct stats_run *s, struct dev_snap *snap, __u64 *t)
+static int collect(void *ctx, void *snap, __u64 *t)
 {
-	for (int i = 0; i < s->n; i++) {
-		__u32 key = (__u32)s->dev[i].ifc.ifindex;
-		int err = PERCPU_READ(stats_fd_of(s->m, key), &key, s->ncpus, snap[i].cpu,
-				      &snap[i].tot);
+	const struct stats_run *s = ctx;
 
-		if (err == -ENOENT) {	/* detached meanwhile: reads as zero */
-			memset(snap[i].cpu, 0, (size_t)s->ncpus * sizeof(*snap[i].cpu));
-			memset(&snap[i].tot, 0, sizeof(snap[i].tot));
-		} else if (err) {
+	(void)t;
+	for (int i = 0; i < s->n; i++) {
+		struct fwd_rec *cpus = (struct fwd_rec *)dev_cpus(s, snap, i);
+		__u32 key = (__u32)s->dev[i].ifc.ifindex;
+		int err = PERCPU_READ(stats_fd_of(s->m, key), &key, s->ncpus, cpus, &cpus[s->ncpus]);
+
+		if (err == -ENOENT)	/* detached meanwhile: reads as zero */
+			memset(cpus, 0, (size_t)(s->ncpus + 1) * sizeof(*cpus));
+		else if (err)
 			return err;
-		}
 	}
-	*t = now_ns();
 	return 0;
 }
 
 /*
  * After a read: does every watched device still exist and run xdp_fwd? -ENODEV (deleted) or
  * -ENOLINK (no longer a port: detached, or its program replaced) with the device's index in
- * *which. A renamed device is followed, with a notice.
+ * s->which. A renamed device is followed, with a notice.
  */
-static int devs_check(struct stats_run *s, int *which)
+static int devs_check(void *ctx)
 {
+	struct stats_run *s = ctx;
+
 	for (int i = 0; i < s->n; i++) {
 		struct iface *ifc = &s->dev[i].ifc;
-		char name[IF_NAMESIZE];
-		bool exists = if_indextoname((unsigned int)ifc->ifindex, name);
 
-		*which = i;
-		if (!is_port(s->m, (__u32)ifc->ifindex))
-			return exists && !strcmp(name, ifc->name) ? -ENOLINK : -ENODEV;
-		if (!exists)
+		s->which = i;
+		if (iface_track(ifc, -1))
 			return -ENODEV;
-		if (strcmp(name, ifc->name)) {
-			fprintf(stderr, "xdp_fwd: device %s renamed to %s\n", ifc->name, name);
-			snprintf(ifc->name, sizeof(ifc->name), "%s", name);
-		}
+		if (!is_port(s->m, (__u32)ifc->ifindex))
+			return -ENOLINK;
 	}
 	return 0;
-}
-
-static void snap_copy(const struct stats_run *s, struct dev_snap *dst, const struct dev_snap *src)
-{
-	for (int i = 0; i < s->n; i++) {
-		memcpy(dst[i].cpu, src[i].cpu, (size_t)s->ncpus * sizeof(*dst[i].cpu));
-		dst[i].tot = src[i].tot;
-	}
 }
 
 /* Before each pass reason: two spaces after the columns, then one. */
@@ -996,18 +997,17 @@ static void row_print(const struct stats_run *s, const char *dev, const char *co
 	fputc('\n', s->out);
 }
 
-static void print_table(const struct stats_run *s)
+static void print_table(const struct stats_run *s, const void *now, const void *then, __u64 dt)
 {
-	__u64 dt = s->t_cur - s->t_prev;
-
 	fprintf(s->out, "\nPeriod %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
 	       "Device", "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
 	       "pass reasons (pkt/s)");
 	for (int i = 0; i < s->n; i++) {
-		struct fwd_rec d = fwd_delta(&s->cur[i].tot, &s->prev[i].tot);
+		struct fwd_rec d = fwd_delta(dev_tot(s, now, i), dev_tot(s, then, i));
 
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
-			struct fwd_rec dc = fwd_delta(&s->cur[i].cpu[cpu], &s->prev[i].cpu[cpu]);
+			struct fwd_rec dc = fwd_delta(&dev_cpus(s, now, i)[cpu],
+						      &dev_cpus(s, then, i)[cpu]);
 			char col[16];
 
 			if (!dc.rx && !dc.tx)
@@ -1047,28 +1047,28 @@ static void json_rates(struct jw *w, const struct fwd_rec *d, __u64 dt)
 }
 
 /* A device: delta (this interval, or the whole run in the summary), since_attach, rates. */
-static void json_dev(struct jw *w, const struct stats_run *s, int i, const struct dev_snap *then,
-		     __u64 dt)
+static void json_dev(struct jw *w, const struct stats_run *s, int i, const void *now_snap,
+		     const void *then_snap, __u64 dt)
 {
-	const struct dev_snap *now = &s->cur[i];
-	struct fwd_rec d = fwd_delta(&now->tot, &then->tot);
+	const struct fwd_rec *now = dev_cpus(s, now_snap, i), *then = dev_cpus(s, then_snap, i);
+	struct fwd_rec d = fwd_delta(&now[s->ncpus], &then[s->ncpus]);
 
 	jw_obj(w, NULL);
 	jw_str(w, "dev", s->dev[i].ifc.name);
 	jw_i64(w, "ifindex", s->dev[i].ifc.ifindex);
 	json_counts(w, "delta", &d, true);
-	json_counts(w, "since_attach", &now->tot, true);
+	json_counts(w, "since_attach", &now[s->ncpus], true);
 	json_rates(w, &d, dt);
 	jw_arr(w, "cpus");
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
-		struct fwd_rec dc = fwd_delta(&now->cpu[cpu], &then->cpu[cpu]);
+		struct fwd_rec dc = fwd_delta(&now[cpu], &then[cpu]);
 
-		if (!now->cpu[cpu].rx && !now->cpu[cpu].tx)
+		if (!now[cpu].rx && !now[cpu].tx)
 			continue;
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", cpu);
 		json_counts(w, "delta", &dc, false);
-		json_counts(w, "since_attach", &now->cpu[cpu], false);
+		json_counts(w, "since_attach", &now[cpu], false);
 		json_rates(w, &dc, dt);
 		jw_obj_end(w);
 	}
@@ -1076,10 +1076,9 @@ static void json_dev(struct jw *w, const struct stats_run *s, int i, const struc
 	jw_obj_end(w);
 }
 
-static void print_json(const struct stats_run *s, const char *type, const struct dev_snap *then,
-		       __u64 t_then, int sig)
+static void print_json(const struct stats_run *s, const char *type, const void *now,
+		       const void *then, __u64 dt, int sig)
 {
-	__u64 dt = s->t_cur - t_then;
 	struct jw w;
 
 	jw_begin(&w, s->out);
@@ -1087,7 +1086,7 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
 	jw_arr(&w, "devices");
 	for (int i = 0; i < s->n; i++)
-		json_dev(&w, s, i, &then[i], dt);
+		json_dev(&w, s, i, now, then, dt);
 	jw_arr_end(&w);
 	if (sig >= 0)
 		jw_i64(&w, "signal", sig);
@@ -1114,24 +1113,35 @@ static void sum_row(const struct stats_run *s, const char *dev, const char *what
 	fputc('\n', s->out);
 }
 
+/* The interval: a table, or a JSON line. */
+static void stats_print(void *ctx, const void *now, const void *then, __u64 dt)
+{
+	const struct stats_run *s = ctx;
+
+	if (s->opt->run.json)
+		print_json(s, "interval", now, then, dt, -1);
+	else
+		print_table(s, now, then, dt);
+}
+
 /* The text summary shows what the JSON one holds: this run's counts, their rates, and the
  * counts since each device was attached. */
-static void print_summary(const struct stats_run *s, int sig)
+static void stats_summary(void *ctx, const void *last, const void *first, __u64 dt, int sig)
 {
-	__u64 dt = s->t_cur - s->t_first;
+	const struct stats_run *s = ctx;
 
 	if (s->opt->run.json) {
-		print_json(s, "summary", s->first, s->t_first, sig);
+		print_json(s, "summary", last, first, dt, sig);
 		return;
 	}
 	fprintf(s->out, "\nSummary: %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
 	       "Device", "", "rx", "fwd", "tx", "pass", "pass reasons");
 	for (int i = 0; i < s->n; i++) {
-		struct fwd_rec d = fwd_delta(&s->cur[i].tot, &s->first[i].tot);
+		struct fwd_rec d = fwd_delta(dev_tot(s, last, i), dev_tot(s, first, i));
 
 		sum_row(s, s->dev[i].ifc.name, "this run", &d, 0);
 		sum_row(s, s->dev[i].ifc.name, "rate (pkt/s)", &d, dt ? dt : 1);
-		sum_row(s, s->dev[i].ifc.name, "since attach", &s->cur[i].tot, 0);
+		sum_row(s, s->dev[i].ifc.name, "since attach", dev_tot(s, last, i), 0);
 	}
 	fflush(s->out);
 }
@@ -1192,68 +1202,21 @@ static void print_start(const struct stats_run *s, const struct fwd_state *st)
 	jw_end(&w);
 }
 
-/* Read and print until a signal, the duration, or a watched device leaves; 0 or -errno. */
-static int stats_loop(struct stats_run *s, struct loop *lp, int *which)
-{
-	int ev, err;
-
-	while ((ev = loop_wait(lp)) > 0) {
-		if (ev == LOOP_TOGGLE)
-			continue;
-		err = collect(s, s->cur, &s->t_cur);
-		if (err)
-			return err;
-		if (ev == LOOP_TICK || s->t_cur - s->t_prev > lp->interval_ns / 10) {
-			if (s->opt->run.json)
-				print_json(s, "interval", s->prev, s->t_prev, -1);
-			else
-				print_table(s);
-		}
-		snap_copy(s, s->prev, s->cur);
-		s->t_prev = s->t_cur;
-		if (ev == LOOP_STOP)
-			return 0;
-		err = devs_check(s, which);
-		if (err)
-			return err;
-	}
-	return ev;
-}
-
-static int stats_alloc(struct stats_run *s)
-{
-	for (int i = 0; i < s->n; i++) {
-		s->cur[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
-		s->prev[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
-		s->first[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
-		if (!s->cur[i].cpu || !s->prev[i].cpu || !s->first[i].cpu)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static void stats_free(struct stats_run *s)
-{
-	for (int i = 0; i < FWD_PORTS_MAX; i++) {
-		free(s->cur[i].cpu);
-		free(s->prev[i].cpu);
-		free(s->first[i].cpu);
-	}
-	free(s);
-}
+static const struct sampler_ops stats_ops = {
+	.collect = collect,
+	.print = stats_print,
+	.summary = stats_summary,
+	.check = devs_check,
+};
 
 static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct stats_run *s = calloc(1, sizeof(*s));
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
-	int ret = 0, err, which = 0;
+	struct sampler smp = SAMPLER_INIT;
+	int ret = 0, err;
 
-	if (!s || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
-		free(s);
+	if (!s)
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
-	}
-	s->out = so.f;
 	s->opt = opt;
 	s->m = &st->m;
 	s->ncpus = ncpus_possible();
@@ -1265,41 +1228,29 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 	state_unlock(st);	/* only reads from here on */
 	if (ret)
 		goto out;
-	if (stats_alloc(s)) {
+	if (sampler_init(&smp, &stats_ops, s, snap_size(s), &opt->run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
-	err = loop_init(&lp, opt->run.interval, opt->run.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
-	err = collect(s, s->first, &s->t_first);
+	s->out = smp.out.f;
+	err = sampler_start(&smp);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "read statistics");
 		goto out;
 	}
-	snap_copy(s, s->prev, s->first);
-	snap_copy(s, s->cur, s->first);
-	s->t_prev = s->t_cur = s->t_first;
 	print_start(s, st);
-	err = stats_loop(s, &lp, &which);
+	err = sampler_run(&smp);
 	if (err == -ENODEV)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", s->dev[which].ifc.name);
+		ret = report(0, EXIT_FAIL, "device %s disappeared", s->dev[s->which].ifc.name);
 	else if (err == -ENOLINK)
 		ret = report(0, EXIT_FAIL, "xdp_fwd no longer runs on %s (detached, or its program "
-			     "replaced)", s->dev[which].ifc.name);
+			     "replaced)", s->dev[s->which].ifc.name);
 	else if (err)
 		ret = report(err, EXIT_FAIL, "read statistics");
-	print_summary(s, lp.last_signal);
-	fflush(s->out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+	ret = sampler_end(&smp, ret, true);
 out:
-	out_close(&so);
-	loop_close(&lp);
-	stats_free(s);
+	sampler_close(&smp);
+	free(s);
 	return ret;
 }
 

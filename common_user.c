@@ -1479,10 +1479,7 @@ int sampler_start(struct sampler *s)
 	/* with no interval reports the loop still wakes every second, to follow the devices */
 	int err = loop_init(&s->loop, s->interval > 0 ? s->interval : 1.0, s->duration);
 
-	if (err)
-		return err;
-	s->loop.extra_fd = s->event_fd;
-	return sampler_read(s, 0);
+	return err ? err : sampler_read(s, 0);
 }
 
 /* The followed devices, then the tool's own check. */
@@ -1501,6 +1498,7 @@ int sampler_run(struct sampler *s)
 {
 	int ev, err, done;
 
+	s->loop.extra_fd = s->event_fd;
 	for (;;) {
 		ev = loop_wait(&s->loop);
 		if (ev < 0)

@@ -450,7 +450,7 @@ struct sampler {
 	void *ctx;
 	struct out out;			/* stdout; out.f is where the tool prints */
 	struct loop loop;		/* loop_add_out(&s->loop, o) for more outputs */
-	int event_fd;			/* wakes ops->event when readable; -1: none */
+	int event_fd;			/* wakes ops->event when readable (set before sampler_run) */
 	double interval;		/* 0: no interval reports (the loop wakes every second) */
 	double duration;
 	size_t snap_size;

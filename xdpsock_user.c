@@ -789,7 +789,7 @@ static int frames_init(struct ctx *c)
 {
 	const struct xsk_opts *o = c->opt;
 	__u8 tmpl[TX_SIZE_MAX];
-	__u32 idx;
+	__u32 idx = 0;	/* xsk_ring_prod__reserve() sets it; gcc cannot tell */
 	int err;
 
 	if (o->bench == BENCH_TXONLY) {
@@ -891,22 +891,28 @@ struct sock_snap {
 	__u64 rx, tx, rx_bufs, rx_bytes, app[APP_N], xs[XS_N];
 };
 
+/* A snapshot (the sampling driver's; it keeps the time). */
 struct snap {
-	__u64 t;
 	struct sock_snap s[XSK_MAX_SOCKS];
 	struct sock_snap total;
 	__u64 irq[IRQ_CPUS];	/* -I: per CPU column */
 	__u64 irq_total;
 };
 
+/* Where every UMEM frame is at exit. */
+struct acct {
+	__u64 frames, fill_ring, free, tx_pending, held, kernel;
+	long long lost;		/* frames - the rest: < 0 means a frame is counted twice */
+};
+
 struct run {
 	struct ctx *c;
 	FILE *out;			/* stdout, through struct out */
-	struct iface *dev;		/* followed by ifindex (renames) */
-	int link_fd;			/* the XDP link (-1: txonly, none) */
+	struct sampler *smp;
+	const struct snap *first;	/* the first reading (counts since the start) */
 	struct xdpsock_kern *skel;
 	struct irq_sel irq;
-	struct snap first, prev, cur;
+	struct acct acct;		/* the UMEM's books at exit */
 };
 
 static void xdp_stats(int fd, __u64 *xs)
@@ -924,10 +930,13 @@ static void xdp_stats(int fd, __u64 *xs)
 	xs[XS_TX_EMPTY] = st.tx_ring_empty_descs;
 }
 
-static void collect(struct run *r, struct snap *sn)
+static int collect(void *ctx, void *snap, __u64 *t)
 {
+	struct run *r = ctx;
 	const struct ctx *c = r->c;
+	struct snap *sn = snap;
 
+	(void)t;
 	memset(sn, 0, sizeof(*sn));
 	if (c->opt->irq && !irq_read(c->opt->irq, &r->irq, sn->irq))
 		for (int k = 0; k < r->irq.ncols; k++)
@@ -951,7 +960,7 @@ static void collect(struct run *r, struct snap *sn)
 		for (int k = 0; k < XS_N; k++)
 			sn->total.xs[k] += p->xs[k];
 	}
-	sn->t = now_ns();
+	return 0;
 }
 
 static void print_counter_rows(FILE *out, const char *const *names, int n, const __u64 *now,
@@ -975,29 +984,30 @@ static void print_sock_row(FILE *out, const char *label, const struct sock_snap 
 }
 
 /* -I: interrupts per second and since the start, in total and on each CPU that took any. */
-static void print_irq_rows(const struct run *r, __u64 dt, bool sep)
+static void print_irq_rows(const struct run *r, const struct snap *now, const struct snap *then,
+			   __u64 dt, bool sep)
 {
 	char a[32], b[32], label[16];
 
 	fprintf(r->out, "%-8s %14s %16s   interrupts matching '%s' (%d)\n", "irqs", "(1/s)", "(count)",
 	       r->c->opt->irq, r->irq.n);
 	fprintf(r->out, "%-8s %14s %16s\n", "total",
-	       fmt_rate(a, rate_per_sec(r->cur.irq_total, r->prev.irq_total, dt), sep),
-	       fmt_u64(b, r->cur.irq_total - r->first.irq_total, sep));
+	       fmt_rate(a, rate_per_sec(now->irq_total, then->irq_total, dt), sep),
+	       fmt_u64(b, now->irq_total - r->first->irq_total, sep));
 	for (int k = 0; k < r->irq.ncols; k++) {
-		if (r->cur.irq[k] == r->first.irq[k])
+		if (now->irq[k] == r->first->irq[k])
 			continue;
 		snprintf(label, sizeof(label), "cpu%d", r->irq.cpu[k]);
 		fprintf(r->out, "%-8s %14s %16s\n", label,
-		       fmt_rate(a, rate_per_sec(r->cur.irq[k], r->prev.irq[k], dt), sep),
-		       fmt_u64(b, r->cur.irq[k] - r->first.irq[k], sep));
+		       fmt_rate(a, rate_per_sec(now->irq[k], then->irq[k], dt), sep),
+		       fmt_u64(b, now->irq[k] - r->first->irq[k], sep));
 	}
 }
 
-static void print_table(const struct run *r)
+static void print_table(const struct run *r, const struct snap *now, const struct snap *then,
+			__u64 dt)
 {
 	const struct xsk_opts *o = r->c->opt;
-	__u64 dt = r->cur.t - r->prev.t;
 	bool sep = !o->run.no_sep;
 	char label[16];
 
@@ -1007,19 +1017,20 @@ static void print_table(const struct run *r)
 	       "tx (pkts)");
 	for (int i = 0; i < r->c->n; i++) {
 		snprintf(label, sizeof(label), "%d", i);
-		print_sock_row(r->out, label, &r->cur.s[i], &r->prev.s[i], dt, sep);
+		print_sock_row(r->out, label, &now->s[i], &then->s[i], dt, sep);
 	}
 	if (r->c->n > 1)
-		print_sock_row(r->out, "total", &r->cur.total, &r->prev.total, dt, sep);
+		print_sock_row(r->out, "total", &now->total, &then->total, dt, sep);
 	if (o->irq)
-		print_irq_rows(r, dt, sep);
+		print_irq_rows(r, now, then, dt, sep);
 	for (int i = 0; i < r->c->n && (o->extra || o->app); i++) {
 		fprintf(r->out, "sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
 		       "(1/s)", "(count)");
 		if (o->extra)
-			print_counter_rows(r->out, xstat_names, XS_N, r->cur.s[i].xs, r->prev.s[i].xs, dt, sep);
+			print_counter_rows(r->out, xstat_names, XS_N, now->s[i].xs, then->s[i].xs, dt,
+					   sep);
 		if (o->app)
-			print_counter_rows(r->out, app_names, APP_N, r->cur.s[i].app, r->prev.s[i].app, dt,
+			print_counter_rows(r->out, app_names, APP_N, now->s[i].app, then->s[i].app, dt,
 					   sep);
 	}
 	fflush(r->out);
@@ -1089,8 +1100,8 @@ static void json_prog(struct jw *w, const struct run *r)
 /* -I: interrupts per packet (received + sent) since the start; 0 before the first packet. */
 static double irq_per_pkt(const struct run *r, const struct snap *now)
 {
-	__u64 irqs = now->irq_total - r->first.irq_total;
-	__u64 pkts = now->total.rx + now->total.tx - r->first.total.rx - r->first.total.tx;
+	__u64 irqs = now->irq_total - r->first->irq_total;
+	__u64 pkts = now->total.rx + now->total.tx - r->first->total.rx - r->first->total.tx;
 
 	return pkts ? (double)irqs / (double)pkts : 0;
 }
@@ -1107,14 +1118,14 @@ static void json_irq(struct jw *w, const struct run *r, const struct snap *now,
 	for (int i = 0; i < r->irq.n; i++)
 		jw_u64(w, NULL, r->irq.num[i]);
 	jw_arr_end(w);
-	jw_u64(w, "count", now->irq_total - r->first.irq_total);
+	jw_u64(w, "count", now->irq_total - r->first->irq_total);
 	jw_double(w, "per_sec", rate_per_sec(now->irq_total, then->irq_total, dt));
 	jw_double(w, "per_pkt", irq_per_pkt(r, now));
 	jw_arr(w, "per_cpu");
 	for (int k = 0; k < r->irq.ncols; k++) {
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", r->irq.cpu[k]);
-		jw_u64(w, "count", now->irq[k] - r->first.irq[k]);
+		jw_u64(w, "count", now->irq[k] - r->first->irq[k]);
 		jw_double(w, "per_sec", rate_per_sec(now->irq[k], then->irq[k], dt));
 		jw_obj_end(w);
 	}
@@ -1144,55 +1155,41 @@ static void json_cycle(struct jw *w, const struct ctx *c)
 	jw_obj_end(w);
 }
 
-static void print_json(const struct run *r)
+static void print_json(const struct run *r, const struct snap *now, const struct snap *then,
+		       __u64 dt)
 {
-	__u64 dt = r->cur.t - r->prev.t;
 	struct jw w;
 
 	jw_begin(&w, r->out);
 	jw_str(&w, "type", "interval");
 	jw_u64(&w, "period_ns", dt);
-	json_socks(&w, r, &r->cur, &r->prev, dt);
+	json_socks(&w, r, now, then, dt);
 	json_prog(&w, r);
-	json_irq(&w, r, &r->cur, &r->prev, dt);
+	json_irq(&w, r, now, then, dt);
 	jw_end(&w);
 }
 
-/* The loop: collect and print every tick, until a signal, the duration, txonly -C done, or the
- * device going away. */
-static int xsk_poll(struct run *r, struct loop *lp)
+/* The interval: a table, or a JSON line (none with -Q). */
+static void xsk_print(void *ctx, const void *now, const void *then, __u64 dt)
 {
-	const struct xsk_opts *o = r->c->opt;
-	int ev;
+	const struct run *r = ctx;
 
-	r->prev = r->cur = r->first;	/* taken before the data thread started */
-	while ((ev = loop_wait(lp)) >= 0) {
-		bool done = ev == 0;	/* the data thread's eventfd: txonly -C finished */
+	if (r->c->opt->quiet)
+		return;
+	if (r->c->opt->run.json)
+		print_json(r, now, then, dt);
+	else
+		print_table(r, now, then, dt);
+}
 
-		if (ev == LOOP_TOGGLE)
-			continue;
-		collect(r, &r->cur);
-		if (!o->quiet && (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10)) {
-			if (o->run.json)
-				print_json(r);
-			else
-				print_table(r);
-		}
-		r->prev = r->cur;
-		if (ev == LOOP_STOP || done)
-			return 0;
-		if (iface_track(r->dev, r->link_fd))
-			return -ENODEV;
-	}
-	return ev;
+/* The data thread's eventfd: txonly -C sent its frames. */
+static int xsk_done(void *ctx)
+{
+	(void)ctx;
+	return 1;
 }
 
 /* ---------------------------------------------------------------- exit: drain and account */
-
-struct acct {
-	__u64 frames, fill_ring, free, tx_pending, held, kernel;
-	long long lost;		/* frames - the rest: < 0 means a frame is counted twice */
-};
 
 static __u32 ring_used_prod(const struct xsk_ring_prod *r)
 {
@@ -1253,11 +1250,14 @@ static __u64 kernel_drops(const struct sock_snap *t)
 	return t->xs[XS_RX_DROPPED] + t->xs[XS_RX_FULL] + t->xs[XS_RX_INVALID];
 }
 
-static void print_summary(const struct run *r, const struct loop *lp, const struct acct *a)
+static void xsk_summary(void *ctx, const void *last_snap, const void *first_snap, __u64 dt,
+			int signal)
 {
+	const struct run *r = ctx;
+	const struct snap *last = last_snap, *first = first_snap;
+	const struct acct *a = &r->acct;
 	const struct xsk_opts *o = r->c->opt;
 	struct xsk_prog_rec prog = prog_read(r);
-	__u64 dt = r->cur.t - r->first.t;
 	bool sep = !o->run.no_sep;
 	char b1[32], b2[32], b3[32], b4[32], b5[32];
 	struct jw w;
@@ -1266,9 +1266,9 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
-		json_socks(&w, r, &r->cur, &r->first, dt);
+		json_socks(&w, r, last, first, dt);
 		json_prog(&w, r);
-		json_irq(&w, r, &r->cur, &r->first, dt);
+		json_irq(&w, r, last, first, dt);
 		json_cycle(&w, r->c);
 		jw_obj(&w, "umem");
 		jw_u64(&w, "frames", a->frames);
@@ -1281,56 +1281,56 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_bool(&w, "ok", a->lost == 0);
 		jw_obj_end(&w);
 		jw_obj(&w, "kernel_drops");
-		jw_u64(&w, "total", kernel_drops(&r->cur.total));
-		jw_u64(&w, "rx_queue_full", r->cur.total.xs[XS_RX_FULL]);
-		jw_u64(&w, "rx_dropped", r->cur.total.xs[XS_RX_DROPPED]);
-		jw_u64(&w, "rx_invalid", r->cur.total.xs[XS_RX_INVALID]);
-		jw_u64(&w, "fill_ring_empty", r->cur.total.xs[XS_FILL_EMPTY]);
+		jw_u64(&w, "total", kernel_drops(&last->total));
+		jw_u64(&w, "rx_queue_full", last->total.xs[XS_RX_FULL]);
+		jw_u64(&w, "rx_dropped", last->total.xs[XS_RX_DROPPED]);
+		jw_u64(&w, "rx_invalid", last->total.xs[XS_RX_INVALID]);
+		jw_u64(&w, "fill_ring_empty", last->total.xs[XS_FILL_EMPTY]);
 		jw_obj_end(&w);
-		jw_i64(&w, "signal", lp->last_signal);
+		jw_i64(&w, "signal", signal);
 		jw_end(&w);
 		return;
 	}
 	fprintf(r->out, "\nSummary: %.3f s, rx %s packets (%s pkt/s), tx %s packets (%s pkt/s)\n",
-	       (double)dt / 1e9, fmt_u64(b1, r->cur.total.rx, sep),
-	       fmt_rate(b2, rate_per_sec(r->cur.total.rx, r->first.total.rx, dt), sep),
-	       fmt_u64(b3, r->cur.total.tx, sep),
-	       fmt_rate(b4, rate_per_sec(r->cur.total.tx, r->first.total.tx, dt), sep));
+	       (double)dt / 1e9, fmt_u64(b1, last->total.rx, sep),
+	       fmt_rate(b2, rate_per_sec(last->total.rx, first->total.rx, dt), sep),
+	       fmt_u64(b3, last->total.tx, sep),
+	       fmt_rate(b4, rate_per_sec(last->total.tx, first->total.tx, dt), sep));
 	if (o->bench != BENCH_TXONLY)
 		fprintf(r->out, "Dropped in the kernel: %s packets (rx_queue_full %s: RX ring full, "
 			"the application fell behind; rx_dropped %s: no buffer on the fill ring, or "
 			"larger than a frame without --frags); fill ring found empty %s times\n",
-			fmt_u64(b1, kernel_drops(&r->cur.total), sep),
-			fmt_u64(b2, r->cur.total.xs[XS_RX_FULL], sep),
-			fmt_u64(b3, r->cur.total.xs[XS_RX_DROPPED], sep),
-			fmt_u64(b4, r->cur.total.xs[XS_FILL_EMPTY], sep));
-	if (r->cur.total.xs[XS_RX_INVALID] || r->cur.total.xs[XS_TX_INVALID])
+			fmt_u64(b1, kernel_drops(&last->total), sep),
+			fmt_u64(b2, last->total.xs[XS_RX_FULL], sep),
+			fmt_u64(b3, last->total.xs[XS_RX_DROPPED], sep),
+			fmt_u64(b4, last->total.xs[XS_FILL_EMPTY], sep));
+	if (last->total.xs[XS_RX_INVALID] || last->total.xs[XS_TX_INVALID])
 		fprintf(r->out, "Invalid descriptors: rx_invalid %s, tx_invalid %s\n",
-			fmt_u64(b1, r->cur.total.xs[XS_RX_INVALID], sep),
-			fmt_u64(b2, r->cur.total.xs[XS_TX_INVALID], sep));
+			fmt_u64(b1, last->total.xs[XS_RX_INVALID], sep),
+			fmt_u64(b2, last->total.xs[XS_TX_INVALID], sep));
 	fprintf(r->out, "UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
 	if (o->frags && o->bench == BENCH_TXONLY)
 		fprintf(r->out, "Multi-buffer: %s packets sent, %u buffer(s) each\n",
-		       fmt_u64(b1, r->cur.total.tx - r->first.total.tx, sep), r->c->tx_bufs);
+		       fmt_u64(b1, last->total.tx - first->total.tx, sep), r->c->tx_bufs);
 	else if (o->frags)
 		fprintf(r->out, "Multi-buffer: %s packets in %s buffers, %s bytes\n",
-		       fmt_u64(b1, r->cur.total.rx - r->first.total.rx, sep),
-		       fmt_u64(b2, r->cur.total.rx_bufs - r->first.total.rx_bufs, sep),
-		       fmt_u64(b3, r->cur.total.rx_bytes - r->first.total.rx_bytes, sep));
+		       fmt_u64(b1, last->total.rx - first->total.rx, sep),
+		       fmt_u64(b2, last->total.rx_bufs - first->total.rx_bufs, sep),
+		       fmt_u64(b3, last->total.rx_bytes - first->total.rx_bytes, sep));
 	if (o->tx_cycle)
 		fprintf(r->out, "Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
 		       "started late by at most %.1f us\n", fmt_u64(b1, r->c->cyc.n, sep),
 		       o->tx_cycle, (double)r->c->cyc.min / 1e3, cycle_avg_us(r->c),
 		       (double)r->c->cyc.max / 1e3, (double)r->c->cyc.late_max / 1e3);
 	if (o->irq) {
-		__u64 irqs = r->cur.irq_total - r->first.irq_total;
+		__u64 irqs = last->irq_total - first->irq_total;
 
 		fprintf(r->out, "IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
 		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
-		       irq_per_pkt(r, &r->cur));
+		       irq_per_pkt(r, last));
 	}
 	if (r->c->has_prog && prog.other_queue + prog.no_socket)
 		fprintf(r->out, "XDP: %s packets on other queues, %s with no socket (passed)\n",
@@ -1569,12 +1569,20 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-/* Sockets, frames, xskmap, program, data thread: in that order, so no packet is steered to a
- * socket that is not ready. txonly attaches no program (its sockets have no RX ring). */
+static const struct sampler_ops xsk_ops = {
+	.collect = collect,
+	.print = xsk_print,
+	.summary = xsk_summary,
+	.event = xsk_done,
+};
+
+/* Sockets, frames, xskmap, program, the first reading, data thread: in that order, so no
+ * packet is steered to a socket that is not ready, and the first reading is taken before any
+ * frame moves. txonly attaches no program (its sockets have no RX ring). */
 static int start(struct run *run, struct xdp_attach *xa)
 {
 	struct ctx *c = run->c;
-	int ret;
+	int ret, err;
 
 	c->has_prog = c->opt->bench != BENCH_TXONLY;
 	ret = c->has_prog ? check_busy(c->opt) : 0;
@@ -1587,23 +1595,23 @@ static int start(struct run *run, struct xdp_attach *xa)
 	if (!ret && c->has_prog)
 		ret = xdp_attach_or_report(xa, run->skel->progs.xdpsock_prog, &c->opt->dev,
 					   c->opt->xdp.mode, c->opt->xdp.force);
-	if (!ret) {
-		collect(run, &run->first);
-		ret = thread_start(c);
-	}
-	return ret;
+	if (ret)
+		return ret;
+	err = sampler_start(run->smp);
+	if (err)
+		return report(err, EXIT_FAIL, "set up timer and signals");
+	return thread_start(c);
 }
 
-/* After the thread stopped and the program is detached: drain, account, summarise. */
-static int finish(struct run *run, const struct loop *lp)
+/* After the thread stopped and the program is detached: drain, account, read a last time. */
+static int finish(struct run *run)
 {
-	struct acct acct = {};
+	struct acct *a = &run->acct;
 
-	drain(run->c, &acct);
-	collect(run, &run->cur);
-	print_summary(run, lp, &acct);
-	if (acct.lost)
-		return report(0, EXIT_FAIL, "UMEM books off by %lld frame(s)", acct.lost);
+	drain(run->c, a);
+	sampler_collect(run->smp);
+	if (a->lost)
+		return report(0, EXIT_FAIL, "UMEM books off by %lld frame(s)", a->lost);
 	return EXIT_OK;
 }
 
@@ -1612,8 +1620,7 @@ int main(int argc, char **argv)
 	struct xsk_opts opt = xsk_defaults;
 	struct xdpsock_kern *skel = NULL;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
+	struct sampler smp = SAMPLER_INIT;
 	struct run *run = NULL;
 	struct ctx *c = NULL;
 	int err, ret;
@@ -1633,16 +1640,16 @@ int main(int argc, char **argv)
 
 	c = calloc(1, sizeof(*c));
 	run = calloc(1, sizeof(*run));
-	if (!c || !run || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+	if (!c || !run || sampler_init(&smp, &xsk_ops, run, sizeof(struct snap), &opt.run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate state");
 		goto out;
 	}
 	c->opt = &opt;
 	c->done_fd = -1;
 	run->c = c;
-	run->out = so.f;
-	run->dev = &opt.dev;
-	run->link_fd = -1;
+	run->out = smp.out.f;
+	run->smp = &smp;
+	run->first = smp.snap[0];
 	if (opt.irq && irq_read(opt.irq, &run->irq, NULL)) {
 		ret = report(0, EXIT_FAIL_OPTION,
 			     "no numbered interrupt in /proc/interrupts has '%s' in its name", opt.irq);
@@ -1656,37 +1663,25 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 	run->skel = skel;
-	/* signals are blocked before the sockets and the thread exist: Ctrl-C ends cleanly */
-	err = loop_init(&lp, opt.run.interval, opt.run.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
 	ret = start(run, &xa);
 	if (ret)
 		goto out;
-	run->link_fd = xa.link_fd;
 	print_banner(run, &xa);
-
-	lp.extra_fd = c->done_fd;
-	err = xsk_poll(run, &lp);
-	if (err == -ENODEV)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
-	else if (err)
-		ret = report(err, EXIT_FAIL, "run");
+	sampler_track(&smp, &opt.dev, xa.link_fd);
+	smp.event_fd = c->done_fd;
+	err = sampler_run(&smp);
+	if (err)
+		ret = sampler_report(&smp, err, "run");
 	thread_stop(c);
 	xdp_attach_release(&xa);
 	if (!err)
-		ret = finish(run, &lp);
-	fflush(run->out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+		ret = finish(run);
+	/* after a failed run the frames are not accounted for: no summary */
+	ret = sampler_end(&smp, ret, !err);
 out:
 	xdp_attach_release(&xa);
 	ctx_free(c);
-	out_close(&so);
-	loop_close(&lp);
+	sampler_close(&smp);
 	xdpsock_kern__destroy(skel);
 	free(run);
 	return ret;

@@ -1536,7 +1536,7 @@ int sampler_run(struct sampler *s)
 			return 0;
 		err = sampler_check(s);
 		if (err)
-			return err;
+			return err > 0 ? 0 : err;
 		/* the current reading becomes the previous one; the first stays */
 		if (s->prev == 0) {
 			s->prev = s->cur;

@@ -431,8 +431,8 @@ struct sampler_ops {
 	/* The run: last against first, dt_ns apart; signal: the one that ended it (0: none). */
 	void (*summary)(void *ctx, const void *last, const void *first, __u64 dt_ns, int signal);
 	void (*toggle)(void *ctx);	/* SIGQUIT; NULL: ignored */
-	/* After each reading but the last, once the followed devices are found there: 0 while
-	 * the tool's own conditions hold, else -errno, which ends the run. NULL: none. */
+	/* After each reading but the last, once the followed devices are found there: 0 to go
+	 * on, 1 when the run is complete, -errno to end it on an error. NULL: none. */
 	int (*check)(void *ctx);
 	/* s->event_fd is readable: handle it; 1 when the run is complete (a count reached), 0
 	 * to go on, -errno. */

@@ -574,16 +574,7 @@ int xdp_prog_name(__u32 prog_id, char *buf, size_t len)
 	return err;
 }
 
-static int link_attach(int ifindex, int prog_fd, __u32 flags)
-{
-	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
-	int fd;
-
-	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	return fd < 0 ? -errno : fd;
-}
-
-static __u32 prog_fd_id(int prog_fd)
+__u32 prog_id_of_fd(int prog_fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -591,28 +582,73 @@ static __u32 prog_fd_id(int prog_fd)
 	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
 }
 
-/* Remove the program found on the device (only possible when attached through netlink). */
-static int detach_foreign(int ifindex, __u8 attach_mode)
+static __u32 mode_flags(enum xdp_mode mode)
 {
-	__u32 f = attach_mode == XDP_ATTACHED_SKB  ? XDP_FLAGS_SKB_MODE
-		  : attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
-						   : XDP_FLAGS_DRV_MODE;
-	int err = bpf_xdp_detach(ifindex, f, NULL);
+	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
 
-	/* the kernel refuses to detach a program owned by another process's bpf_link */
-	return err == -EBUSY || err == -EINVAL ? -EBUSY : err;
+/* The XDP_FLAGS_* of a program found attached in attach_mode (bpf_xdp_query). */
+static __u32 attached_flags(__u8 attach_mode)
+{
+	return attach_mode == XDP_ATTACHED_SKB	? XDP_FLAGS_SKB_MODE
+	       : attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
+						: XDP_FLAGS_DRV_MODE;
+}
+
+/* One attempt in one mode: a bpf_link (its fd), or netlink (0); -errno. */
+static int attach_once(const struct xdp_attach *xa, int prog_fd, enum xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flags(mode));
+	int fd;
+
+	if (xa->via == XDP_VIA_NETLINK)
+		return bpf_xdp_attach(xa->ifindex, prog_fd,
+				      XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flags(mode), NULL);
+	fd = bpf_link_create(prog_fd, xa->ifindex, BPF_XDP, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/* --force: remove the program found on the device, keeping it to put back. Only one attached
+ * through netlink can be removed; the kernel refuses for another process's bpf_link. */
+static int replace_found(struct xdp_attach *xa, __u32 id, __u8 attach_mode)
+{
+	int err;
+
+	xa->replaced_fd = bpf_prog_get_fd_by_id(id);
+	xa->replaced_flags = attached_flags(attach_mode);
+	err = bpf_xdp_detach(xa->ifindex, xa->replaced_flags, NULL);
+	if (err) {
+		if (xa->replaced_fd >= 0)
+			close(xa->replaced_fd);
+		xa->replaced_fd = -1;
+		return err == -EBUSY || err == -EINVAL ? -EBUSY : err;
+	}
+	xa->replaced_id = id;
+	return 0;
+}
+
+/* Put back the program --force removed, as it was attached (through netlink). */
+static void replaced_restore(struct xdp_attach *xa)
+{
+	if (xa->replaced_fd >= 0) {
+		bpf_xdp_attach(xa->ifindex, xa->replaced_fd,
+			       XDP_FLAGS_UPDATE_IF_NOEXIST | xa->replaced_flags, NULL);
+		close(xa->replaced_fd);
+	}
+	xa->replaced_fd = -1;
+	xa->replaced_id = 0;
 }
 
 int xdp_attach_prog(struct xdp_attach *xa, const struct bpf_program *prog, const struct iface *ifc,
-		    enum xdp_mode mode, bool force, __u32 *busy_id)
+		    const struct xdp_opts *x, enum xdp_via via, __u32 *busy_id)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int prog_fd = bpf_program__fd(prog);
-	int fd, err;
+	int ret, err;
 
-	memset(xa, 0, sizeof(*xa));
-	xa->link_fd = -1;
+	*xa = (struct xdp_attach)XDP_ATTACH_INIT;
 	xa->ifindex = ifc->ifindex;
+	xa->via = via;
 	if (prog_fd < 0)
 		return -EINVAL;
 
@@ -622,29 +658,35 @@ int xdp_attach_prog(struct xdp_attach *xa, const struct bpf_program *prog, const
 	if (q.prog_id) {
 		if (busy_id)
 			*busy_id = q.prog_id;
-		if (!force)
+		if (!x->force)
 			return -EEXIST;
-		err = detach_foreign(ifc->ifindex, q.attach_mode);
+		err = replace_found(xa, q.prog_id, q.attach_mode);
 		if (err)
 			return err;
-		xa->replaced_id = q.prog_id;
 	}
 
-	if (mode == XDP_MODE_SKB) {
-		fd = link_attach(ifc->ifindex, prog_fd, XDP_FLAGS_SKB_MODE);
-	} else {
-		fd = link_attach(ifc->ifindex, prog_fd, XDP_FLAGS_DRV_MODE);
-		if (fd < 0 && mode == XDP_MODE_AUTO && fd != -EBUSY && fd != -EEXIST) {
-			xa->native_err = -fd;
-			fd = link_attach(ifc->ifindex, prog_fd, XDP_FLAGS_SKB_MODE);
-			xa->fell_back = fd >= 0;
-		}
+	xa->mode = x->mode == XDP_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	ret = attach_once(xa, prog_fd, xa->mode);
+	if (ret < 0 && x->mode == XDP_MODE_AUTO && ret != -EBUSY && ret != -EEXIST) {
+		xa->native_err = -ret;
+		xa->mode = XDP_MODE_SKB;
+		ret = attach_once(xa, prog_fd, xa->mode);
+		xa->fell_back = ret >= 0;
 	}
-	if (fd < 0)
-		return fd;
-	xa->link_fd = fd;
-	xa->mode = (mode == XDP_MODE_SKB || xa->fell_back) ? XDP_MODE_SKB : XDP_MODE_NATIVE;
-	xa->prog_id = prog_fd_id(prog_fd);
+	if (ret < 0) {
+		replaced_restore(xa);
+		return ret;
+	}
+	if (via == XDP_VIA_LINK) {
+		xa->link_fd = ret;
+		/* a bpf_link is never undone: what it replaced stays replaced */
+		if (xa->replaced_fd >= 0)
+			close(xa->replaced_fd);
+		xa->replaced_fd = -1;
+	} else {
+		xa->prog_fd = prog_fd;
+	}
+	xa->prog_id = prog_id_of_fd(prog_fd);
 	return 0;
 }
 
@@ -654,7 +696,33 @@ void xdp_attach_release(struct xdp_attach *xa)
 		bpf_link_detach(xa->link_fd);
 		close(xa->link_fd);
 	}
-	xa->link_fd = -1;
+	if (xa->replaced_fd >= 0)
+		close(xa->replaced_fd);
+	xa->link_fd = xa->replaced_fd = xa->prog_fd = -1;
+}
+
+int xdp_detach_ours(int ifindex, __u32 prog_id, __u32 flags)
+{
+	int fd = bpf_prog_get_fd_by_id(prog_id), err;
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = fd);
+
+	if (fd < 0)
+		return -errno;
+	err = bpf_xdp_detach(ifindex, flags, &o);
+	close(fd);
+	return err;
+}
+
+void xdp_attach_undo(struct xdp_attach *xa)
+{
+	if (xa->via == XDP_VIA_NETLINK && xa->prog_fd >= 0) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = xa->prog_fd);
+
+		bpf_xdp_detach(xa->ifindex, mode_flags(xa->mode), &o);
+	}
+	xa->prog_fd = -1;
+	replaced_restore(xa);
+	xdp_attach_release(xa);
 }
 
 /* One "key:\tvalue" field of an fdinfo text; 0 when absent. */
@@ -759,13 +827,37 @@ int xdp_busy_report(const struct iface *ifc, __u32 prog_id)
 		      ifc->name, prog_id, name);
 }
 
-int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
-			 const struct iface *ifc, enum xdp_mode mode, bool force)
+int xdp_busy_check(const struct iface *ifc, bool force)
 {
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char comm[64];
+	int pid;
+
+	if (bpf_xdp_query(ifc->ifindex, 0, &q) || !q.prog_id)
+		return 0;
+	if (force && xdp_link_holder(ifc->ifindex, q.prog_id, &pid, comm, sizeof(comm)))
+		return 0;
+	return xdp_busy_report(ifc, q.prog_id);
+}
+
+void xdp_attach_notices(const struct xdp_attach *xa, const struct iface *ifc)
+{
+	if (xa->fell_back)
+		fprintf(stderr, "%s: native XDP refused on %s (%s); using generic (skb) mode\n",
+			program_invocation_short_name, ifc->name, strerror(xa->native_err));
+	if (xa->replaced_id)
+		fprintf(stderr, "%s: replaced XDP program %u on %s (--force)\n",
+			program_invocation_short_name, xa->replaced_id, ifc->name);
+}
+
+int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
+			 const struct iface *ifc, const struct xdp_opts *x, enum xdp_via via)
+{
+	const char *mode = xdp_mode_str((enum xdp_mode)x->mode);
 	__u32 busy = 0;
 	int err;
 
-	err = xdp_attach_prog(xa, prog, ifc, mode, force, &busy);
+	err = xdp_attach_prog(xa, prog, ifc, x, via, &busy);
 	if (err == -EEXIST)
 		return xdp_busy_report(ifc, busy);
 	if (err == -EBUSY) {
@@ -777,17 +869,15 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 	if (err == -ERANGE)	/* veth: MTU above a page without a frags-capable program */
 		return report(0, EXIT_FAIL_XDP,
 			      "attach XDP to %s in %s mode: its MTU is too large for a program "
-			      "without multi-buffer (frags) support; lower the MTU", ifc->name,
-			      xdp_mode_str(mode));
+			      "without multi-buffer (frags) support; lower the MTU", ifc->name, mode);
+	/* a mode asked for that the device does not have: a bad value for this device */
+	if (err && x->mode != XDP_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL))
+		return report(err, EXIT_FAIL_OPTION, "device %s does not support XDP in %s mode",
+			      ifc->name, mode);
 	if (err)
-		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", ifc->name,
-			      xdp_mode_str(mode));
-	if (xa->fell_back)
-		fprintf(stderr, "%s: native XDP refused on %s (%s); using generic (skb) mode\n",
-			program_invocation_short_name, ifc->name, strerror(xa->native_err));
-	if (xa->replaced_id)
-		fprintf(stderr, "%s: replaced XDP program %u on %s (--force)\n",
-			program_invocation_short_name, xa->replaced_id, ifc->name);
+		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", ifc->name, mode);
+	if (via == XDP_VIA_LINK)
+		xdp_attach_notices(xa, ifc);
 	return 0;
 }
 

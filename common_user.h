@@ -202,38 +202,66 @@ int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver n
  */
 int iface_track(struct iface *ifc, int link_fd);
 
-/* ---- XDP attach through a bpf_link (the kernel detaches when the process dies) ---- */
+/* ---- XDP attach: through a bpf_link, or through netlink (outlives the process) ---- */
 
 enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_SKB };
 extern const struct opt_enum xdp_mode_names[];
 
+/*
+ * How a program is attached. XDP_VIA_LINK: a bpf_link, which the kernel removes when the
+ * process dies (every long-running tool). XDP_VIA_NETLINK: the program stays after the process
+ * (xdp_fwd); only our own program is ever removed, with an atomic replace check.
+ */
+enum xdp_via { XDP_VIA_LINK, XDP_VIA_NETLINK };
+
 struct xdp_attach {
 	int ifindex;
+	enum xdp_via via;
 	enum xdp_mode mode;		/* in effect after attach */
 	bool fell_back;			/* auto: native refused, generic used */
 	int native_err;			/* why native was refused (when fell_back) */
 	__u32 replaced_id;		/* --force removed this program (0: none) */
+	int replaced_fd;		/* netlink: it, for xdp_attach_undo(); -1: none */
+	__u32 replaced_flags;		/* and the mode it ran in (XDP_FLAGS_*) */
 	__u32 prog_id;			/* our program's id */
+	int prog_fd;			/* netlink: our program, while attached by this call; -1 */
 	int link_fd;			/* bpf_link fd, -1: none */
 };
 
-#define XDP_ATTACH_INIT { .link_fd = -1 }
+#define XDP_ATTACH_INIT { .link_fd = -1, .prog_fd = -1, .replaced_fd = -1 }
 
 /*
- * Attach prog to ifc. A device that already runs XDP gives -EEXIST unless force; with force a
- * program attached through netlink is removed first, one held by another process's link cannot
- * be (-EBUSY). busy_id (may be NULL) receives the id of the program found on the device.
+ * Attach prog to ifc in x->mode (auto: native, else generic). A device that already runs XDP
+ * gives -EEXIST unless x->force; with force a program attached through netlink is removed first
+ * (and put back if ours cannot be attached), one held by another process's link cannot be
+ * (-EBUSY). busy_id (may be NULL) receives the id of the program found on the device.
  */
 int xdp_attach_prog(struct xdp_attach *xa, const struct bpf_program *prog, const struct iface *ifc,
-		    enum xdp_mode mode, bool force, __u32 *busy_id);
-void xdp_attach_release(struct xdp_attach *xa);		/* idempotent */
+		    const struct xdp_opts *x, enum xdp_via via, __u32 *busy_id);
 /*
  * xdp_attach_prog() for a tool's main(): on failure prints the one-line reason (busy device and
- * what to do, mode refused, ...) and returns the exit code; on success prints the notices
- * (generic-mode fallback, program replaced by --force) and returns 0.
+ * what to do, a mode the device does not support, ...) and returns the exit code; on success
+ * returns 0 and, for a bpf_link, prints the notices at once (a netlink caller may still undo the
+ * attach: it prints them with xdp_attach_notices() once its whole call succeeded).
  */
 int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
-			 const struct iface *ifc, enum xdp_mode mode, bool force);
+			 const struct iface *ifc, const struct xdp_opts *x, enum xdp_via via);
+/* Prints what the attach changed besides: generic-mode fallback, program replaced by --force. */
+void xdp_attach_notices(const struct xdp_attach *xa, const struct iface *ifc);
+/* The end of an attach: a bpf_link is detached; a netlink program stays. Idempotent. */
+void xdp_attach_release(struct xdp_attach *xa);
+/* Netlink: take our program off again (only if it is still ours) and put back what --force
+ * replaced; then release. */
+void xdp_attach_undo(struct xdp_attach *xa);
+/* Remove program prog_id, attached through netlink with flags (XDP_FLAGS_*), from ifindex only
+ * if it is still the one there (XDP_FLAGS_REPLACE); 0 or -errno. */
+int xdp_detach_ours(int ifindex, __u32 prog_id, __u32 flags);
+/*
+ * Before anything is set up for ifc: 0 when it runs no XDP program, or when force can replace
+ * it (attached through netlink); else prints why it is busy (xdp_busy_report) and returns
+ * EXIT_FAIL_XDP.
+ */
+int xdp_busy_check(const struct iface *ifc, bool force);
 /* Prints why the device is busy, with the real reason: a program attached through netlink
  * (--force replaces it) or one held by another process's bpf_link (named; --force cannot
  * help). Returns EXIT_FAIL_XDP. */
@@ -241,6 +269,7 @@ int xdp_busy_report(const struct iface *ifc, __u32 prog_id);
 /* The process holding an XDP bpf_link of prog_id on ifindex: its pid and command name in
  * comm; -ENOENT when none is found (attached through netlink, or /proc not readable). */
 int xdp_link_holder(int ifindex, __u32 prog_id, int *pid, char *comm, size_t len);
+__u32 prog_id_of_fd(int prog_fd);	/* a loaded program's id; 0 when unknown */
 /* Before load: mark a program that never reads past its first buffer (or reads the rest with
  * bpf_xdp_load_bytes) as frags-capable, so it attaches at jumbo MTUs (BPF_F_XDP_HAS_FRAGS). */
 void xdp_prog_frags_capable(struct bpf_program *prog);

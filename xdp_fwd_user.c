@@ -264,14 +264,6 @@ static bool is_port(const struct maps *m, __u32 ifindex)
 	return !bpf_map_lookup_elem(m->fd[MAP_PORTS], &ifindex, &val);
 }
 
-static __u32 prog_fd_id(int fd)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
 static __u32 map_fd_id(int fd)
 {
 	struct bpf_map_info info = {};
@@ -600,124 +592,30 @@ static int state_open(struct fwd_state *st)
 	return 0;
 }
 
-/* ------------------------------------------------------------------ netlink attach */
-
-static __u32 mode_flag(enum xdp_mode mode)
-{
-	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-}
-
-static __u32 attached_flag(__u8 attach_mode)
-{
-	return attach_mode == XDP_ATTACHED_SKB	? XDP_FLAGS_SKB_MODE
-	       : attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
-						: XDP_FLAGS_DRV_MODE;
-}
+/* ------------------------------------------------------------------ ports of this call */
 
 /* One device of this call: enough to undo what was done to it. */
 struct port {
 	struct iface ifc;
-	bool attached;		/* by this call */
 	bool had_port;		/* already in the devmap before this call (an earlier call's) */
-	enum xdp_mode mode;	/* in effect */
-	int native_err;		/* auto fell back to skb: why native was refused */
-	__u32 busy_id;		/* program found on the device */
-	int old_fd;		/* --force: the program replaced, re-attached on rollback */
-	__u32 old_flags;
+	struct xdp_attach xa;	/* through netlink: it stays after xdp_fwd exits */
 };
 
-/*
- * Attach prog_fd to the device through netlink. Without force a device that runs any XDP
- * program is refused (-EEXIST, XDP_FLAGS_UPDATE_IF_NOEXIST); with force the program found is
- * detached first and kept (old_fd) so a rollback can put it back.
- */
-static int nl_attach(struct port *pt, int prog_fd, enum xdp_mode mode, bool force)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int ifindex = pt->ifc.ifindex, err;
-
-	err = bpf_xdp_query(ifindex, 0, &q);
-	if (err)
-		return err;
-	if (q.prog_id) {
-		pt->busy_id = q.prog_id;
-		if (!force)
-			return -EEXIST;
-		pt->old_fd = bpf_prog_get_fd_by_id(q.prog_id);
-		pt->old_flags = attached_flag(q.attach_mode);
-		err = bpf_xdp_detach(ifindex, pt->old_flags, NULL);
-		if (err)	/* held by another process's bpf_link */
-			return err == -EINVAL || err == -EBUSY ? -EBUSY : err;
-	}
-	if (mode == XDP_MODE_AUTO) {
-		err = bpf_xdp_attach(ifindex, prog_fd,
-				     XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_DRV_MODE, NULL);
-		pt->mode = XDP_MODE_NATIVE;
-		if (err && err != -EEXIST && err != -EBUSY) {
-			pt->native_err = -err;
-			err = bpf_xdp_attach(ifindex, prog_fd,
-					     XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE, NULL);
-			pt->mode = XDP_MODE_SKB;
-		}
-	} else {
-		err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flag(mode),
-				     NULL);
-		pt->mode = mode;
-	}
-	if (err)
-		return err;
-	pt->attached = true;
-	return 0;
-}
-
-/* Detach prog_fd from ifindex only if it is still the program there (XDP_FLAGS_REPLACE). */
-static int nl_detach_ours(int ifindex, int prog_fd, __u32 flags)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = prog_fd);
-
-	return bpf_xdp_detach(ifindex, flags, &o);
-}
-
-static void port_undo(struct port *pt, int prog_fd, const struct maps *m)
+/* Undo what this call did to a device: its port, its program, what --force replaced. */
+static void port_undo(struct port *pt, const struct maps *m)
 {
 	__u32 key = (__u32)pt->ifc.ifindex;
 
-	if (!pt->attached && pt->old_fd < 0)
+	if (pt->xa.prog_fd < 0 && !pt->xa.replaced_id)
 		return;		/* refused before anything changed */
 	if (!pt->had_port) {
 		bpf_map_delete_elem(m->fd[MAP_PORTS], &key);
 		stats_drop(m, key);
 	}
-	if (pt->attached)
-		nl_detach_ours(pt->ifc.ifindex, prog_fd, mode_flag(pt->mode));
-	pt->attached = false;
-	if (pt->old_fd >= 0)
-		bpf_xdp_attach(pt->ifc.ifindex, pt->old_fd,
-			       XDP_FLAGS_UPDATE_IF_NOEXIST | pt->old_flags, NULL);
+	xdp_attach_undo(&pt->xa);
 }
 
 /* ------------------------------------------------------------------ attach / detach */
-
-static int attach_error(const struct fwd_opts *opt, const struct port *pt, int err)
-{
-	char name[64] = "?";
-
-	if (err == -EEXIST) {
-		xdp_prog_name(pt->busy_id, name, sizeof(name));
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s already runs XDP program %u (%s); use --force to replace it",
-			      pt->ifc.name, pt->busy_id, name);
-	}
-	if (err == -EBUSY)
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s runs XDP program %u held by another process's link",
-			      pt->ifc.name, pt->busy_id);
-	if (opt->xdp.mode != XDP_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL))
-		return report(err, EXIT_FAIL_OPTION, "device %s does not support XDP in %s mode",
-			      pt->ifc.name, xdp_mode_str((enum xdp_mode)opt->xdp.mode));
-	return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", pt->ifc.name,
-		      xdp_mode_str((enum xdp_mode)opt->xdp.mode));
-}
 
 static int too_many_ports(int ports, int more)
 {
@@ -754,15 +652,16 @@ static int prog_load(const struct fwd_opts *opt, struct fwd_state *st, struct ma
 }
 
 /* Attach one device and make it a port; 0 or the exit code (after its message). */
-static int port_add(const struct fwd_opts *opt, struct port *pt, int prog_fd, const struct maps *m)
+static int port_add(const struct fwd_opts *opt, struct port *pt, const struct bpf_program *prog,
+		    const struct maps *m)
 {
 	__u32 key = (__u32)pt->ifc.ifindex;
 	int err;
 
 	pt->had_port = is_port(m, key);
-	err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->xdp.mode, opt->xdp.force);
+	err = xdp_attach_or_report(&pt->xa, prog, &pt->ifc, &opt->xdp, XDP_VIA_NETLINK);
 	if (err)
-		return attach_error(opt, pt, err);
+		return err;
 	err = stats_reset(m, key, ncpus_possible());
 	if (err)
 		return report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
@@ -775,16 +674,11 @@ static int port_add(const struct fwd_opts *opt, struct port *pt, int prog_fd, co
 	return 0;
 }
 
-static void attach_print(const struct fwd_opts *opt, const struct port *pt, __u32 prog_id)
+static void attach_print(const struct fwd_opts *opt, const struct port *pt)
 {
-	if (pt->native_err)
-		fprintf(stderr, "xdp_fwd: native XDP refused on %s (%s); using generic (skb) mode\n",
-			pt->ifc.name, strerror(pt->native_err));
-	if (pt->old_fd >= 0)
-		fprintf(stderr, "xdp_fwd: replaced XDP program %u on %s (--force)\n", pt->busy_id,
-			pt->ifc.name);
+	xdp_attach_notices(&pt->xa, &pt->ifc);
 	printf("xdp_fwd: attached to %s (ifindex %d) mode %s, program %u%s\n", pt->ifc.name,
-	       pt->ifc.ifindex, xdp_mode_str(pt->mode), prog_id,
+	       pt->ifc.ifindex, xdp_mode_str(pt->xa.mode), pt->xa.prog_id,
 	       opt->direct ? ", direct FIB lookup" : "");
 }
 
@@ -792,8 +686,7 @@ static int do_attach(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct port ports[IFACE_MAX];
 	struct maps m = { { -1, -1, -1 } };
-	int prog_fd, ret, i, n, more = 0, touched = 0;
-	__u32 prog_id;
+	int ret, i, n, more = 0, touched = 0;
 
 	n = st->m.fd[MAP_PORTS] < 0 ? 0 : map_keys(st->m.fd[MAP_PORTS], NULL, 0);
 	if (n < 0)
@@ -805,28 +698,23 @@ static int do_attach(const struct fwd_opts *opt, struct fwd_state *st)
 	ret = prog_load(opt, st, &m);
 	if (ret)
 		return ret;
-	prog_fd = bpf_program__fd(st->skel->progs.xdp_fwd_prog);
-	prog_id = prog_fd_id(prog_fd);
 	for (i = 0; i < opt->devs.n && !ret; i++) {
-		memset(&ports[i], 0, sizeof(ports[i]));
-		ports[i].ifc = opt->devs.v[i];
-		ports[i].old_fd = -1;
+		ports[i] = (struct port){ .ifc = opt->devs.v[i], .xa = XDP_ATTACH_INIT };
 		touched = i + 1;
-		ret = port_add(opt, &ports[i], prog_fd, &m);
+		ret = port_add(opt, &ports[i], st->skel->progs.xdp_fwd_prog, &m);
 	}
 	if (ret) {	/* roll back every device of this call, including the failed one */
 		for (int j = touched - 1; j >= 0; j--)
-			port_undo(&ports[j], prog_fd, &m);
+			port_undo(&ports[j], &m);
 	} else {
 		for (i = 0; i < opt->devs.n; i++)
-			attach_print(opt, &ports[i], prog_id);
+			attach_print(opt, &ports[i]);
 		printf("xdp_fwd: the router has %d port(s) here (devmap id %u); counters: xdp_fwd -s; "
 		       "remove: xdp_fwd -d IFACE...\n", map_keys(m.fd[MAP_PORTS], NULL, 0),
 		       map_fd_id(m.fd[MAP_PORTS]));
 	}
-	for (int j = 0; j < touched; j++)
-		if (ports[j].old_fd >= 0)
-			close(ports[j].old_fd);
+	for (int j = 0; j < touched; j++)	/* the programs stay: netlink */
+		xdp_attach_release(&ports[j].xa);
 	return ret;
 }
 
@@ -857,7 +745,6 @@ static int do_detach(const struct fwd_opts *opt, struct fwd_state *st)
 	for (int i = 0; i < opt->devs.n; i++) {
 		const struct fwd_dev *d = dev[i];
 		__u32 key = (__u32)d->ifc.ifindex;
-		int fd;
 
 		/* no port first, so nothing is forwarded out of it from here on */
 		if (bpf_map_delete_elem(st->m.fd[MAP_PORTS], &key) && errno != ENOENT) {
@@ -865,10 +752,7 @@ static int do_detach(const struct fwd_opts *opt, struct fwd_state *st)
 			continue;
 		}
 		stats_drop(&st->m, key);
-		fd = bpf_prog_get_fd_by_id(d->prog_id);
-		err = fd < 0 ? -errno : nl_detach_ours(d->ifc.ifindex, fd, d->flags);
-		if (fd >= 0)
-			close(fd);
+		err = xdp_detach_ours(d->ifc.ifindex, d->prog_id, d->flags);
 		if (err) {	/* replaced meanwhile: the replace check refused */
 			ret = report(err, EXIT_FAIL_XDP, "detach program %u from %s", d->prog_id,
 				     d->ifc.name);

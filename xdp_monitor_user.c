@@ -1046,14 +1046,6 @@ static void mon_summary(void *ctx, const void *last, const void *first, __u64 dt
 
 /* ------------------------------------------------------------------ start */
 
-static __u32 prog_id(int fd)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
 static void print_start(const struct run *r)
 {
 	const struct mon_opts *opt = r->opt;
@@ -1122,7 +1114,7 @@ static void print_start(const struct run *r)
 	jw_arr(&w, "prog_ids");
 	for (size_t i = 0; i < MON_TPS; i++)
 		if (r->tps[i].state == TP_ON)
-			jw_u64(&w, NULL, prog_id(bpf_program__fd(r->tps[i].prog)));
+			jw_u64(&w, NULL, prog_id_of_fd(bpf_program__fd(r->tps[i].prog)));
 	jw_arr_end(&w);
 	jw_end(&w);
 }

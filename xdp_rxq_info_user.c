@@ -429,8 +429,8 @@ int main(int argc, char **argv)
 	}
 	run.map_fd = bpf_map__fd(skel->maps.rxq_stats);
 
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, opt.xdp.mode,
-				   opt.xdp.force);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, &opt.xdp,
+				   XDP_VIA_LINK);
 	if (ret)
 		goto out;
 	print_banner(&run, &xa);

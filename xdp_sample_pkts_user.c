@@ -817,8 +817,8 @@ int main(int argc, char **argv)
 	}
 
 	clock_offset(&run);
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, opt.xdp.mode,
-				   opt.xdp.force);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, &opt.xdp,
+				   XDP_VIA_LINK);
 	if (ret)
 		goto out;
 	err = sampler_start(&smp);

@@ -1480,21 +1480,6 @@ static int opts_finish(struct xsk_opts *o)
 	return 0;
 }
 
-/* Refuse a busy device before any socket is made (and any notice about bind modes printed):
- * without --force, or with it when another process's bpf_link holds the program. */
-static int check_busy(const struct xsk_opts *o)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	char comm[64];
-	int pid;
-
-	if (bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
-		return 0;
-	if (o->xdp.force && xdp_link_holder(o->dev.ifindex, q.prog_id, &pid, comm, sizeof(comm)))
-		return 0;
-	return xdp_busy_report(&o->dev, q.prog_id);
-}
-
 /* AF_XDP multi-buffer (XDP_USE_SG, Linux 6.6): older kernels refuse the bind flag (EINVAL)
  * before they look at the device; newer ones get as far as the device (ifindex 0: ENODEV). */
 static bool xsk_sg_supported(void)
@@ -1585,7 +1570,8 @@ static int start(struct run *run, struct xdp_attach *xa)
 	int ret, err;
 
 	c->has_prog = c->opt->bench != BENCH_TXONLY;
-	ret = c->has_prog ? check_busy(c->opt) : 0;
+	/* a busy device is refused before any socket is made (and any notice about bind modes) */
+	ret = c->has_prog ? xdp_busy_check(&c->opt->dev, c->opt->xdp.force) : 0;
 	if (!ret)
 		ret = xsk_open(c);
 	if (!ret)
@@ -1594,7 +1580,7 @@ static int start(struct run *run, struct xdp_attach *xa)
 		ret = steer(c, run->skel);
 	if (!ret && c->has_prog)
 		ret = xdp_attach_or_report(xa, run->skel->progs.xdpsock_prog, &c->opt->dev,
-					   c->opt->xdp.mode, c->opt->xdp.force);
+					   &c->opt->xdp, XDP_VIA_LINK);
 	if (ret)
 		return ret;
 	err = sampler_start(run->smp);

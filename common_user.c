@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* common_user.c: options, devices, XDP attach, per-CPU reads, rates, formatting, loop, JSON. */
+/* common_user.c: options, devices, XDP attach, counter records, rates, formatting, output, loop,
+ * the sampling driver, JSON, errors. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>

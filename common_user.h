@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * common_user.h: the one user-space helper shared by every tool of the suite.
+ * common_user.h: the user-space helper shared by every tool of the suite: options, devices, XDP
+ * attach, counter records, rates and formatting, the bounded output, the signal/timer loop and
+ * the sampling driver built on them, JSON lines, errors and privileges. Building frames
+ * (checksums, MAC addresses in text) is frame.h's, shared by xdpsock, the sender and the tests.
  *
  * Stateless: every function works on what the caller passes; there are no mutable globals.
- * Functions return 0 (or a count) on success and -errno on failure, and never print;
- * the caller prints one line through report() and returns the exit code it gives.
+ * Functions return 0 (or a count) on success and -errno on failure, and print nothing; the
+ * caller prints one line through report() and returns the exit code it gives. The functions
+ * that print say so where they are declared; they are of three kinds:
+ *   - the one line of a failure, then its exit code: report(), tool_begin(), opts_parse(),
+ *     stdout_end(), out_end(), xdp_opts_finish(), xdp_attach_or_report(), xdp_busy_check(),
+ *     xdp_busy_report(), priv_require(), sampler_report(), sampler_end();
+ *   - a notice on stderr while the work goes on: iface_track() (a rename), out_open_path()
+ *     (waiting for a FIFO's reader), xdp_attach_notices(), xdp_attach_or_report() (the same);
+ *   - output into the FILE they are given: opts_usage(), jw_*(), and the sampling driver's
+ *     calls of a tool's print and summary callbacks.
  */
 #ifndef COMMON_USER_H
 #define COMMON_USER_H
@@ -159,7 +170,8 @@ struct opt_tool {
 	size_t cmd_off;			/* offsetof(tool config, its int command field) */
 };
 
-/* 0: parsed; 1: --help printed (exit EXIT_OK); -EINVAL: one-line error printed to stderr. */
+/* 0: parsed; 1: --help printed to stdout (exit EXIT_OK); -EINVAL: one-line error printed to
+ * stderr. */
 int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg);
 /*
  * The first call of every main(), before anything is opened: fds 0-2 are made open (to
@@ -174,6 +186,7 @@ int tool_begin(int argc, char **argv, const struct opt_tool *tool, void *cfg);
 /* For output printed to stdio's stdout (not through struct out): flush it and check it. A
  * write error is reported in one line; ret is kept when already non-zero. */
 int stdout_end(int ret);
+/* --help into f: the usage, every option with its default, the commands, the doc. */
 void opts_usage(FILE *f, const struct opt_tool *tool, const void *defaults);
 const char *opt_enum_name(const struct opt_enum *values, int value);
 

@@ -870,7 +870,8 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 	if (err == -ERANGE)	/* veth: MTU above a page without a frags-capable program */
 		return report(0, EXIT_FAIL_XDP,
 			      "attach XDP to %s in %s mode: its MTU is too large for a program "
-			      "without multi-buffer (frags) support; lower the MTU", ifc->name, mode);
+			      "without multi-buffer (frags) support; lower the MTU", ifc->name,
+			      mode);
 	/* a mode asked for that the device does not have: a bad value for this device */
 	if (err && x->mode != XDP_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL))
 		return report(err, EXIT_FAIL_OPTION, "device %s does not support XDP in %s mode",

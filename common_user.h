@@ -125,6 +125,10 @@ struct run_opts {
 #define OPT_ROW_VERBOSE(cfg_t)                                                                   \
 	OPTION(cfg_t, "verbose", 'v', OPT_COUNT, run.verbose, NULL,                             \
 	       "libbpf messages (-vv: verifier detail)")
+/* The three as every tool lists them, last: -z/--no-separators (sep_short: its letter, or 0
+ * where -z means something else), -j/--json with the tool's help, -v/--verbose. */
+#define OPT_ROWS_OUTPUT(cfg_t, sep_short, json_help)                                             \
+	OPT_ROW_NO_SEP(cfg_t, sep_short), OPT_ROW_JSON(cfg_t, json_help), OPT_ROW_VERBOSE(cfg_t)
 
 /*
  * How a tool attaches XDP: a tool's config embeds `struct xdp_opts xdp` and its table uses the
@@ -140,7 +144,8 @@ struct xdp_opts {
 #define OPT_ROW_MODE(cfg_t)                                                                      \
 	OPTION(cfg_t, "mode", 0, OPT_ENUM, xdp.mode, "MODE",                                    \
 	       "XDP mode; auto tries native, then generic", .values = xdp_mode_names)
-#define OPT_ROW_SKB_MODE(cfg_t, lname, hlp) OPTION(cfg_t, lname, 'S', OPT_BOOL, xdp.skb_mode, NULL, hlp)
+#define OPT_ROW_SKB_MODE(cfg_t, lname, hlp)                                                      \
+	OPTION(cfg_t, lname, 'S', OPT_BOOL, xdp.skb_mode, NULL, hlp)
 #define OPT_ROW_FORCE(cfg_t)                                                                     \
 	OPTION(cfg_t, "force", 'F', OPT_BOOL, xdp.force, NULL,                                  \
 	       "replace an XDP program already on the device")
@@ -237,7 +242,7 @@ struct xdp_attach {
 	int replaced_fd;		/* netlink: it, for xdp_attach_undo(); -1: none */
 	__u32 replaced_flags;		/* and the mode it ran in (XDP_FLAGS_*) */
 	__u32 prog_id;			/* our program's id */
-	int prog_fd;			/* netlink: our program, while attached by this call; -1 */
+	int prog_fd;			/* netlink: ours, while attached by this call; -1 */
 	int link_fd;			/* bpf_link fd, -1: none */
 };
 
@@ -328,7 +333,12 @@ void rec_delta(void *delta, const void *now, const void *then, size_t rec_size);
 		REC_SAME(per_cpu, total);                                                        \
 		percpu_read(map_fd, key, sizeof(*(total)), ncpus, per_cpu, total);               \
 	})
-#define REC_ADD(sum, rec) ({ REC_CHECK(sum); REC_SAME(sum, rec); rec_add(sum, rec, sizeof(*(sum))); })
+#define REC_ADD(sum, rec)                                                                        \
+	({                                                                                       \
+		REC_CHECK(sum);                                                                  \
+		REC_SAME(sum, rec);                                                              \
+		rec_add(sum, rec, sizeof(*(sum)));                                               \
+	})
 #define REC_DELTA(delta, now, then)                                                              \
 	({                                                                                       \
 		REC_CHECK(delta);                                                                \
@@ -492,13 +502,13 @@ struct sampler {
 	void *ctx;
 	struct out out;			/* stdout; out.f is where the tool prints */
 	struct loop loop;		/* loop_add_out(&s->loop, o) for more outputs */
-	int event_fd;			/* wakes ops->event when readable (set before sampler_run) */
+	int event_fd;			/* wakes ops->event (set before sampler_run) */
 	double interval;		/* 0: no interval reports (the loop wakes every second) */
 	double duration;
 	size_t snap_size;
 	void *snap[3];			/* [0]: the first reading; the others take turns */
 	__u64 t[3];
-	int prev, cur, last;		/* indexes into snap[]: last is the newest good reading */
+	int prev, cur, last;		/* into snap[]; last: the newest good reading */
 	int n_track;
 	struct iface *track[SAMPLER_TRACK_MAX];
 	int track_link[SAMPLER_TRACK_MAX];

@@ -15,7 +15,7 @@
  * run_nofreq when no frequency is known). 0..CS_CSTATES: idle in that slot.
  */
 enum cs_state {
-	CS_ST_IDLE_UNKNOWN = CS_CSTATES + 1,	/* never stored: what CS_ST_UNKNOWN turns out to be */
+	CS_ST_IDLE_UNKNOWN = CS_CSTATES + 1,	/* never stored: CS_ST_UNKNOWN, found idle */
 	CS_ST_UNKNOWN = 0xfffe,
 	CS_ST_RUN = 0xffff,
 };

@@ -38,9 +38,7 @@ static const struct opt_def cs_opt_defs[] = {
 	O("kick-cpufreq", 0, OPT_BOOL, kick_cpufreq, NULL,
 	  "at start, lower then restore each cpufreq policy's scaling_max_freq to force a "
 	  "cpu_frequency event (writes sysfs)"),
-	OPT_ROW_NO_SEP(struct cs_opts, 'z'),
-	OPT_ROW_JSON(struct cs_opts, OPT_JSON_HELP),
-	OPT_ROW_VERBOSE(struct cs_opts),
+	OPT_ROWS_OUTPUT(struct cs_opts, 'z', OPT_JSON_HELP),
 	OPT_END,
 };
 #undef O
@@ -475,7 +473,8 @@ static void print_rows(const struct run *r, const struct view *a, const struct v
 			if (pct)
 				fprintf(r->out, " %10.1f", dt ? 100.0 * (double)v / div : 0.0);
 			else
-				fprintf(r->out, " %10s", fmt_u64(buf, (v + 500000) / 1000000, !r->opt->run.no_sep));
+				fprintf(r->out, " %10s",
+					fmt_u64(buf, (v + 500000) / 1000000, !r->opt->run.no_sep));
 		}
 		fputc('\n', r->out);
 	}
@@ -746,7 +745,8 @@ int main(int argc, char **argv)
 	}
 	err = cpustat_kern__attach(run.skel);
 	if (err) {
-		ret = report(err, EXIT_FAIL_BPF, "attach to power:cpu_idle and power:cpu_frequency");
+		ret = report(err, EXIT_FAIL_BPF,
+			     "attach to power:cpu_idle and power:cpu_frequency");
 		goto out;
 	}
 	print_banner(&run);

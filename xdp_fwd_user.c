@@ -71,9 +71,8 @@ static const struct opt_def fwd_opt_defs[] = {
 	OPT_ROWS_XDP(struct fwd_opts),
 	OPT_ROW_INTERVAL(struct fwd_opts, "interval", 'i', "seconds between reports (with -s)"),
 	OPT_ROW_DURATION(struct fwd_opts, 0),
-	OPT_ROW_JSON(struct fwd_opts, "-s prints one JSON object per interval and a summary"),
-	OPT_ROW_NO_SEP(struct fwd_opts, 'z'),
-	OPT_ROW_VERBOSE(struct fwd_opts),
+	OPT_ROWS_OUTPUT(struct fwd_opts, 'z',
+			"-s prints one JSON object per interval and a summary"),
 	O("dev", 0, OPT_IFACES, devs, "IFACE...", "devices", .positional = true),
 	OPT_END,
 };
@@ -822,7 +821,8 @@ static int collect(void *ctx, void *snap, __u64 *t)
 	for (int i = 0; i < s->n; i++) {
 		struct fwd_rec *cpus = (struct fwd_rec *)dev_cpus(s, snap, i);
 		__u32 key = (__u32)s->dev[i].ifc.ifindex;
-		int err = PERCPU_READ(stats_fd_of(s->m, key), &key, s->ncpus, cpus, &cpus[s->ncpus]);
+		int err = PERCPU_READ(stats_fd_of(s->m, key), &key, s->ncpus, cpus,
+				      &cpus[s->ncpus]);
 
 		if (err == -ENOENT)	/* detached meanwhile: reads as zero */
 			memset(cpus, 0, (size_t)(s->ncpus + 1) * sizeof(*cpus));

@@ -3,7 +3,7 @@
 #ifndef XDP_MONITOR_H
 #define XDP_MONITOR_H
 
-#define MON_DEV_MAX 32		/* --dev entries: xdp_monitor_user.c checks it holds IFACE_MAX */
+#define MON_DEV_MAX 32		/* --dev entries, at least IFACE_MAX (a static assert) */
 #define MON_CPU_MAX 256		/* cpumap_enqueue slots (target CPU); larger CPUs share the last */
 #define MON_PAIRS_MAX 1024	/* distinct (device, action) and (from, to) keys */
 

@@ -60,9 +60,7 @@ static const struct opt_def mon_opt_defs[] = {
 	OPT_ROW_INTERVAL(struct mon_opts, "interval", 'i', "seconds between reports"),
 	OPT_ROW_INTERVAL(struct mon_opts, "sec", 0, "same as --interval", .hidden = true),
 	OPT_ROW_DURATION(struct mon_opts, 0),
-	OPT_ROW_NO_SEP(struct mon_opts, 'z'),
-	OPT_ROW_JSON(struct mon_opts, OPT_JSON_HELP),
-	OPT_ROW_VERBOSE(struct mon_opts),
+	OPT_ROWS_OUTPUT(struct mon_opts, 'z', OPT_JSON_HELP),
 	O("test-tp", 0, OPT_STR, test_tp, "TP=NAME",
 	  "tests: probe tracepoint NAME in place of TP", .hidden = true),
 	O("test-raw-tp", 0, OPT_BOOL, test_raw_tp, NULL,
@@ -917,7 +915,8 @@ static void print_cpumap(const struct run *r, const struct snap *s, const struct
 			fmt_rate(c, rate_per_sec(x->sched, q->sched, dt), sep), "");
 		fprintf(r->out, " xdp pass %s",
 			fmt_rate(a, rate_per_sec(x->xdp_pass, q->xdp_pass, dt), sep));
-		fprintf(r->out, " drop %s", fmt_rate(a, rate_per_sec(x->xdp_drop, q->xdp_drop, dt), sep));
+		fprintf(r->out, " drop %s",
+			fmt_rate(a, rate_per_sec(x->xdp_drop, q->xdp_drop, dt), sep));
 		fprintf(r->out, " redirect %s /s\n",
 			fmt_rate(a, rate_per_sec(x->xdp_redirect, q->xdp_redirect, dt), sep));
 	}
@@ -977,7 +976,8 @@ static void print_tables(const struct run *r, const struct snap *s, const struct
 			continue;
 		fprintf(r->out, "%-16s %-*s %14s %14s total  %s\n", "exception", w1,
 			dev_str(r, &e->k.dev, d, sizeof(d)),
-			fmt_rate(a, rate_per_sec(e->r.count, e0, dt), sep), fmt_u64(b, e->r.count, sep),
+			fmt_rate(a, rate_per_sec(e->r.count, e0, dt), sep),
+			fmt_u64(b, e->r.count, sep),
 			act_name(e->k.action));
 	}
 	if (xmit_changed(s->dmx, s->n_dmx, p->dmx, p->n_dmx) ||

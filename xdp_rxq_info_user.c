@@ -56,9 +56,7 @@ static const struct opt_def rxq_opt_defs[] = {
 	OPT_ROW_INTERVAL(struct rxq_opts, "sec", 's', "same as --interval"),
 	OPT_ROW_DURATION(struct rxq_opts, 0),
 	OPT_ROWS_XDP(struct rxq_opts),
-	OPT_ROW_NO_SEP(struct rxq_opts, 'z'),
-	OPT_ROW_JSON(struct rxq_opts, OPT_JSON_HELP),
-	OPT_ROW_VERBOSE(struct rxq_opts),
+	OPT_ROWS_OUTPUT(struct rxq_opts, 'z', OPT_JSON_HELP),
 	OPT_END,
 };
 #undef O
@@ -222,6 +220,24 @@ static void json_figures(struct jw *w, const struct figures *now, const struct f
 	jw_double(w, "issue_pps", rate_per_sec(now->issue, then->issue, dt));
 }
 
+/* "cpus": the CPUs that saw packets of slot (-1: every slot). */
+static void json_cpus(struct jw *w, const struct run *r, const struct rxq_rec *cur,
+		      const struct rxq_rec *prev, int slot, __u64 dt)
+{
+	jw_arr(w, "cpus");
+	for (int c = 0; c < r->ncpus; c++) {
+		struct figures now = sum(r, cur, slot, c), then = sum(r, prev, slot, c);
+
+		if (!now.processed)
+			continue;
+		jw_obj(w, NULL);
+		jw_i64(w, "cpu", c);
+		json_figures(w, &now, &then, dt);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 static void print_json(const struct run *r, const struct rxq_rec *cur, const struct rxq_rec *prev,
 		       __u64 dt)
 {
@@ -236,18 +252,7 @@ static void print_json(const struct run *r, const struct rxq_rec *cur, const str
 	jw_obj(&w, "total");
 	json_figures(&w, &now, &then, dt);
 	jw_obj_end(&w);
-	jw_arr(&w, "cpus");
-	for (int c = 0; c < r->ncpus; c++) {
-		now = sum(r, cur, -1, c);
-		then = sum(r, prev, -1, c);
-		if (!now.processed)
-			continue;
-		jw_obj(&w, NULL);
-		jw_i64(&w, "cpu", c);
-		json_figures(&w, &now, &then, dt);
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
+	json_cpus(&w, r, cur, prev, -1, dt);
 	jw_arr(&w, "rxqs");
 	for (int q = 0; q < SLOTS; q++) {
 		now = sum(r, cur, q, -1);
@@ -260,18 +265,7 @@ static void print_json(const struct run *r, const struct rxq_rec *cur, const str
 		else
 			jw_i64(&w, "rxq", q);
 		json_figures(&w, &now, &then, dt);
-		jw_arr(&w, "cpus");
-		for (int c = 0; c < r->ncpus; c++) {
-			struct figures n = sum(r, cur, q, c), t = sum(r, prev, q, c);
-
-			if (!n.processed)
-				continue;
-			jw_obj(&w, NULL);
-			jw_i64(&w, "cpu", c);
-			json_figures(&w, &n, &t, dt);
-			jw_obj_end(&w);
-		}
-		jw_arr_end(&w);
+		json_cpus(&w, r, cur, prev, q, dt);
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);

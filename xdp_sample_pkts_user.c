@@ -68,9 +68,7 @@ static const struct opt_def sp_opt_defs[] = {
 	O("pages", 0, OPT_U32, pages, "N", "perf buffer pages per CPU (a power of two)", .min = 1,
 	  .max = PAGES_MAX),
 	OPT_ROWS_XDP(struct sp_opts),
-	OPT_ROW_NO_SEP(struct sp_opts, 'z'),
-	OPT_ROW_JSON(struct sp_opts, "one JSON object per sample, interval and summary"),
-	OPT_ROW_VERBOSE(struct sp_opts),
+	OPT_ROWS_OUTPUT(struct sp_opts, 'z', "one JSON object per sample, interval and summary"),
 	O("iface", 0, OPT_IFACE, dev, "IFACE", "device", .positional = true),
 	OPT_END,
 };

@@ -154,10 +154,8 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("irq-string", 'I', OPT_STR, irq, "STR",
 	  "count the interrupts whose /proc/interrupts name contains STR (e.g. mlx5_comp2)"),
 	O("quiet", 'Q', OPT_BOOL, quiet, NULL, "no periodic output, only the summary"),
-	OPT_ROW_JSON(struct xsk_opts, "JSON lines: start, one per interval, summary"),
 	OPT_ROW_FORCE(struct xsk_opts),
-	OPT_ROW_NO_SEP(struct xsk_opts, 0),
-	OPT_ROW_VERBOSE(struct xsk_opts),
+	OPT_ROWS_OUTPUT(struct xsk_opts, 0, "JSON lines: start, one per interval, summary"),
 	OPT_END,
 };
 #undef O
@@ -1027,11 +1025,11 @@ static void print_table(const struct run *r, const struct snap *now, const struc
 		fprintf(r->out, "sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
 		       "(1/s)", "(count)");
 		if (o->extra)
-			print_counter_rows(r->out, xstat_names, XS_N, now->s[i].xs, then->s[i].xs, dt,
-					   sep);
+			print_counter_rows(r->out, xstat_names, XS_N, now->s[i].xs, then->s[i].xs,
+					   dt, sep);
 		if (o->app)
-			print_counter_rows(r->out, app_names, APP_N, now->s[i].app, then->s[i].app, dt,
-					   sep);
+			print_counter_rows(r->out, app_names, APP_N, now->s[i].app, then->s[i].app,
+					   dt, sep);
 	}
 	fflush(r->out);
 }
@@ -1155,17 +1153,25 @@ static void json_cycle(struct jw *w, const struct ctx *c)
 	jw_obj_end(w);
 }
 
+/* What an interval and the summary both hold: the sockets, the program, the interrupts of
+ * now, their rates against then (dt before); the line stays open for the rest. */
+static void json_head(struct jw *w, const struct run *r, const char *type, const struct snap *now,
+		      const struct snap *then, __u64 dt)
+{
+	jw_begin(w, r->out);
+	jw_str(w, "type", type);
+	jw_u64(w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
+	json_socks(w, r, now, then, dt);
+	json_prog(w, r);
+	json_irq(w, r, now, then, dt);
+}
+
 static void print_json(const struct run *r, const struct snap *now, const struct snap *then,
 		       __u64 dt)
 {
 	struct jw w;
 
-	jw_begin(&w, r->out);
-	jw_str(&w, "type", "interval");
-	jw_u64(&w, "period_ns", dt);
-	json_socks(&w, r, now, then, dt);
-	json_prog(&w, r);
-	json_irq(&w, r, now, then, dt);
+	json_head(&w, r, "interval", now, then, dt);
 	jw_end(&w);
 }
 
@@ -1263,12 +1269,7 @@ static void xsk_summary(void *ctx, const void *last_snap, const void *first_snap
 	struct jw w;
 
 	if (o->run.json) {
-		jw_begin(&w, r->out);
-		jw_str(&w, "type", "summary");
-		jw_u64(&w, "duration_ns", dt);
-		json_socks(&w, r, last, first, dt);
-		json_prog(&w, r);
-		json_irq(&w, r, last, first, dt);
+		json_head(&w, r, "summary", last, first, dt);
 		json_cycle(&w, r->c);
 		jw_obj(&w, "umem");
 		jw_u64(&w, "frames", a->frames);

@@ -67,7 +67,8 @@ TEST(rxq_each_action_verdict_and_exact_count)
 			return;
 		if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
 			ASSERT_EQ(r.retval, actions[i], "verdict");
-			ASSERT_EQ(slot(s, 0).processed, 1000, "processed counted exactly (queue 0)");
+			ASSERT_EQ(slot(s, 0).processed, 1000,
+				  "processed counted exactly (queue 0)");
 			ASSERT_EQ(slot(s, 0).bad_ifindex, 0, "no ifindex issue when not checked");
 			ASSERT_EQ(slot(s, RXQ_MAX).processed, 0, "nothing in the overflow slot");
 		}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* common_user.c: options, devices, XDP attach, per-CPU reads, rates, formatting, loop, JSON. */
+/* common_user.c: options, devices, XDP attach, counter records, rates, formatting, output, loop,
+ * the sampling driver, JSON, errors. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -235,6 +236,9 @@ void opts_usage(FILE *f, const struct opt_tool *tool, const void *defaults)
 		}
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help and exit");
+	for (const struct opt_cmd *c = tool->cmds; c && c->name; c++)
+		fprintf(f, "%s  %-28s %s\n", c == tool->cmds ? "\nCommands:\n" : "", c->name,
+			c->help);
 	if (tool->doc)
 		fprintf(f, "\n%s", tool->doc);
 }
@@ -284,6 +288,20 @@ static bool opt_was_set(const struct opt_def *d, const void *cfg)
 	}
 }
 
+/* argv[1] when it is one of the tool's commands: its value goes to the command field, and the
+ * options follow it (argv moves on by one). */
+static void cmd_parse(const struct opt_tool *tool, void *cfg, int *argc, char ***argv)
+{
+	for (const struct opt_cmd *c = tool->cmds; c && c->name && *argc > 1; c++) {
+		if (strcmp((*argv)[1], c->name))
+			continue;
+		*(int *)((char *)cfg + tool->cmd_off) = c->value;
+		(*argc)--;
+		(*argv)++;	/* the command word stands where the tool's name stood */
+		return;
+	}
+}
+
 int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg)
 {
 	struct option longs[64];
@@ -291,6 +309,8 @@ int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg)
 	size_t n = 0, sl = 2;
 	int c, idx, err;
 	bool seen[64] = {};
+
+	cmd_parse(tool, cfg, &argc, &argv);
 
 	for (const struct opt_def *d = tool->defs; d->name && n < ARRAY_SIZE(longs) - 2; d++, n++) {
 		longs[n] = (struct option){ d->name, opt_takes_arg(d) ? required_argument
@@ -507,6 +527,21 @@ const char *xdp_mode_str(enum xdp_mode mode)
 	return mode == XDP_MODE_SKB ? "skb (generic)" : mode == XDP_MODE_NATIVE ? "native" : "auto";
 }
 
+int xdp_opts_finish(struct xdp_opts *xdp)
+{
+	if (xdp->skb_mode && xdp->native)
+		return report(0, EXIT_FAIL_OPTION, "-S (skb mode) conflicts with -N (native mode)");
+	if (xdp->skb_mode && xdp->mode == XDP_MODE_NATIVE)
+		return report(0, EXIT_FAIL_OPTION, "-S (skb mode) conflicts with --mode native");
+	if (xdp->native && xdp->mode == XDP_MODE_SKB)
+		return report(0, EXIT_FAIL_OPTION, "-N (native mode) conflicts with --mode skb");
+	if (xdp->skb_mode)
+		xdp->mode = XDP_MODE_SKB;
+	if (xdp->native)
+		xdp->mode = XDP_MODE_NATIVE;
+	return 0;
+}
+
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len)
 {
 	struct bpf_prog_info info = {};
@@ -524,16 +559,7 @@ int xdp_prog_name(__u32 prog_id, char *buf, size_t len)
 	return err;
 }
 
-static int link_attach(int ifindex, int prog_fd, __u32 flags)
-{
-	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
-	int fd;
-
-	fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	return fd < 0 ? -errno : fd;
-}
-
-static __u32 prog_fd_id(int prog_fd)
+__u32 prog_id_of_fd(int prog_fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -541,28 +567,73 @@ static __u32 prog_fd_id(int prog_fd)
 	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
 }
 
-/* Remove the program found on the device (only possible when attached through netlink). */
-static int detach_foreign(int ifindex, __u8 attach_mode)
+static __u32 mode_flags(enum xdp_mode mode)
 {
-	__u32 f = attach_mode == XDP_ATTACHED_SKB  ? XDP_FLAGS_SKB_MODE
-		  : attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
-						   : XDP_FLAGS_DRV_MODE;
-	int err = bpf_xdp_detach(ifindex, f, NULL);
+	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
 
-	/* the kernel refuses to detach a program owned by another process's bpf_link */
-	return err == -EBUSY || err == -EINVAL ? -EBUSY : err;
+/* The XDP_FLAGS_* of a program found attached in attach_mode (bpf_xdp_query). */
+static __u32 attached_flags(__u8 attach_mode)
+{
+	return attach_mode == XDP_ATTACHED_SKB	? XDP_FLAGS_SKB_MODE
+	       : attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
+						: XDP_FLAGS_DRV_MODE;
+}
+
+/* One attempt in one mode: a bpf_link (its fd), or netlink (0); -errno. */
+static int attach_once(const struct xdp_attach *xa, int prog_fd, enum xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flags(mode));
+	int fd;
+
+	if (xa->via == XDP_VIA_NETLINK)
+		return bpf_xdp_attach(xa->ifindex, prog_fd,
+				      XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flags(mode), NULL);
+	fd = bpf_link_create(prog_fd, xa->ifindex, BPF_XDP, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/* --force: remove the program found on the device, keeping it to put back. Only one attached
+ * through netlink can be removed; the kernel refuses for another process's bpf_link. */
+static int replace_found(struct xdp_attach *xa, __u32 id, __u8 attach_mode)
+{
+	int err;
+
+	xa->replaced_fd = bpf_prog_get_fd_by_id(id);
+	xa->replaced_flags = attached_flags(attach_mode);
+	err = bpf_xdp_detach(xa->ifindex, xa->replaced_flags, NULL);
+	if (err) {
+		if (xa->replaced_fd >= 0)
+			close(xa->replaced_fd);
+		xa->replaced_fd = -1;
+		return err == -EBUSY || err == -EINVAL ? -EBUSY : err;
+	}
+	xa->replaced_id = id;
+	return 0;
+}
+
+/* Put back the program --force removed, as it was attached (through netlink). */
+static void replaced_restore(struct xdp_attach *xa)
+{
+	if (xa->replaced_fd >= 0) {
+		bpf_xdp_attach(xa->ifindex, xa->replaced_fd,
+			       XDP_FLAGS_UPDATE_IF_NOEXIST | xa->replaced_flags, NULL);
+		close(xa->replaced_fd);
+	}
+	xa->replaced_fd = -1;
+	xa->replaced_id = 0;
 }
 
 int xdp_attach_prog(struct xdp_attach *xa, const struct bpf_program *prog, const struct iface *ifc,
-		    enum xdp_mode mode, bool force, __u32 *busy_id)
+		    const struct xdp_opts *x, enum xdp_via via, __u32 *busy_id)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int prog_fd = bpf_program__fd(prog);
-	int fd, err;
+	int ret, err;
 
-	memset(xa, 0, sizeof(*xa));
-	xa->link_fd = -1;
+	*xa = (struct xdp_attach)XDP_ATTACH_INIT;
 	xa->ifindex = ifc->ifindex;
+	xa->via = via;
 	if (prog_fd < 0)
 		return -EINVAL;
 
@@ -572,29 +643,35 @@ int xdp_attach_prog(struct xdp_attach *xa, const struct bpf_program *prog, const
 	if (q.prog_id) {
 		if (busy_id)
 			*busy_id = q.prog_id;
-		if (!force)
+		if (!x->force)
 			return -EEXIST;
-		err = detach_foreign(ifc->ifindex, q.attach_mode);
+		err = replace_found(xa, q.prog_id, q.attach_mode);
 		if (err)
 			return err;
-		xa->replaced_id = q.prog_id;
 	}
 
-	if (mode == XDP_MODE_SKB) {
-		fd = link_attach(ifc->ifindex, prog_fd, XDP_FLAGS_SKB_MODE);
-	} else {
-		fd = link_attach(ifc->ifindex, prog_fd, XDP_FLAGS_DRV_MODE);
-		if (fd < 0 && mode == XDP_MODE_AUTO && fd != -EBUSY && fd != -EEXIST) {
-			xa->native_err = -fd;
-			fd = link_attach(ifc->ifindex, prog_fd, XDP_FLAGS_SKB_MODE);
-			xa->fell_back = fd >= 0;
-		}
+	xa->mode = x->mode == XDP_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	ret = attach_once(xa, prog_fd, xa->mode);
+	if (ret < 0 && x->mode == XDP_MODE_AUTO && ret != -EBUSY && ret != -EEXIST) {
+		xa->native_err = -ret;
+		xa->mode = XDP_MODE_SKB;
+		ret = attach_once(xa, prog_fd, xa->mode);
+		xa->fell_back = ret >= 0;
 	}
-	if (fd < 0)
-		return fd;
-	xa->link_fd = fd;
-	xa->mode = (mode == XDP_MODE_SKB || xa->fell_back) ? XDP_MODE_SKB : XDP_MODE_NATIVE;
-	xa->prog_id = prog_fd_id(prog_fd);
+	if (ret < 0) {
+		replaced_restore(xa);
+		return ret;
+	}
+	if (via == XDP_VIA_LINK) {
+		xa->link_fd = ret;
+		/* a bpf_link is never undone: what it replaced stays replaced */
+		if (xa->replaced_fd >= 0)
+			close(xa->replaced_fd);
+		xa->replaced_fd = -1;
+	} else {
+		xa->prog_fd = prog_fd;
+	}
+	xa->prog_id = prog_id_of_fd(prog_fd);
 	return 0;
 }
 
@@ -604,7 +681,33 @@ void xdp_attach_release(struct xdp_attach *xa)
 		bpf_link_detach(xa->link_fd);
 		close(xa->link_fd);
 	}
-	xa->link_fd = -1;
+	if (xa->replaced_fd >= 0)
+		close(xa->replaced_fd);
+	xa->link_fd = xa->replaced_fd = xa->prog_fd = -1;
+}
+
+int xdp_detach_ours(int ifindex, __u32 prog_id, __u32 flags)
+{
+	int fd = bpf_prog_get_fd_by_id(prog_id), err;
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = fd);
+
+	if (fd < 0)
+		return -errno;
+	err = bpf_xdp_detach(ifindex, flags, &o);
+	close(fd);
+	return err;
+}
+
+void xdp_attach_undo(struct xdp_attach *xa)
+{
+	if (xa->via == XDP_VIA_NETLINK && xa->prog_fd >= 0) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = xa->prog_fd);
+
+		bpf_xdp_detach(xa->ifindex, mode_flags(xa->mode), &o);
+	}
+	xa->prog_fd = -1;
+	replaced_restore(xa);
+	xdp_attach_release(xa);
 }
 
 /* One "key:\tvalue" field of an fdinfo text; 0 when absent. */
@@ -709,13 +812,37 @@ int xdp_busy_report(const struct iface *ifc, __u32 prog_id)
 		      ifc->name, prog_id, name);
 }
 
-int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
-			 const struct iface *ifc, enum xdp_mode mode, bool force)
+int xdp_busy_check(const struct iface *ifc, bool force)
 {
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char comm[64];
+	int pid;
+
+	if (bpf_xdp_query(ifc->ifindex, 0, &q) || !q.prog_id)
+		return 0;
+	if (force && xdp_link_holder(ifc->ifindex, q.prog_id, &pid, comm, sizeof(comm)))
+		return 0;
+	return xdp_busy_report(ifc, q.prog_id);
+}
+
+void xdp_attach_notices(const struct xdp_attach *xa, const struct iface *ifc)
+{
+	if (xa->fell_back)
+		fprintf(stderr, "%s: native XDP refused on %s (%s); using generic (skb) mode\n",
+			program_invocation_short_name, ifc->name, strerror(xa->native_err));
+	if (xa->replaced_id)
+		fprintf(stderr, "%s: replaced XDP program %u on %s (--force)\n",
+			program_invocation_short_name, xa->replaced_id, ifc->name);
+}
+
+int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
+			 const struct iface *ifc, const struct xdp_opts *x, enum xdp_via via)
+{
+	const char *mode = xdp_mode_str((enum xdp_mode)x->mode);
 	__u32 busy = 0;
 	int err;
 
-	err = xdp_attach_prog(xa, prog, ifc, mode, force, &busy);
+	err = xdp_attach_prog(xa, prog, ifc, x, via, &busy);
 	if (err == -EEXIST)
 		return xdp_busy_report(ifc, busy);
 	if (err == -EBUSY) {
@@ -728,16 +855,15 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 		return report(0, EXIT_FAIL_XDP,
 			      "attach XDP to %s in %s mode: its MTU is too large for a program "
 			      "without multi-buffer (frags) support; lower the MTU", ifc->name,
-			      xdp_mode_str(mode));
+			      mode);
+	/* a mode asked for that the device does not have: a bad value for this device */
+	if (err && x->mode != XDP_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL))
+		return report(err, EXIT_FAIL_OPTION, "device %s does not support XDP in %s mode",
+			      ifc->name, mode);
 	if (err)
-		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", ifc->name,
-			      xdp_mode_str(mode));
-	if (xa->fell_back)
-		fprintf(stderr, "%s: native XDP refused on %s (%s); using generic (skb) mode\n",
-			program_invocation_short_name, ifc->name, strerror(xa->native_err));
-	if (xa->replaced_id)
-		fprintf(stderr, "%s: replaced XDP program %u on %s (--force)\n",
-			program_invocation_short_name, xa->replaced_id, ifc->name);
+		return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", ifc->name, mode);
+	if (via == XDP_VIA_LINK)
+		xdp_attach_notices(xa, ifc);
 	return 0;
 }
 
@@ -771,31 +897,50 @@ int ncpus_possible(void)
 	return libbpf_num_possible_cpus();
 }
 
-int percpu_sum(int map_fd, __u32 key, unsigned int n_u64, int ncpus, __u64 *per_cpu,
-	       __u64 *total)
+int percpu_read(int map_fd, const void *key, size_t rec_size, int ncpus, void *per_cpu,
+		void *total)
 {
-	__u64 *vals;
+	/* per-CPU values come back one after the other, each padded to 8 bytes: a record of
+	 * __u64s needs no padding */
+	void *vals = per_cpu;
 	int err = 0;
 
-	if (ncpus <= 0 || !n_u64)
+	if (ncpus <= 0 || !rec_size || rec_size % sizeof(__u64))
 		return -EINVAL;
-	/* per-CPU values come back padded to 8 bytes each: our records are __u64 arrays */
-	vals = calloc((size_t)ncpus * n_u64, sizeof(*vals));
+	if (!vals)
+		vals = calloc((size_t)ncpus, rec_size);
 	if (!vals)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(map_fd, &key, vals)) {
+	if (bpf_map_lookup_elem(map_fd, key, vals)) {
 		err = -errno;
 		goto out;
 	}
-	memset(total, 0, n_u64 * sizeof(*total));
+	memset(total, 0, rec_size);
 	for (int c = 0; c < ncpus; c++)
-		for (unsigned int i = 0; i < n_u64; i++)
-			total[i] += vals[(size_t)c * n_u64 + i];
-	if (per_cpu)
-		memcpy(per_cpu, vals, (size_t)ncpus * n_u64 * sizeof(*vals));
+		rec_add(total, (const char *)vals + (size_t)c * rec_size, rec_size);
 out:
-	free(vals);
+	if (vals != per_cpu)
+		free(vals);
 	return err;
+}
+
+/* The one place that sees a record as __u64s: every field is one, whatever it is called. */
+void rec_add(void *sum, const void *rec, size_t rec_size)
+{
+	__u64 *s = sum;
+	const __u64 *r = rec;
+
+	for (size_t i = 0; i < rec_size / sizeof(__u64); i++)
+		s[i] += r[i];
+}
+
+void rec_delta(void *delta, const void *now, const void *then, size_t rec_size)
+{
+	const __u64 *n = now, *t = then;
+	__u64 *d = delta;
+
+	for (size_t i = 0; i < rec_size / sizeof(__u64); i++)
+		d[i] = n[i] >= t[i] ? n[i] - t[i] : 0;
 }
 
 /* ------------------------------------------------------------------ time and formatting */
@@ -1359,6 +1504,164 @@ void loop_close(struct loop *l)
 	if (l->timer_fd >= 0)
 		close(l->timer_fd);
 	l->sig_fd = l->timer_fd = -1;
+}
+
+/* ------------------------------------------------------------------ sampling driver */
+
+int sampler_init(struct sampler *s, const struct sampler_ops *ops, void *ctx, size_t snap_size,
+		 const struct run_opts *run, unsigned int flags)
+{
+	int err;
+
+	s->ops = ops;
+	s->ctx = ctx;
+	s->snap_size = snap_size;
+	s->interval = run->interval;
+	s->duration = run->duration;
+	for (int i = 0; i < 3; i++) {
+		s->snap[i] = calloc(1, snap_size);
+		if (!s->snap[i])
+			return -ENOMEM;
+	}
+	s->prev = s->last = 0;
+	s->cur = 1;
+	if (flags & SAMPLER_NO_STDOUT)
+		return 0;
+	err = out_open(&s->out, STDOUT_FILENO, "stdout", OUT_LINES);
+	return err ? err : loop_add_out(&s->loop, &s->out);
+}
+
+int sampler_track(struct sampler *s, struct iface *ifc, int link_fd)
+{
+	if (s->n_track == SAMPLER_TRACK_MAX)
+		return -ENOSPC;
+	s->track[s->n_track] = ifc;
+	s->track_link[s->n_track++] = link_fd;
+	return 0;
+}
+
+/* A reading into snapshot i, with its time. */
+static int sampler_read(struct sampler *s, int i)
+{
+	__u64 t = 0;
+	int err = s->ops->collect(s->ctx, s->snap[i], &t);
+
+	s->t[i] = t ? t : now_ns();
+	return err;
+}
+
+int sampler_start(struct sampler *s)
+{
+	/* with no interval reports the loop still wakes every second, to follow the devices */
+	int err = loop_init(&s->loop, s->interval > 0 ? s->interval : 1.0, s->duration);
+
+	return err ? err : sampler_read(s, 0);
+}
+
+/* The followed devices, then the tool's own check. */
+static int sampler_check(struct sampler *s)
+{
+	for (int i = 0; i < s->n_track; i++) {
+		if (iface_track(s->track[i], s->track_link[i])) {
+			s->gone = s->track[i];
+			return -ENODEV;
+		}
+	}
+	return s->ops->check ? s->ops->check(s->ctx) : 0;
+}
+
+int sampler_run(struct sampler *s)
+{
+	int ev, err, done;
+
+	s->loop.extra_fd = s->event_fd;
+	for (;;) {
+		ev = loop_wait(&s->loop);
+		if (ev < 0)
+			return ev;
+		if (ev == LOOP_TOGGLE) {
+			if (s->ops->toggle)
+				s->ops->toggle(s->ctx);
+			continue;
+		}
+		done = 0;
+		if (ev == 0) {	/* event_fd */
+			done = s->ops->event ? s->ops->event(s->ctx) : 0;
+			if (done < 0)
+				return done;
+			if (!done)
+				continue;
+		}
+		err = sampler_read(s, s->cur);
+		if (err)
+			return err;
+		s->last = s->cur;
+		/*
+		 * Each tick prints an interval. A reading that ends the run (a signal, the
+		 * duration, the event's end) closes a last, partial interval: printed only when
+		 * it is longer than a tenth of the interval. A stop just after a tick would
+		 * otherwise print a line of near-zero counts whose rates, over a few
+		 * milliseconds, are noise; those counts are not lost, the summary holds them.
+		 */
+		if (s->ops->print && s->interval > 0 &&
+		    (ev == LOOP_TICK ||
+		     s->t[s->cur] - s->t[s->prev] > s->loop.interval_ns / 10))
+			s->ops->print(s->ctx, s->snap[s->cur], s->snap[s->prev],
+				      s->t[s->cur] - s->t[s->prev]);
+		if (ev == LOOP_STOP || done)
+			return 0;
+		err = sampler_check(s);
+		if (err)
+			return err > 0 ? 0 : err;
+		/* the current reading becomes the previous one; the first stays */
+		if (s->prev == 0) {
+			s->prev = s->cur;
+			s->cur = 2;
+		} else {
+			s->cur = s->prev;
+			s->prev = s->last;
+		}
+	}
+}
+
+int sampler_collect(struct sampler *s)
+{
+	int err = sampler_read(s, s->cur);
+
+	if (!err)
+		s->last = s->cur;
+	return err;
+}
+
+int sampler_report(const struct sampler *s, int err, const char *what)
+{
+	if (err == -ENODEV && s->gone)
+		return report(0, EXIT_FAIL, "device %s disappeared", s->gone->name);
+	return report(err, EXIT_FAIL, "%s", what);
+}
+
+int sampler_end(struct sampler *s, int ret, bool summary)
+{
+	if (summary && s->ops->summary)
+		s->ops->summary(s->ctx, s->snap[s->last], s->snap[0], s->t[s->last] - s->t[0],
+				s->loop.last_signal);
+	if (s->out.f)
+		fflush(s->out.f);
+	loop_flush(&s->loop);
+	for (int i = LOOP_OUTS - 1; i >= 0; i--)
+		if (s->loop.outs[i])
+			ret = out_end(s->loop.outs[i], ret);
+	return ret;
+}
+
+void sampler_close(struct sampler *s)
+{
+	out_close(&s->out);
+	loop_close(&s->loop);
+	for (int i = 0; i < 3; i++) {
+		free(s->snap[i]);
+		s->snap[i] = NULL;
+	}
 }
 
 /* ------------------------------------------------------------------ JSON lines */

@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * common_user.h: the one user-space helper shared by every tool of the suite.
+ * common_user.h: the user-space helper shared by every tool of the suite: options, devices, XDP
+ * attach, counter records, rates and formatting, the bounded output, the signal/timer loop and
+ * the sampling driver built on them, JSON lines, errors and privileges. Building frames
+ * (checksums, MAC addresses in text) is frame.h's, shared by xdpsock, the sender and the tests.
  *
  * Stateless: every function works on what the caller passes; there are no mutable globals.
- * Functions return 0 (or a count) on success and -errno on failure, and never print;
- * the caller prints one line through report() and returns the exit code it gives.
+ * Functions return 0 (or a count) on success and -errno on failure, and print nothing; the
+ * caller prints one line through report() and returns the exit code it gives. The functions
+ * that print say so where they are declared; they are of three kinds:
+ *   - the one line of a failure, then its exit code: report(), tool_begin(), opts_parse(),
+ *     stdout_end(), out_end(), xdp_opts_finish(), xdp_attach_or_report(), xdp_busy_check(),
+ *     xdp_busy_report(), priv_require(), sampler_report(), sampler_end();
+ *   - a notice on stderr while the work goes on: iface_track() (a rename), out_open_path()
+ *     (waiting for a FIFO's reader), xdp_attach_notices(), xdp_attach_or_report() (the same);
+ *   - output into the FILE they are given: opts_usage(), jw_*(), and the sampling driver's
+ *     calls of a tool's print and summary callbacks.
  */
 #ifndef COMMON_USER_H
 #define COMMON_USER_H
@@ -61,11 +72,97 @@ struct opt_def {
 	bool hidden;			/* alias: parsed, not listed in --help */
 };
 
-/* One table entry; extra designated fields (.values, .min, .max, .required, ...) may follow. */
+/* Whether a field of a tool's config has the C type an option of type typ writes (as a
+ * constant expression: OPTION() refuses a mismatch at compile time). */
+#define OPT_FIELD_OK(cfg_t, field, typ)                                                          \
+	_Generic((((cfg_t *)0)->field),                                                          \
+		bool: (typ) == OPT_BOOL,                                                         \
+		int: (typ) == OPT_COUNT || (typ) == OPT_ENUM,                                    \
+		__u32: (typ) == OPT_U32,                                                         \
+		double: (typ) == OPT_SECONDS,                                                    \
+		const char *: (typ) == OPT_STR,                                                  \
+		struct iface: (typ) == OPT_IFACE,                                                \
+		struct iface_list: (typ) == OPT_IFACES,                                          \
+		default: 0)
+
+/*
+ * One table entry; extra designated fields (.values, .min, .max, .required, ...) may follow.
+ * The field's type (so its size) must be the one the option type writes, or it does not compile.
+ */
 #define OPTION(cfg_t, lname, sopt, typ, field, meta, hlp, ...)                                  \
-	{ .name = (lname), .short_opt = (sopt), .type = (typ), .off = offsetof(cfg_t, field),      \
+	{ .name = (lname), .short_opt = (sopt), .type = (typ),                                  \
+	  .off = offsetof(cfg_t, field) + 0 * sizeof(struct {                                    \
+		  _Static_assert(OPT_FIELD_OK(cfg_t, field, typ),                                \
+				 "option field " #field ": its type is not the option type's"); \
+		  int unused_;                                                                   \
+	  }),                                                                                    \
 	  .metavar = (meta), .help = (hlp), __VA_ARGS__ }
 #define OPT_END { .name = NULL }
+
+/*
+ * What every sampling tool takes the same way: a tool's config embeds `struct run_opts run`
+ * and its table uses the rows below (the sampling driver reads interval, duration and json).
+ */
+struct run_opts {
+	double interval;	/* seconds between reports */
+	double duration;	/* stop after this many seconds, 0: at a signal */
+	bool json;		/* JSON lines instead of tables */
+	bool no_sep;		/* no thousands separators */
+	int verbose;		/* libbpf messages: -v, -vv */
+};
+
+#define OPT_ROW_INTERVAL(cfg_t, lname, sopt, hlp, ...)                                          \
+	OPTION(cfg_t, lname, sopt, OPT_SECONDS, run.interval, "SEC", hlp, .min = 0.01,          \
+	       .max = 3600, ##__VA_ARGS__)
+#define OPT_ROW_DURATION(cfg_t, sopt)                                                            \
+	OPTION(cfg_t, "duration", sopt, OPT_SECONDS, run.duration, "SEC",                       \
+	       "stop after SEC seconds (0: until Ctrl-C)", .min = 0, .max = 31536000)
+#define OPT_JSON_HELP "print one JSON object per interval and a summary"
+#define OPT_ROW_JSON(cfg_t, hlp) OPTION(cfg_t, "json", 'j', OPT_BOOL, run.json, NULL, hlp)
+#define OPT_ROW_NO_SEP(cfg_t, sopt)                                                              \
+	OPTION(cfg_t, "no-separators", sopt, OPT_BOOL, run.no_sep, NULL,                        \
+	       "print numbers without thousands separators")
+#define OPT_ROW_VERBOSE(cfg_t)                                                                   \
+	OPTION(cfg_t, "verbose", 'v', OPT_COUNT, run.verbose, NULL,                             \
+	       "libbpf messages (-vv: verifier detail)")
+/* The three as every tool lists them, last: -z/--no-separators (sep_short: its letter, or 0
+ * where -z means something else), -j/--json with the tool's help, -v/--verbose. */
+#define OPT_ROWS_OUTPUT(cfg_t, sep_short, json_help)                                             \
+	OPT_ROW_NO_SEP(cfg_t, sep_short), OPT_ROW_JSON(cfg_t, json_help), OPT_ROW_VERBOSE(cfg_t)
+
+/*
+ * How a tool attaches XDP: a tool's config embeds `struct xdp_opts xdp` and its table uses the
+ * rows below; xdp_opts_finish() turns -S/-N into the mode.
+ */
+struct xdp_opts {
+	int mode;		/* enum xdp_mode */
+	bool skb_mode;		/* -S: the same as --mode skb */
+	bool native;		/* -N (xdpsock): the same as --mode native */
+	bool force;		/* replace a program attached through netlink */
+};
+
+#define OPT_ROW_MODE(cfg_t)                                                                      \
+	OPTION(cfg_t, "mode", 0, OPT_ENUM, xdp.mode, "MODE",                                    \
+	       "XDP mode; auto tries native, then generic", .values = xdp_mode_names)
+#define OPT_ROW_SKB_MODE(cfg_t, lname, hlp)                                                      \
+	OPTION(cfg_t, lname, 'S', OPT_BOOL, xdp.skb_mode, NULL, hlp)
+#define OPT_ROW_FORCE(cfg_t)                                                                     \
+	OPTION(cfg_t, "force", 'F', OPT_BOOL, xdp.force, NULL,                                  \
+	       "replace an XDP program already on the device")
+/* The three as most tools list them: --mode, -S/--skb-mode, -F/--force. */
+#define OPT_ROWS_XDP(cfg_t)                                                                      \
+	OPT_ROW_MODE(cfg_t), OPT_ROW_SKB_MODE(cfg_t, "skb-mode", "same as --mode skb"),          \
+	OPT_ROW_FORCE(cfg_t)
+
+/*
+ * A command: `tool WORD [options]`. The word, first after the tool's name, stores its value in
+ * the tool's command field (opt_tool.cmd_off, an int); then the options are parsed as usual.
+ */
+struct opt_cmd {
+	const char *name;
+	int value;
+	const char *help;
+};
 
 struct opt_tool {
 	const char *name;		/* tool name, the first word of every message */
@@ -74,9 +171,12 @@ struct opt_tool {
 	const char *doc;		/* text printed after the option list, may be NULL */
 	const struct opt_def *defs;
 	const void *defaults;		/* shown as (default X) in --help, may be NULL */
+	const struct opt_cmd *cmds;	/* NULL, or commands ending with a NULL name */
+	size_t cmd_off;			/* offsetof(tool config, its int command field) */
 };
 
-/* 0: parsed; 1: --help printed (exit EXIT_OK); -EINVAL: one-line error printed to stderr. */
+/* 0: parsed; 1: --help printed to stdout (exit EXIT_OK); -EINVAL: one-line error printed to
+ * stderr. */
 int opts_parse(int argc, char **argv, const struct opt_tool *tool, void *cfg);
 /*
  * The first call of every main(), before anything is opened: fds 0-2 are made open (to
@@ -91,6 +191,7 @@ int tool_begin(int argc, char **argv, const struct opt_tool *tool, void *cfg);
 /* For output printed to stdio's stdout (not through struct out): flush it and check it. A
  * write error is reported in one line; ret is kept when already non-zero. */
 int stdout_end(int ret);
+/* --help into f: the usage, every option with its default, the commands, the doc. */
 void opts_usage(FILE *f, const struct opt_tool *tool, const void *defaults);
 const char *opt_enum_name(const struct opt_enum *values, int value);
 
@@ -118,38 +219,66 @@ int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver n
  */
 int iface_track(struct iface *ifc, int link_fd);
 
-/* ---- XDP attach through a bpf_link (the kernel detaches when the process dies) ---- */
+/* ---- XDP attach: through a bpf_link, or through netlink (outlives the process) ---- */
 
 enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_SKB };
 extern const struct opt_enum xdp_mode_names[];
 
+/*
+ * How a program is attached. XDP_VIA_LINK: a bpf_link, which the kernel removes when the
+ * process dies (every long-running tool). XDP_VIA_NETLINK: the program stays after the process
+ * (xdp_fwd); only our own program is ever removed, with an atomic replace check.
+ */
+enum xdp_via { XDP_VIA_LINK, XDP_VIA_NETLINK };
+
 struct xdp_attach {
 	int ifindex;
+	enum xdp_via via;
 	enum xdp_mode mode;		/* in effect after attach */
 	bool fell_back;			/* auto: native refused, generic used */
 	int native_err;			/* why native was refused (when fell_back) */
 	__u32 replaced_id;		/* --force removed this program (0: none) */
+	int replaced_fd;		/* netlink: it, for xdp_attach_undo(); -1: none */
+	__u32 replaced_flags;		/* and the mode it ran in (XDP_FLAGS_*) */
 	__u32 prog_id;			/* our program's id */
+	int prog_fd;			/* netlink: ours, while attached by this call; -1 */
 	int link_fd;			/* bpf_link fd, -1: none */
 };
 
-#define XDP_ATTACH_INIT { .link_fd = -1 }
+#define XDP_ATTACH_INIT { .link_fd = -1, .prog_fd = -1, .replaced_fd = -1 }
 
 /*
- * Attach prog to ifc. A device that already runs XDP gives -EEXIST unless force; with force a
- * program attached through netlink is removed first, one held by another process's link cannot
- * be (-EBUSY). busy_id (may be NULL) receives the id of the program found on the device.
+ * Attach prog to ifc in x->mode (auto: native, else generic). A device that already runs XDP
+ * gives -EEXIST unless x->force; with force a program attached through netlink is removed first
+ * (and put back if ours cannot be attached), one held by another process's link cannot be
+ * (-EBUSY). busy_id (may be NULL) receives the id of the program found on the device.
  */
 int xdp_attach_prog(struct xdp_attach *xa, const struct bpf_program *prog, const struct iface *ifc,
-		    enum xdp_mode mode, bool force, __u32 *busy_id);
-void xdp_attach_release(struct xdp_attach *xa);		/* idempotent */
+		    const struct xdp_opts *x, enum xdp_via via, __u32 *busy_id);
 /*
  * xdp_attach_prog() for a tool's main(): on failure prints the one-line reason (busy device and
- * what to do, mode refused, ...) and returns the exit code; on success prints the notices
- * (generic-mode fallback, program replaced by --force) and returns 0.
+ * what to do, a mode the device does not support, ...) and returns the exit code; on success
+ * returns 0 and, for a bpf_link, prints the notices at once (a netlink caller may still undo the
+ * attach: it prints them with xdp_attach_notices() once its whole call succeeded).
  */
 int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
-			 const struct iface *ifc, enum xdp_mode mode, bool force);
+			 const struct iface *ifc, const struct xdp_opts *x, enum xdp_via via);
+/* Prints what the attach changed besides: generic-mode fallback, program replaced by --force. */
+void xdp_attach_notices(const struct xdp_attach *xa, const struct iface *ifc);
+/* The end of an attach: a bpf_link is detached; a netlink program stays. Idempotent. */
+void xdp_attach_release(struct xdp_attach *xa);
+/* Netlink: take our program off again (only if it is still ours) and put back what --force
+ * replaced; then release. */
+void xdp_attach_undo(struct xdp_attach *xa);
+/* Remove program prog_id, attached through netlink with flags (XDP_FLAGS_*), from ifindex only
+ * if it is still the one there (XDP_FLAGS_REPLACE); 0 or -errno. */
+int xdp_detach_ours(int ifindex, __u32 prog_id, __u32 flags);
+/*
+ * Before anything is set up for ifc: 0 when it runs no XDP program, or when force can replace
+ * it (attached through netlink); else prints why it is busy (xdp_busy_report) and returns
+ * EXIT_FAIL_XDP.
+ */
+int xdp_busy_check(const struct iface *ifc, bool force);
 /* Prints why the device is busy, with the real reason: a program attached through netlink
  * (--force replaces it) or one held by another process's bpf_link (named; --force cannot
  * help). Returns EXIT_FAIL_XDP. */
@@ -157,6 +286,7 @@ int xdp_busy_report(const struct iface *ifc, __u32 prog_id);
 /* The process holding an XDP bpf_link of prog_id on ifindex: its pid and command name in
  * comm; -ENOENT when none is found (attached through netlink, or /proc not readable). */
 int xdp_link_holder(int ifindex, __u32 prog_id, int *pid, char *comm, size_t len);
+__u32 prog_id_of_fd(int prog_fd);	/* a loaded program's id; 0 when unknown */
 /* Before load: mark a program that never reads past its first buffer (or reads the rest with
  * bpf_xdp_load_bytes) as frags-capable, so it attaches at jumbo MTUs (BPF_F_XDP_HAS_FRAGS). */
 void xdp_prog_frags_capable(struct bpf_program *prog);
@@ -165,17 +295,56 @@ void xdp_prog_frags_capable(struct bpf_program *prog);
  * before, xdp_do_redirect() refuses every one with -EOPNOTSUPP and the driver drops it. */
 bool xdp_redirect_frags_ok(void);
 const char *xdp_mode_str(enum xdp_mode mode);
+/* -S/-N into xdp->mode. A conflict (-S and --mode native, ...) prints one line and gives
+ * EXIT_FAIL_OPTION; 0 otherwise. */
+int xdp_opts_finish(struct xdp_opts *xdp);
 int xdp_prog_name(__u32 prog_id, char *buf, size_t len);	/* name of a loaded program by id */
 
-/* ---- per-CPU maps ---- */
+/* ---- per-CPU counter records ---- */
 
+/*
+ * A counter record is a struct of __u64 fields only, declared in <tool>.h and shared with the
+ * BPF program; user space reads it as that struct, field by field, never by position. The
+ * macros check at compile time that a record is whole __u64s and that both sides are of one type.
+ */
 int ncpus_possible(void);	/* libbpf_num_possible_cpus(), cached by the caller */
 /*
- * Read key of a per-CPU map whose value is n_u64 __u64 counters. per_cpu (may be NULL) receives
- * ncpus * n_u64 values, cpu-major; total receives n_u64 sums. Returns 0 or -errno.
+ * Read key of a per-CPU map whose value is a record of rec_size bytes: per_cpu (may be NULL)
+ * receives ncpus records, CPU by CPU, and total their sum. Returns 0 or -errno.
  */
-int percpu_sum(int map_fd, __u32 key, unsigned int n_u64, int ncpus, __u64 *per_cpu,
-	       __u64 *total);
+int percpu_read(int map_fd, const void *key, size_t rec_size, int ncpus, void *per_cpu,
+		void *total);
+void rec_add(void *sum, const void *rec, size_t rec_size);	/* sum += rec */
+/* delta = now - then, field by field (0 where a counter went back: reset meanwhile) */
+void rec_delta(void *delta, const void *now, const void *then, size_t rec_size);
+
+#define REC_CHECK(r)                                                                             \
+	_Static_assert(sizeof(*(r)) % sizeof(__u64) == 0, "a counter record is whole __u64s")
+#define REC_SAME(a, b)                                                                           \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(*(a)), __typeof__(*(b))),        \
+		       "counter records of one type")
+/* percpu_read() into a record total (and per_cpu: an array of ncpus of them) */
+#define PERCPU_SUM(map_fd, key, ncpus, total)                                                   \
+	({ REC_CHECK(total); percpu_read(map_fd, key, sizeof(*(total)), ncpus, NULL, total); })
+#define PERCPU_READ(map_fd, key, ncpus, per_cpu, total)                                         \
+	({                                                                                       \
+		REC_CHECK(total);                                                                \
+		REC_SAME(per_cpu, total);                                                        \
+		percpu_read(map_fd, key, sizeof(*(total)), ncpus, per_cpu, total);               \
+	})
+#define REC_ADD(sum, rec)                                                                        \
+	({                                                                                       \
+		REC_CHECK(sum);                                                                  \
+		REC_SAME(sum, rec);                                                              \
+		rec_add(sum, rec, sizeof(*(sum)));                                               \
+	})
+#define REC_DELTA(delta, now, then)                                                              \
+	({                                                                                       \
+		REC_CHECK(delta);                                                                \
+		REC_SAME(delta, now);                                                            \
+		REC_SAME(delta, then);                                                           \
+		rec_delta(delta, now, then, sizeof(*(delta)));                                   \
+	})
 
 /* ---- time, rates, formatting ---- */
 
@@ -281,6 +450,91 @@ int loop_add_out(struct loop *l, struct out *o);	/* written while waiting; -ENOS
  */
 void loop_flush(struct loop *l);
 void loop_close(struct loop *l);
+
+/* ---- the sampling driver: the one loop under every tool ---- */
+
+/*
+ * A tool hands the driver its callbacks and a context, and the driver runs the rest: stdout
+ * through struct out, the signal/timer loop, three snapshots of the tool's counters (the first
+ * reading, the previous one, the current one) with the time each stands for, which readings are
+ * printed, SIGQUIT, the devices followed, the summary and the end of the output.
+ *
+ *   sampler_init()     before load: stdout and the snapshots; the tool prints its banner to
+ *                      s->out.f (or stderr with SAMPLER_NO_STDOUT)
+ *   sampler_start()    after attach: the loop's clock starts, the first reading
+ *   sampler_track()    a device to follow (renames noticed, its loss ends the run)
+ *   sampler_run()      readings until a signal, the duration, an event's end or a device gone
+ *                      ... the tool detaches and reports an error (sampler_report) ...
+ *   sampler_collect()  optional: one more reading, after the tool drained what it holds
+ *   sampler_end()      the summary, the output written out; the exit code
+ *   sampler_close()
+ *
+ * Snapshots are snap_size bytes, zeroed at first, owned by the driver and never copied: the
+ * previous and current ones swap places after each reading.
+ */
+struct sampler_ops {
+	/* Read the counters into snap (an older reading may be there: overwrite all of it). The
+	 * time the reading stands for goes to *t; left 0, the driver takes it as collect returns.
+	 * 0 or -errno (the run ends; the last good reading stays the last). */
+	int (*collect)(void *ctx, void *snap, __u64 *t);
+	/* One interval: now against then, dt_ns apart (a table or a JSON line); NULL: none. */
+	void (*print)(void *ctx, const void *now, const void *then, __u64 dt_ns);
+	/* The run: last against first, dt_ns apart; signal: the one that ended it (0: none). */
+	void (*summary)(void *ctx, const void *last, const void *first, __u64 dt_ns, int signal);
+	void (*toggle)(void *ctx);	/* SIGQUIT; NULL: ignored */
+	/* After each reading but the last, once the followed devices are found there: 0 to go
+	 * on, 1 when the run is complete, -errno to end it on an error. NULL: none. */
+	int (*check)(void *ctx);
+	/* s->event_fd is readable: handle it; 1 when the run is complete (a count reached), 0
+	 * to go on, -errno. */
+	int (*event)(void *ctx);
+};
+
+enum sampler_flags {
+	SAMPLER_NO_STDOUT = 1,	/* stdout is the tool's own (a pcap): no struct out on it */
+};
+
+#define SAMPLER_TRACK_MAX IFACE_MAX
+
+struct sampler {
+	const struct sampler_ops *ops;
+	void *ctx;
+	struct out out;			/* stdout; out.f is where the tool prints */
+	struct loop loop;		/* loop_add_out(&s->loop, o) for more outputs */
+	int event_fd;			/* wakes ops->event (set before sampler_run) */
+	double interval;		/* 0: no interval reports (the loop wakes every second) */
+	double duration;
+	size_t snap_size;
+	void *snap[3];			/* [0]: the first reading; the others take turns */
+	__u64 t[3];
+	int prev, cur, last;		/* into snap[]; last: the newest good reading */
+	int n_track;
+	struct iface *track[SAMPLER_TRACK_MAX];
+	int track_link[SAMPLER_TRACK_MAX];
+	const struct iface *gone;	/* the followed device that disappeared */
+};
+
+#define SAMPLER_INIT { .out = OUT_INIT, .loop = LOOP_INIT, .event_fd = -1 }
+
+/* Stdout (unless SAMPLER_NO_STDOUT) and three zeroed snapshots; 0 or -errno. */
+int sampler_init(struct sampler *s, const struct sampler_ops *ops, void *ctx, size_t snap_size,
+		 const struct run_opts *run, unsigned int flags);
+/* Follow ifc by its ifindex (iface_track; link_fd: its XDP link, -1: none); -ENOSPC. */
+int sampler_track(struct sampler *s, struct iface *ifc, int link_fd);
+/* The loop (its interval and duration start now) and the first reading; 0 or -errno. */
+int sampler_start(struct sampler *s);
+/* Readings until the run ends: 0, or -errno (-ENODEV with s->gone set: a followed device went). */
+int sampler_run(struct sampler *s);
+/* One more reading (after the run, once the tool drained what it holds); 0 or -errno. */
+int sampler_collect(struct sampler *s);
+/* Prints the one line for sampler_run()'s err ("device X disappeared", or what: the error)
+ * and returns EXIT_FAIL. */
+int sampler_report(const struct sampler *s, int err, const char *what);
+/* The summary (when summary is true), then what the outputs still hold is written (see
+ * loop_flush) and their errors reported (out_end, the outputs added last first). Returns the
+ * exit code: ret when already non-zero. */
+int sampler_end(struct sampler *s, int ret, bool summary);
+void sampler_close(struct sampler *s);
 
 /* ---- JSON lines ---- */
 

@@ -9,11 +9,13 @@
 
 /*
  * What a CPU is doing since cs_rec.ts. CS_ST_UNKNOWN until the first cpu_idle event about it,
- * which tells what came before: an idle entry means it was running, an idle exit that it was idle
- * in a state nobody named (idle_unknown_ns); before that the time is "untracked". CS_ST_RUN: not idle (its time goes to the frequency slot, or to run_nofreq when
- * no frequency is known). 0..CS_CSTATES: idle in that slot.
+ * which tells what came before: an idle entry means it was running, an idle exit that it was
+ * idle in a state nobody named (CS_ST_IDLE_UNKNOWN, credited to idle_unknown_ns); before that
+ * the time is "untracked". CS_ST_RUN: not idle (its time goes to the frequency slot, or to
+ * run_nofreq when no frequency is known). 0..CS_CSTATES: idle in that slot.
  */
 enum cs_state {
+	CS_ST_IDLE_UNKNOWN = CS_CSTATES + 1,	/* never stored: CS_ST_UNKNOWN, found idle */
 	CS_ST_UNKNOWN = 0xfffe,
 	CS_ST_RUN = 0xffff,
 };

@@ -60,10 +60,13 @@ static __always_inline struct cs_rec *rec_of(__u32 cpu)
 	return NULL;
 }
 
+/* What an event says about the state before it: an idle entry was running, an idle exit idle. */
+enum cs_event { CS_EV_FREQ, CS_EV_IDLE_ENTER, CS_EV_IDLE_EXIT };
+
 /* Credit [ts, now] to what the CPU was doing; the atomic exchange makes each instant count once
- * even when an event about this CPU runs on another CPU at the same time. idle_ev: the event is
- * an idle entry (1) or exit (2), which says what an unknown state was; 0 for other events. */
-static __always_inline void close_period(struct cs_rec *r, __u64 now, int idle_ev)
+ * even when an event about this CPU runs on another CPU at the same time. An idle event also
+ * tells what an unknown state was. */
+static __always_inline void close_period(struct cs_rec *r, __u64 now, enum cs_event ev)
 {
 	__u64 prev = __sync_lock_test_and_set(&r->ts, now);
 	__u32 st = r->state, ps = r->pslot;
@@ -76,8 +79,8 @@ static __always_inline void close_period(struct cs_rec *r, __u64 now, int idle_e
 	if (now <= prev)
 		return;
 	d = now - prev;
-	if (st == CS_ST_UNKNOWN && idle_ev)
-		st = idle_ev == 1 ? CS_ST_RUN : CS_CSTATES + 1;
+	if (st == CS_ST_UNKNOWN && ev != CS_EV_FREQ)
+		st = ev == CS_EV_IDLE_ENTER ? CS_ST_RUN : CS_ST_IDLE_UNKNOWN;
 	if (st == CS_ST_RUN) {
 		if (ps <= CS_PSTATES)
 			ADD(&r->pstate_ns[ps], d);
@@ -85,7 +88,7 @@ static __always_inline void close_period(struct cs_rec *r, __u64 now, int idle_e
 			ADD(&r->run_nofreq_ns, d);
 	} else if (st <= CS_CSTATES) {
 		ADD(&r->cstate_ns[st], d);
-	} else if (st == CS_CSTATES + 1) {
+	} else if (st == CS_ST_IDLE_UNKNOWN) {
 		ADD(&r->idle_unknown_ns, d);
 	} else {
 		ADD(&r->untracked_ns, d);
@@ -126,7 +129,7 @@ int BPF_PROG(cs_cpu_idle, unsigned int state, unsigned int cpu_id)
 
 	if (!r)
 		return 0;
-	close_period(r, clock_now(), state == CS_IDLE_EXIT ? 2 : 1);
+	close_period(r, clock_now(), state == CS_IDLE_EXIT ? CS_EV_IDLE_EXIT : CS_EV_IDLE_ENTER);
 	if (state == CS_IDLE_EXIT) {
 		r->state = CS_ST_RUN;
 		ADD(&r->idle_exit, 1);
@@ -146,7 +149,7 @@ int BPF_PROG(cs_cpu_frequency, unsigned int khz, unsigned int cpu_id)
 	if (!r)
 		return 0;
 	slot = pslot_of(khz);
-	close_period(r, clock_now(), 0);
+	close_period(r, clock_now(), CS_EV_FREQ);
 	r->pslot = slot;
 	ADD(&r->freq_events, 1);
 	return 0;

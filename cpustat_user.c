@@ -23,30 +23,22 @@
 #define SYS_CPU "/sys/devices/system/cpu"
 
 struct cs_opts {
-	double interval;
-	double duration;
-	bool json;
-	bool no_sep;
 	bool kick_cpufreq;
-	int verbose;
+	struct run_opts run;
 };
 
 static const struct cs_opts cs_defaults = {
-	.interval = 5.0,
+	.run.interval = 5.0,
 };
 
 #define O(...) OPTION(struct cs_opts, __VA_ARGS__)
 static const struct opt_def cs_opt_defs[] = {
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports", .min = 0.01,
-	  .max = 3600),
-	O("duration", 'd', OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
+	OPT_ROW_INTERVAL(struct cs_opts, "interval", 'i', "seconds between reports"),
+	OPT_ROW_DURATION(struct cs_opts, 'd'),
 	O("kick-cpufreq", 0, OPT_BOOL, kick_cpufreq, NULL,
 	  "at start, lower then restore each cpufreq policy's scaling_max_freq to force a "
 	  "cpu_frequency event (writes sysfs)"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "print one JSON object per interval and a summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROWS_OUTPUT(struct cs_opts, 'z', OPT_JSON_HELP),
 	OPT_END,
 };
 #undef O
@@ -74,15 +66,18 @@ struct cs_sys {
 	__u32 khz[CS_PSTATES];
 };
 
-/* One CPU's times with its open period credited up to the read time. */
-struct view {
-	__u64 c[NC], p[NP], run, idle_unk, untracked;
-	__u64 enter, exit, freq, bad_cpu;
+/* The events about one CPU (a record of counters: REC_ADD, REC_DELTA). */
+struct cs_events {
+	__u64 enter, exit;	/* power:cpu_idle */
+	__u64 freq;		/* power:cpu_frequency */
+	__u64 bad_cpu;		/* about a CPU beyond the map (counted on CPU 0) */
 };
 
-struct snap {
-	__u64 t;
-	struct view *v;
+/* One CPU's times with its open period credited up to the read time. A snapshot is one per
+ * possible CPU. */
+struct view {
+	__u64 c[NC], p[NP], run, idle_unk, untracked;
+	struct cs_events ev;
 };
 
 enum col_kind { COL_C, COL_P, COL_RUN, COL_IDLE_UNK, COL_UNTRACKED };
@@ -100,7 +95,7 @@ struct run {
 	struct cs_sys sys;
 	int fd;
 	int ncpus;
-	struct snap first, prev, cur;
+	bool started;			/* the first reading (the seed) was taken */
 	struct col cols[NC + NP + 3];
 	int ncols;
 	__u64 seed_t;			/* when the timelines started */
@@ -303,15 +298,15 @@ static void view_of(const struct run *r, struct view *v, const struct cs_rec *re
 	v->run = rec->run_nofreq_ns;
 	v->idle_unk = rec->idle_unknown_ns;
 	v->untracked = rec->untracked_ns;
-	v->enter = rec->idle_enter;
-	v->exit = rec->idle_exit;
-	v->freq = rec->freq_events;
-	v->bad_cpu = rec->bad_cpu;
+	v->ev.enter = rec->idle_enter;
+	v->ev.exit = rec->idle_exit;
+	v->ev.freq = rec->freq_events;
+	v->ev.bad_cpu = rec->bad_cpu;
 	if (st == CS_ST_UNKNOWN && now - r->seed_t >= 50000000 && r->seed_idle[cpu] != ~0ULL &&
 	    r->idle_now[cpu] != ~0ULL) {
 		__u64 idle = r->idle_now[cpu] - r->seed_idle[cpu];
 
-		st = idle * 2 > now - r->seed_t ? CS_CSTATES + 1 : CS_ST_RUN;
+		st = idle * 2 > now - r->seed_t ? CS_ST_IDLE_UNKNOWN : CS_ST_RUN;
 	}
 	if (st == CS_ST_RUN && rec->pslot <= CS_PSTATES)
 		v->p[rec->pslot] += d;
@@ -319,7 +314,7 @@ static void view_of(const struct run *r, struct view *v, const struct cs_rec *re
 		v->run += d;
 	else if (st <= CS_CSTATES)
 		v->c[st] += d;
-	else if (st == CS_CSTATES + 1)
+	else if (st == CS_ST_IDLE_UNKNOWN)
 		v->idle_unk += d;
 	else
 		v->untracked += d;
@@ -338,16 +333,25 @@ static int read_recs(const struct run *r, struct cs_rec *recs)
  * between), or an open period would be credited to a state the CPU had already left. A few
  * tries; a CPU that changes state every microsecond is off by that much at worst.
  */
-static int collect(struct run *r, struct snap *s)
+static int collect(void *ctx, void *snap, __u64 *t)
 {
-	struct cs_rec *a = calloc((size_t)r->ncpus * 2, sizeof(*a)), *b = a + r->ncpus;
+	struct run *r = ctx;
+	struct view *v = snap;
+	struct cs_rec *a, *b;
 	int err = -ENOMEM;
 
+	if (!r->started) {	/* every timeline starts at the seed, from zero */
+		r->started = true;
+		*t = r->seed_t;
+		return 0;
+	}
+	a = calloc((size_t)r->ncpus * 2, sizeof(*a));
+	b = a + r->ncpus;
 	for (int tries = 0; a && tries < 4; tries++) {
 		bool same = true;
 
 		err = read_recs(r, a);
-		s->t = now_ns();
+		*t = now_ns();
 		if (!err)
 			err = read_recs(r, b);
 		if (err)
@@ -360,7 +364,7 @@ static int collect(struct run *r, struct snap *s)
 	if (!err) {
 		proc_stat_idle(r->idle_now, r->ncpus);
 		for (int c = 0; c < r->ncpus; c++)
-			view_of(r, &s->v[c], &a[c], c, s->t);
+			view_of(r, &v[c], &a[c], c, *t);
 	}
 	free(a);
 	return err;
@@ -384,12 +388,10 @@ static __u64 col_val(const struct view *v, const struct col *c)
 
 /* The change of one column between two reads; an open period credited to one state that the
  * next event credits to another may move a few microseconds back: never negative. */
-static __u64 col_delta(const struct run *r, const struct snap *a, const struct snap *b, int cpu,
-		       const struct col *c)
+static __u64 col_delta(const struct view *a, const struct view *b, int cpu, const struct col *c)
 {
-	__u64 x = col_val(&a->v[cpu], c), y = col_val(&b->v[cpu], c);
+	__u64 x = col_val(&a[cpu], c), y = col_val(&b[cpu], c);
 
-	(void)r;
 	return y > x ? y - x : 0;
 }
 
@@ -400,10 +402,9 @@ static __u32 npslots(const struct run *r)
 	return n < CS_PSTATES ? n : CS_PSTATES;
 }
 
-/* Columns: the cpuidle states and frequency slots known, plus any with time. */
-static void pick_cols(struct run *r)
+/* Columns: the cpuidle states and frequency slots known, plus any with time by reading s. */
+static void pick_cols(struct run *r, const struct view *s)
 {
-	const struct snap *s = &r->cur;
 	bool any;
 	int n = 0;
 
@@ -412,7 +413,7 @@ static void pick_cols(struct run *r)
 		struct col t_ = { .kind = (kind_), .idx = (idx_) };                              \
 		bool h_ = false;                                                                 \
 		for (int c_ = 0; c_ < r->ncpus; c_++)                                            \
-			h_ |= col_val(&s->v[c_], &t_) != 0;                                      \
+			h_ |= col_val(&s[c_], &t_) != 0;                                         \
 		h_;                                                                              \
 	})
 	for (int k = 0; k < NC; k++) {
@@ -447,10 +448,11 @@ static void pick_cols(struct run *r)
 
 /* ------------------------------------------------------------------ output */
 
-static void print_rows(const struct run *r, const struct snap *a, const struct snap *b,
+/* The table of a (earlier) to b, dt apart: ms, or per cent of the period. */
+static void print_rows(const struct run *r, const struct view *a, const struct view *b, __u64 dt,
 		       bool pct)
 {
-	__u64 dt = b->t - a->t, tot[NC + NP + 3] = {};
+	__u64 tot[NC + NP + 3] = {};
 	char buf[32];
 
 	fprintf(r->out, "%-10s", pct ? "state(%)" : "state(ms)");
@@ -463,7 +465,7 @@ static void print_rows(const struct run *r, const struct snap *a, const struct s
 		snprintf(buf, sizeof(buf), total ? "total" : "CPU-%d", c);
 		fprintf(r->out, "%-10s", buf);
 		for (int i = 0; i < r->ncols; i++) {
-			__u64 v = total ? tot[i] : col_delta(r, a, b, c, &r->cols[i]);
+			__u64 v = total ? tot[i] : col_delta(a, b, c, &r->cols[i]);
 			double div = (double)dt * (total ? r->ncpus : 1);
 
 			if (!total)
@@ -471,88 +473,89 @@ static void print_rows(const struct run *r, const struct snap *a, const struct s
 			if (pct)
 				fprintf(r->out, " %10.1f", dt ? 100.0 * (double)v / div : 0.0);
 			else
-				fprintf(r->out, " %10s", fmt_u64(buf, (v + 500000) / 1000000, !r->opt->no_sep));
+				fprintf(r->out, " %10s",
+					fmt_u64(buf, (v + 500000) / 1000000, !r->opt->run.no_sep));
 		}
 		fputc('\n', r->out);
 	}
 }
 
-static void print_table(const struct run *r, const struct snap *a, const struct snap *b,
-			const char *what)
+static void print_table(const struct run *r, const struct view *a, const struct view *b,
+			__u64 dt, const char *what)
 {
-	fprintf(r->out, "\nCPU states statistics: %s %.3f s\n", what, (double)(b->t - a->t) / 1e9);
-	print_rows(r, a, b, false);
-	print_rows(r, a, b, true);
+	fprintf(r->out, "\nCPU states statistics: %s %.3f s\n", what, (double)dt / 1e9);
+	print_rows(r, a, b, dt, false);
+	print_rows(r, a, b, dt, true);
 	fflush(r->out);
 }
 
-static __u64 ev_delta(const struct snap *a, const struct snap *b, int c, int which)
+/* The events about CPU c from a to b (c < 0: every CPU). */
+static struct cs_events ev_delta(const struct run *r, const struct view *a, const struct view *b,
+				 int c)
 {
-	const struct view *x = &a->v[c], *y = &b->v[c];
+	struct cs_events d, sum = {};
 
-	switch (which) {
-	case 0:
-		return y->enter - x->enter;
-	case 1:
-		return y->exit - x->exit;
-	case 2:
-		return y->freq - x->freq;
-	default:
-		return y->bad_cpu - x->bad_cpu;
+	for (int i = 0; i < r->ncpus; i++) {
+		if (c >= 0 && i != c)
+			continue;
+		REC_DELTA(&d, &b[i].ev, &a[i].ev);
+		REC_ADD(&sum, &d);
 	}
+	return sum;
 }
 
-static void json_cpu(struct jw *w, const struct run *r, const struct snap *a,
-		     const struct snap *b, int c)
+static void json_cpu(struct jw *w, const struct run *r, const struct view *a,
+		     const struct view *b, int c)
 {
+	struct cs_events ev = ev_delta(r, a, b, c);
 	__u64 sum = 0;
 
 	jw_i64(w, "cpu", c);
 	jw_arr(w, "cstate_ns");
 	for (int i = 0; i < r->ncols; i++)
 		if (r->cols[i].kind == COL_C)
-			jw_u64(w, NULL, col_delta(r, a, b, c, &r->cols[i]));
+			jw_u64(w, NULL, col_delta(a, b, c, &r->cols[i]));
 	jw_arr_end(w);
 	jw_arr(w, "pstate_ns");
 	for (int i = 0; i < r->ncols; i++)
 		if (r->cols[i].kind == COL_P)
-			jw_u64(w, NULL, col_delta(r, a, b, c, &r->cols[i]));
+			jw_u64(w, NULL, col_delta(a, b, c, &r->cols[i]));
 	jw_arr_end(w);
 	for (int k = 0; k < NC; k++) {
 		struct col t = { .kind = COL_C, .idx = k };
 
-		sum += col_delta(r, a, b, c, &t);
+		sum += col_delta(a, b, c, &t);
 	}
-	jw_u64(w, "idle_ns", sum + col_delta(r, a, b, c, &(struct col){ .kind = COL_IDLE_UNK }));
+	jw_u64(w, "idle_ns", sum + col_delta(a, b, c, &(struct col){ .kind = COL_IDLE_UNK }));
 	for (int k = 0; k < NP; k++) {
 		struct col t = { .kind = COL_P, .idx = k };
 
-		sum += col_delta(r, a, b, c, &t);
+		sum += col_delta(a, b, c, &t);
 	}
 	for (int k = COL_RUN; k <= COL_UNTRACKED; k++) {
 		static const char *const names[] = { "running_nofreq_ns", "idle_unknown_ns",
 						     "untracked_ns" };
 		struct col t = { .kind = (enum col_kind)k };
-		__u64 v = col_delta(r, a, b, c, &t);
+		__u64 v = col_delta(a, b, c, &t);
 
 		jw_u64(w, names[k - COL_RUN], v);
 		sum += v;
 	}
 	jw_u64(w, "total_ns", sum);
-	jw_u64(w, "idle_enter", ev_delta(a, b, c, 0));
-	jw_u64(w, "idle_exit", ev_delta(a, b, c, 1));
-	jw_u64(w, "freq_events", ev_delta(a, b, c, 2));
+	jw_u64(w, "idle_enter", ev.enter);
+	jw_u64(w, "idle_exit", ev.exit);
+	jw_u64(w, "freq_events", ev.freq);
 }
 
-static void print_json(const struct run *r, const struct snap *a, const struct snap *b,
-		       const char *type, int signal)
+static void print_json(const struct run *r, const struct view *a, const struct view *b,
+		       __u64 dt, const char *type, int signal)
 {
-	__u64 ev[4] = {};
+	struct cs_events ev = ev_delta(r, a, b, -1);
 	struct jw w;
 
 	jw_begin(&w, r->out);
 	jw_str(&w, "type", type);
-	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", b->t - a->t);
+	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
 	jw_arr(&w, "cstates");
 	for (int i = 0; i < r->ncols; i++)
 		if (r->cols[i].kind == COL_C)
@@ -569,14 +572,12 @@ static void print_json(const struct run *r, const struct snap *a, const struct s
 		jw_obj(&w, NULL);
 		json_cpu(&w, r, a, b, c);
 		jw_obj_end(&w);
-		for (int k = 0; k < 4; k++)
-			ev[k] += ev_delta(a, b, c, k);
 	}
 	jw_arr_end(&w);
-	jw_u64(&w, "idle_enter", ev[0]);
-	jw_u64(&w, "idle_exit", ev[1]);
-	jw_u64(&w, "freq_events", ev[2]);
-	jw_u64(&w, "bad_cpu", ev[3]);
+	jw_u64(&w, "idle_enter", ev.enter);
+	jw_u64(&w, "idle_exit", ev.exit);
+	jw_u64(&w, "freq_events", ev.freq);
+	jw_u64(&w, "bad_cpu", ev.bad_cpu);
 	if (signal >= 0)
 		jw_i64(&w, "signal", signal);
 	jw_end(&w);
@@ -587,11 +588,11 @@ static void print_banner(const struct run *r)
 	const struct cs_sys *s = &r->sys;
 	struct jw w;
 
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_i64(&w, "ncpus", r->ncpus);
-		jw_u64(&w, "interval_ns", (__u64)(r->opt->interval * 1e9));
+		jw_u64(&w, "interval_ns", (__u64)(r->opt->run.interval * 1e9));
 		jw_bool(&w, "cpuidle", s->ncstates > 0);
 		jw_bool(&w, "cpufreq", s->nfreqs > 0);
 		jw_arr(&w, "cstate_names");
@@ -606,7 +607,7 @@ static void print_banner(const struct run *r)
 		return;
 	}
 	fprintf(r->out, "cpustat: %d CPUs, tracepoints power:cpu_idle and power:cpu_frequency, interval %.3f s\n",
-	       r->ncpus, r->opt->interval);
+	       r->ncpus, r->opt->run.interval);
 	if (s->ncstates) {
 		fprintf(r->out, "C-states (cpuidle sysfs):");
 		for (int k = 0; k < s->ncstates; k++)
@@ -628,24 +629,35 @@ static void print_banner(const struct run *r)
 	fflush(r->out);
 }
 
-/* What the tracepoints delivered over the run, and the frequency slots seen. */
-static void print_summary(const struct run *r, const struct loop *lp)
+/* The interval: a table, or a JSON line. */
+static void cs_print(void *ctx, const void *now, const void *then, __u64 dt)
 {
-	__u64 ev[4] = {};
-	char a[32], b[32], c[32], d[32];
-	bool sep = !r->opt->no_sep;
+	struct run *r = ctx;
 
-	if (r->opt->json) {
-		print_json(r, &r->first, &r->cur, "summary", lp->last_signal);
+	pick_cols(r, now);
+	if (r->opt->run.json)
+		print_json(r, then, now, dt, "interval", -1);
+	else
+		print_table(r, then, now, dt, "interval");
+}
+
+/* The whole run, what the tracepoints delivered over it, and the frequency slots seen. */
+static void cs_summary(void *ctx, const void *last, const void *first, __u64 dt, int signal)
+{
+	struct run *r = ctx;
+	struct cs_events ev = ev_delta(r, first, last, -1);
+	char a[32], b[32], c[32], d[32];
+	bool sep = !r->opt->run.no_sep;
+
+	pick_cols(r, last);
+	if (r->opt->run.json) {
+		print_json(r, first, last, dt, "summary", signal);
 		return;
 	}
-	print_table(r, &r->first, &r->cur, "whole run");
-	for (int cpu = 0; cpu < r->ncpus; cpu++)
-		for (int k = 0; k < 4; k++)
-			ev[k] += ev_delta(&r->first, &r->cur, cpu, k);
+	print_table(r, first, last, dt, "whole run");
 	fprintf(r->out, "events: power:cpu_idle %s (%s enter, %s exit), power:cpu_frequency %s\n",
-	       fmt_u64(a, ev[0] + ev[1], sep), fmt_u64(b, ev[0], sep), fmt_u64(c, ev[1], sep),
-	       fmt_u64(d, ev[2], sep));
+	       fmt_u64(a, ev.enter + ev.exit, sep), fmt_u64(b, ev.enter, sep),
+	       fmt_u64(c, ev.exit, sep), fmt_u64(d, ev.freq, sep));
 	if (npslots(r) > (__u32)r->sys.nfreqs) {
 		fprintf(r->out, "frequencies seen only in events:");
 		for (__u32 k = (__u32)r->sys.nfreqs; k < npslots(r); k++)
@@ -656,66 +668,20 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	if (r->skel->bss->nr_pslots > CS_PSTATES)
 		fprintf(r->out, "more than %d frequencies: the rest share pstate-%d+\n", CS_PSTATES,
 		       CS_PSTATES);
-	if (ev[3])
+	if (ev.bad_cpu)
 		fprintf(r->out, "%s events named a CPU beyond the %d possible ones (ignored)\n",
-		       fmt_u64(a, ev[3], sep), r->ncpus);
+		       fmt_u64(a, ev.bad_cpu, sep), r->ncpus);
 }
+
+static const struct sampler_ops cs_ops = {
+	.collect = collect,
+	.print = cs_print,
+	.summary = cs_summary,
+};
 
 /* ------------------------------------------------------------------ run */
 
-static int snaps_alloc(struct run *r)
-{
-	r->first.v = calloc((size_t)r->ncpus, sizeof(struct view));
-	r->prev.v = calloc((size_t)r->ncpus, sizeof(struct view));
-	r->cur.v = calloc((size_t)r->ncpus, sizeof(struct view));
-	r->seed_idle = calloc((size_t)r->ncpus, sizeof(__u64));
-	r->idle_now = calloc((size_t)r->ncpus, sizeof(__u64));
-	return r->first.v && r->prev.v && r->cur.v && r->seed_idle && r->idle_now ? 0 : -ENOMEM;
-}
-
-static void snaps_free(struct run *r)
-{
-	free(r->first.v);
-	free(r->prev.v);
-	free(r->cur.v);
-	free(r->seed_idle);
-	free(r->idle_now);
-}
-
-static void snap_copy(const struct run *r, struct snap *dst, const struct snap *src)
-{
-	dst->t = src->t;
-	memcpy(dst->v, src->v, (size_t)r->ncpus * sizeof(struct view));
-}
-
-static int cs_poll(struct run *r, struct loop *lp)
-{
-	int ev, err;
-
-	/* every timeline starts at the seed, from zero (views are calloc'ed) */
-	r->first.t = r->seed_t;
-	snap_copy(r, &r->prev, &r->first);
-	snap_copy(r, &r->cur, &r->first);
-	while ((ev = loop_wait(lp)) > 0) {
-		if (ev == LOOP_TOGGLE)
-			continue;
-		err = collect(r, &r->cur);
-		if (err)
-			return err;
-		pick_cols(r);
-		if (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10) {
-			if (r->opt->json)
-				print_json(r, &r->prev, &r->cur, "interval", -1);
-			else
-				print_table(r, &r->prev, &r->cur, "interval");
-		}
-		snap_copy(r, &r->prev, &r->cur);
-		if (ev == LOOP_STOP)
-			return 0;
-	}
-	return ev;
-}
-
+/* Open, size and load the programs, and seed every CPU's timeline (before attach). */
 static int setup(struct run *r)
 {
 	struct cpustat_kern *skel;
@@ -736,10 +702,6 @@ static int setup(struct run *r)
 	err = seed_state(r);
 	if (err)
 		return report(err, EXIT_FAIL_BPF, "initialise the maps");
-	err = cpustat_kern__attach(skel);
-	if (err)
-		return report(err, EXIT_FAIL_BPF,
-			      "attach to power:cpu_idle and power:cpu_frequency");
 	return 0;
 }
 
@@ -747,8 +709,7 @@ int main(int argc, char **argv)
 {
 	struct cs_opts opt = cs_defaults;
 	struct run run = { .opt = &opt };
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
+	struct sampler smp = SAMPLER_INIT;
 	int err, ret;
 
 	ret = tool_begin(argc, argv, &cs_tool, &opt);
@@ -757,46 +718,51 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
-	if (snaps_alloc(&run) || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+	run.seed_idle = calloc((size_t)run.ncpus, sizeof(__u64));
+	run.idle_now = calloc((size_t)run.ncpus, sizeof(__u64));
+	if (!run.seed_idle || !run.idle_now ||
+	    sampler_init(&smp, &cs_ops, &run, (size_t)run.ncpus * sizeof(struct view), &opt.run,
+			 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
-	run.out = so.f;
+	run.out = smp.out.f;
 	sys_discover(&run.sys, run.ncpus);
 
-	/* signals are blocked before attach, so a Ctrl-C during setup still ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
 	ret = setup(&run);
 	if (ret)
 		goto out;
+	/* the run starts at the seed: the loop's clock with it, then the programs are attached */
+	err = sampler_start(&smp);
+	if (err) {
+		ret = sampler_report(&smp, err, "read statistics");
+		goto out;
+	}
+	err = cpustat_kern__attach(run.skel);
+	if (err) {
+		ret = report(err, EXIT_FAIL_BPF,
+			     "attach to power:cpu_idle and power:cpu_frequency");
+		goto out;
+	}
 	print_banner(&run);
 	if (opt.kick_cpufreq)
-		kick_cpufreq(run.out, opt.json);
+		kick_cpufreq(run.out, opt.run.json);
 
-	err = cs_poll(&run, &lp);
-	if (err)
-		ret = report(err, EXIT_FAIL, "read statistics");
-	pick_cols(&run);
-	print_summary(&run, &lp);
+	err = sampler_run(&smp);
 	/* detach first: whatever the output does next, the tracepoints are free */
 	cpustat_kern__detach(run.skel);
-	fflush(run.out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+	if (err)
+		ret = sampler_report(&smp, err, "read statistics");
+	ret = sampler_end(&smp, ret, true);
 out:
-	out_close(&so);
-	loop_close(&lp);
+	sampler_close(&smp);
 	cpustat_kern__destroy(run.skel);
-	snaps_free(&run);
+	free(run.seed_idle);
+	free(run.idle_now);
 	return ret;
 }

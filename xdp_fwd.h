@@ -45,7 +45,6 @@ struct fwd_rec {
 	__u64 tx;		/* redirected out of this device (counted on the ingress CPU) */
 	__u64 pass[FWD_R_N];	/* passed to the stack, by reason */
 };
-#define FWD_REC_N (sizeof(struct fwd_rec) / sizeof(__u64))
 
 /* How xdp_fwd recognises its program on a device: this name, and maps named and defined as
  * xdp_fwd_kern.c's (a foreign program of the same name is not taken for ours). */

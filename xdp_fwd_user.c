@@ -40,24 +40,26 @@ enum { MAP_STATS, MAP_STATS_HI, MAP_PORTS, MAP_N, MAP_INTERNAL = MAP_N, MAP_FORE
 #define FWD_LOCK_NAME "xdp_fwd.lock"
 #define FWD_LOCK_WAIT_S 30
 
+enum fwd_cmd { FWD_CMD_NONE, FWD_CMD_STATS };
+
+static const struct opt_cmd fwd_cmds[] = {
+	{ "stats", FWD_CMD_STATS, "the same as -s: xdp_fwd stats [options] [IFACE...]" },
+	{ NULL, 0, NULL },
+};
+
 struct fwd_opts {
 	struct iface_list devs;
+	int cmd;		/* enum fwd_cmd */
 	bool detach;
 	bool stats;
 	bool direct;
-	int mode;
-	bool skb_mode;
-	bool force;
-	double interval;
-	double duration;
-	bool json;
-	bool no_sep;
-	int verbose;
+	struct xdp_opts xdp;
+	struct run_opts run;
 };
 
 static const struct fwd_opts fwd_defaults = {
-	.mode = XDP_MODE_AUTO,
-	.interval = 2.0,
+	.xdp.mode = XDP_MODE_AUTO,
+	.run.interval = 2.0,
 };
 
 #define O(...) OPTION(struct fwd_opts, __VA_ARGS__)
@@ -66,17 +68,11 @@ static const struct opt_def fwd_opt_defs[] = {
 	O("stats", 's', OPT_BOOL, stats, NULL,
 	  "show live counters of the devices (all of ours when none given)"),
 	O("direct", 'D', OPT_BOOL, direct, NULL, "FIB lookup skips policy rules (BPF_FIB_LOOKUP_DIRECT)"),
-	O("mode", 0, OPT_ENUM, mode, "MODE", "XDP mode; auto tries native, then generic",
-	  .values = xdp_mode_names),
-	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on a device"),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports (with -s)",
-	  .min = 0.01, .max = 3600),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop -s after SEC seconds (0: Ctrl-C)",
-	  .min = 0, .max = 31536000),
-	O("json", 'j', OPT_BOOL, json, NULL, "-s prints one JSON object per interval and a summary"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROWS_XDP(struct fwd_opts),
+	OPT_ROW_INTERVAL(struct fwd_opts, "interval", 'i', "seconds between reports (with -s)"),
+	OPT_ROW_DURATION(struct fwd_opts, 0),
+	OPT_ROWS_OUTPUT(struct fwd_opts, 'z',
+			"-s prints one JSON object per interval and a summary"),
 	O("dev", 0, OPT_IFACES, devs, "IFACE...", "devices", .positional = true),
 	OPT_END,
 };
@@ -85,9 +81,11 @@ static const struct opt_def fwd_opt_defs[] = {
 static const struct opt_tool fwd_tool = {
 	.name = "xdp_fwd",
 	.summary = "Forward IPv4/IPv6 in XDP with the kernel FIB; count why packets go to the stack.",
-	.usage = "[options] IFACE... | -d IFACE... | -s [IFACE...]",
+	.usage = "[options] IFACE... | -d IFACE... | -s [IFACE...] | stats [IFACE...]",
 	.defs = fwd_opt_defs,
 	.defaults = &fwd_defaults,
+	.cmds = fwd_cmds,
+	.cmd_off = offsetof(struct fwd_opts, cmd),
 	.doc = "Attaching goes through netlink: the program stays after xdp_fwd exits. Enable\n"
 	       "forwarding (sysctl net.ipv4.ip_forward=1, net.ipv6.conf.all.forwarding=1); a packet\n"
 	       "is forwarded in XDP only when the egress device runs xdp_fwd too, else the stack\n"
@@ -263,14 +261,6 @@ static bool is_port(const struct maps *m, __u32 ifindex)
 	__u32 val;
 
 	return !bpf_map_lookup_elem(m->fd[MAP_PORTS], &ifindex, &val);
-}
-
-static __u32 prog_fd_id(int fd)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
 static __u32 map_fd_id(int fd)
@@ -601,124 +591,30 @@ static int state_open(struct fwd_state *st)
 	return 0;
 }
 
-/* ------------------------------------------------------------------ netlink attach */
-
-static __u32 mode_flag(enum xdp_mode mode)
-{
-	return mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-}
-
-static __u32 attached_flag(__u8 attach_mode)
-{
-	return attach_mode == XDP_ATTACHED_SKB	? XDP_FLAGS_SKB_MODE
-	       : attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
-						: XDP_FLAGS_DRV_MODE;
-}
+/* ------------------------------------------------------------------ ports of this call */
 
 /* One device of this call: enough to undo what was done to it. */
 struct port {
 	struct iface ifc;
-	bool attached;		/* by this call */
 	bool had_port;		/* already in the devmap before this call (an earlier call's) */
-	enum xdp_mode mode;	/* in effect */
-	int native_err;		/* auto fell back to skb: why native was refused */
-	__u32 busy_id;		/* program found on the device */
-	int old_fd;		/* --force: the program replaced, re-attached on rollback */
-	__u32 old_flags;
+	struct xdp_attach xa;	/* through netlink: it stays after xdp_fwd exits */
 };
 
-/*
- * Attach prog_fd to the device through netlink. Without force a device that runs any XDP
- * program is refused (-EEXIST, XDP_FLAGS_UPDATE_IF_NOEXIST); with force the program found is
- * detached first and kept (old_fd) so a rollback can put it back.
- */
-static int nl_attach(struct port *pt, int prog_fd, enum xdp_mode mode, bool force)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int ifindex = pt->ifc.ifindex, err;
-
-	err = bpf_xdp_query(ifindex, 0, &q);
-	if (err)
-		return err;
-	if (q.prog_id) {
-		pt->busy_id = q.prog_id;
-		if (!force)
-			return -EEXIST;
-		pt->old_fd = bpf_prog_get_fd_by_id(q.prog_id);
-		pt->old_flags = attached_flag(q.attach_mode);
-		err = bpf_xdp_detach(ifindex, pt->old_flags, NULL);
-		if (err)	/* held by another process's bpf_link */
-			return err == -EINVAL || err == -EBUSY ? -EBUSY : err;
-	}
-	if (mode == XDP_MODE_AUTO) {
-		err = bpf_xdp_attach(ifindex, prog_fd,
-				     XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_DRV_MODE, NULL);
-		pt->mode = XDP_MODE_NATIVE;
-		if (err && err != -EEXIST && err != -EBUSY) {
-			pt->native_err = -err;
-			err = bpf_xdp_attach(ifindex, prog_fd,
-					     XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE, NULL);
-			pt->mode = XDP_MODE_SKB;
-		}
-	} else {
-		err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flag(mode),
-				     NULL);
-		pt->mode = mode;
-	}
-	if (err)
-		return err;
-	pt->attached = true;
-	return 0;
-}
-
-/* Detach prog_fd from ifindex only if it is still the program there (XDP_FLAGS_REPLACE). */
-static int nl_detach_ours(int ifindex, int prog_fd, __u32 flags)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = prog_fd);
-
-	return bpf_xdp_detach(ifindex, flags, &o);
-}
-
-static void port_undo(struct port *pt, int prog_fd, const struct maps *m)
+/* Undo what this call did to a device: its port, its program, what --force replaced. */
+static void port_undo(struct port *pt, const struct maps *m)
 {
 	__u32 key = (__u32)pt->ifc.ifindex;
 
-	if (!pt->attached && pt->old_fd < 0)
+	if (pt->xa.prog_fd < 0 && !pt->xa.replaced_id)
 		return;		/* refused before anything changed */
 	if (!pt->had_port) {
 		bpf_map_delete_elem(m->fd[MAP_PORTS], &key);
 		stats_drop(m, key);
 	}
-	if (pt->attached)
-		nl_detach_ours(pt->ifc.ifindex, prog_fd, mode_flag(pt->mode));
-	pt->attached = false;
-	if (pt->old_fd >= 0)
-		bpf_xdp_attach(pt->ifc.ifindex, pt->old_fd,
-			       XDP_FLAGS_UPDATE_IF_NOEXIST | pt->old_flags, NULL);
+	xdp_attach_undo(&pt->xa);
 }
 
 /* ------------------------------------------------------------------ attach / detach */
-
-static int attach_error(const struct fwd_opts *opt, const struct port *pt, int err)
-{
-	char name[64] = "?";
-
-	if (err == -EEXIST) {
-		xdp_prog_name(pt->busy_id, name, sizeof(name));
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s already runs XDP program %u (%s); use --force to replace it",
-			      pt->ifc.name, pt->busy_id, name);
-	}
-	if (err == -EBUSY)
-		return report(0, EXIT_FAIL_XDP,
-			      "device %s runs XDP program %u held by another process's link",
-			      pt->ifc.name, pt->busy_id);
-	if (opt->mode != XDP_MODE_AUTO && (err == -EOPNOTSUPP || err == -EINVAL))
-		return report(err, EXIT_FAIL_OPTION, "device %s does not support XDP in %s mode",
-			      pt->ifc.name, xdp_mode_str((enum xdp_mode)opt->mode));
-	return report(err, EXIT_FAIL_XDP, "attach XDP to %s in %s mode", pt->ifc.name,
-		      xdp_mode_str((enum xdp_mode)opt->mode));
-}
 
 static int too_many_ports(int ports, int more)
 {
@@ -755,15 +651,16 @@ static int prog_load(const struct fwd_opts *opt, struct fwd_state *st, struct ma
 }
 
 /* Attach one device and make it a port; 0 or the exit code (after its message). */
-static int port_add(const struct fwd_opts *opt, struct port *pt, int prog_fd, const struct maps *m)
+static int port_add(const struct fwd_opts *opt, struct port *pt, const struct bpf_program *prog,
+		    const struct maps *m)
 {
 	__u32 key = (__u32)pt->ifc.ifindex;
 	int err;
 
 	pt->had_port = is_port(m, key);
-	err = nl_attach(pt, prog_fd, (enum xdp_mode)opt->mode, opt->force);
+	err = xdp_attach_or_report(&pt->xa, prog, &pt->ifc, &opt->xdp, XDP_VIA_NETLINK);
 	if (err)
-		return attach_error(opt, pt, err);
+		return err;
 	err = stats_reset(m, key, ncpus_possible());
 	if (err)
 		return report(err, EXIT_FAIL_XDP, "add %s to the counters", pt->ifc.name);
@@ -776,16 +673,11 @@ static int port_add(const struct fwd_opts *opt, struct port *pt, int prog_fd, co
 	return 0;
 }
 
-static void attach_print(const struct fwd_opts *opt, const struct port *pt, __u32 prog_id)
+static void attach_print(const struct fwd_opts *opt, const struct port *pt)
 {
-	if (pt->native_err)
-		fprintf(stderr, "xdp_fwd: native XDP refused on %s (%s); using generic (skb) mode\n",
-			pt->ifc.name, strerror(pt->native_err));
-	if (pt->old_fd >= 0)
-		fprintf(stderr, "xdp_fwd: replaced XDP program %u on %s (--force)\n", pt->busy_id,
-			pt->ifc.name);
+	xdp_attach_notices(&pt->xa, &pt->ifc);
 	printf("xdp_fwd: attached to %s (ifindex %d) mode %s, program %u%s\n", pt->ifc.name,
-	       pt->ifc.ifindex, xdp_mode_str(pt->mode), prog_id,
+	       pt->ifc.ifindex, xdp_mode_str(pt->xa.mode), pt->xa.prog_id,
 	       opt->direct ? ", direct FIB lookup" : "");
 }
 
@@ -793,8 +685,7 @@ static int do_attach(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct port ports[IFACE_MAX];
 	struct maps m = { { -1, -1, -1 } };
-	int prog_fd, ret, i, n, more = 0, touched = 0;
-	__u32 prog_id;
+	int ret, i, n, more = 0, touched = 0;
 
 	n = st->m.fd[MAP_PORTS] < 0 ? 0 : map_keys(st->m.fd[MAP_PORTS], NULL, 0);
 	if (n < 0)
@@ -806,28 +697,23 @@ static int do_attach(const struct fwd_opts *opt, struct fwd_state *st)
 	ret = prog_load(opt, st, &m);
 	if (ret)
 		return ret;
-	prog_fd = bpf_program__fd(st->skel->progs.xdp_fwd_prog);
-	prog_id = prog_fd_id(prog_fd);
 	for (i = 0; i < opt->devs.n && !ret; i++) {
-		memset(&ports[i], 0, sizeof(ports[i]));
-		ports[i].ifc = opt->devs.v[i];
-		ports[i].old_fd = -1;
+		ports[i] = (struct port){ .ifc = opt->devs.v[i], .xa = XDP_ATTACH_INIT };
 		touched = i + 1;
-		ret = port_add(opt, &ports[i], prog_fd, &m);
+		ret = port_add(opt, &ports[i], st->skel->progs.xdp_fwd_prog, &m);
 	}
 	if (ret) {	/* roll back every device of this call, including the failed one */
 		for (int j = touched - 1; j >= 0; j--)
-			port_undo(&ports[j], prog_fd, &m);
+			port_undo(&ports[j], &m);
 	} else {
 		for (i = 0; i < opt->devs.n; i++)
-			attach_print(opt, &ports[i], prog_id);
+			attach_print(opt, &ports[i]);
 		printf("xdp_fwd: the router has %d port(s) here (devmap id %u); counters: xdp_fwd -s; "
 		       "remove: xdp_fwd -d IFACE...\n", map_keys(m.fd[MAP_PORTS], NULL, 0),
 		       map_fd_id(m.fd[MAP_PORTS]));
 	}
-	for (int j = 0; j < touched; j++)
-		if (ports[j].old_fd >= 0)
-			close(ports[j].old_fd);
+	for (int j = 0; j < touched; j++)	/* the programs stay: netlink */
+		xdp_attach_release(&ports[j].xa);
 	return ret;
 }
 
@@ -858,7 +744,6 @@ static int do_detach(const struct fwd_opts *opt, struct fwd_state *st)
 	for (int i = 0; i < opt->devs.n; i++) {
 		const struct fwd_dev *d = dev[i];
 		__u32 key = (__u32)d->ifc.ifindex;
-		int fd;
 
 		/* no port first, so nothing is forwarded out of it from here on */
 		if (bpf_map_delete_elem(st->m.fd[MAP_PORTS], &key) && errno != ENOENT) {
@@ -866,10 +751,7 @@ static int do_detach(const struct fwd_opts *opt, struct fwd_state *st)
 			continue;
 		}
 		stats_drop(&st->m, key);
-		fd = bpf_prog_get_fd_by_id(d->prog_id);
-		err = fd < 0 ? -errno : nl_detach_ours(d->ifc.ifindex, fd, d->flags);
-		if (fd >= 0)
-			close(fd);
+		err = xdp_detach_ours(d->ifc.ifindex, d->prog_id, d->flags);
 		if (err) {	/* replaced meanwhile: the replace check refused */
 			ret = report(err, EXIT_FAIL_XDP, "detach program %u from %s", d->prog_id,
 				     d->ifc.name);
@@ -884,11 +766,6 @@ static int do_detach(const struct fwd_opts *opt, struct fwd_state *st)
 
 /* ------------------------------------------------------------------ stats */
 
-struct dev_snap {
-	struct fwd_rec *cpu;		/* one record per possible CPU */
-	struct fwd_rec tot;
-};
-
 struct stats_run {
 	const struct fwd_opts *opt;
 	FILE *out;			/* stdout, through struct out */
@@ -896,9 +773,27 @@ struct stats_run {
 	int ncpus;
 	int n;
 	struct fwd_dev dev[FWD_PORTS_MAX];
-	struct dev_snap cur[FWD_PORTS_MAX], prev[FWD_PORTS_MAX], first[FWD_PORTS_MAX];
-	__u64 t_cur, t_prev, t_first;
+	int which;			/* the device that ended the run */
 };
+
+/*
+ * A snapshot: for each watched device, one record per possible CPU and then their sum
+ * (n x (ncpus + 1) records).
+ */
+static size_t snap_size(const struct stats_run *s)
+{
+	return (size_t)s->n * (s->ncpus + 1) * sizeof(struct fwd_rec);
+}
+
+static const struct fwd_rec *dev_cpus(const struct stats_run *s, const void *snap, int i)
+{
+	return (const struct fwd_rec *)snap + (size_t)i * (s->ncpus + 1);
+}
+
+static const struct fwd_rec *dev_tot(const struct stats_run *s, const void *snap, int i)
+{
+	return dev_cpus(s, snap, i) + s->ncpus;
+}
 
 static __u64 rec_pass(const struct fwd_rec *r)
 {
@@ -910,66 +805,52 @@ static __u64 rec_pass(const struct fwd_rec *r)
 }
 
 /* now - then, counter by counter (0 where a counter went back: re-attached meanwhile). */
-static struct fwd_rec rec_delta(const struct fwd_rec *now, const struct fwd_rec *then)
+static struct fwd_rec fwd_delta(const struct fwd_rec *now, const struct fwd_rec *then)
 {
-	const __u64 *n = (const __u64 *)now, *t = (const __u64 *)then;
 	struct fwd_rec d;
-	__u64 *o = (__u64 *)&d;
 
-	for (size_t i = 0; i < FWD_REC_N; i++)
-		o[i] = n[i] >= t[i] ? n[i] - t[i] : 0;
+	REC_DELTA(&d, now, then);
 	return d;
 }
 
-static int collect(struct stats_run *s, struct dev_snap *snap, __u64 *t)
+static int collect(void *ctx, void *snap, __u64 *t)
 {
-	for (int i = 0; i < s->n; i++) {
-		__u32 key = (__u32)s->dev[i].ifc.ifindex;
-		int err = percpu_sum(stats_fd_of(s->m, key), key, FWD_REC_N, s->ncpus,
-				     (__u64 *)snap[i].cpu, (__u64 *)&snap[i].tot);
+	const struct stats_run *s = ctx;
 
-		if (err == -ENOENT) {	/* detached meanwhile: reads as zero */
-			memset(snap[i].cpu, 0, (size_t)s->ncpus * sizeof(*snap[i].cpu));
-			memset(&snap[i].tot, 0, sizeof(snap[i].tot));
-		} else if (err) {
+	(void)t;
+	for (int i = 0; i < s->n; i++) {
+		struct fwd_rec *cpus = (struct fwd_rec *)dev_cpus(s, snap, i);
+		__u32 key = (__u32)s->dev[i].ifc.ifindex;
+		int err = PERCPU_READ(stats_fd_of(s->m, key), &key, s->ncpus, cpus,
+				      &cpus[s->ncpus]);
+
+		if (err == -ENOENT)	/* detached meanwhile: reads as zero */
+			memset(cpus, 0, (size_t)(s->ncpus + 1) * sizeof(*cpus));
+		else if (err)
 			return err;
-		}
 	}
-	*t = now_ns();
 	return 0;
 }
 
 /*
  * After a read: does every watched device still exist and run xdp_fwd? -ENODEV (deleted) or
  * -ENOLINK (no longer a port: detached, or its program replaced) with the device's index in
- * *which. A renamed device is followed, with a notice.
+ * s->which. A renamed device is followed, with a notice.
  */
-static int devs_check(struct stats_run *s, int *which)
+static int devs_check(void *ctx)
 {
+	struct stats_run *s = ctx;
+
 	for (int i = 0; i < s->n; i++) {
 		struct iface *ifc = &s->dev[i].ifc;
-		char name[IF_NAMESIZE];
-		bool exists = if_indextoname((unsigned int)ifc->ifindex, name);
 
-		*which = i;
-		if (!is_port(s->m, (__u32)ifc->ifindex))
-			return exists && !strcmp(name, ifc->name) ? -ENOLINK : -ENODEV;
-		if (!exists)
+		s->which = i;
+		if (iface_track(ifc, -1))
 			return -ENODEV;
-		if (strcmp(name, ifc->name)) {
-			fprintf(stderr, "xdp_fwd: device %s renamed to %s\n", ifc->name, name);
-			snprintf(ifc->name, sizeof(ifc->name), "%s", name);
-		}
+		if (!is_port(s->m, (__u32)ifc->ifindex))
+			return -ENOLINK;
 	}
 	return 0;
-}
-
-static void snap_copy(const struct stats_run *s, struct dev_snap *dst, const struct dev_snap *src)
-{
-	for (int i = 0; i < s->n; i++) {
-		memcpy(dst[i].cpu, src[i].cpu, (size_t)s->ncpus * sizeof(*dst[i].cpu));
-		dst[i].tot = src[i].tot;
-	}
 }
 
 /* Before each pass reason: two spaces after the columns, then one. */
@@ -985,7 +866,7 @@ static const char *gap(bool *first)
 static void row_print(const struct stats_run *s, const char *dev, const char *col,
 		      const struct fwd_rec *d, __u64 dt, bool reasons)
 {
-	bool sep = !s->opt->no_sep, first = true;
+	bool sep = !s->opt->run.no_sep, first = true;
 	char a[32], b[32], c[32], e[32];
 
 	fprintf(s->out, "%-16s %-13s %14s %14s %14s %14s", dev, col,
@@ -1000,18 +881,17 @@ static void row_print(const struct stats_run *s, const char *dev, const char *co
 	fputc('\n', s->out);
 }
 
-static void print_table(const struct stats_run *s)
+static void print_table(const struct stats_run *s, const void *now, const void *then, __u64 dt)
 {
-	__u64 dt = s->t_cur - s->t_prev;
-
 	fprintf(s->out, "\nPeriod %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
 	       "Device", "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
 	       "pass reasons (pkt/s)");
 	for (int i = 0; i < s->n; i++) {
-		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->prev[i].tot);
+		struct fwd_rec d = fwd_delta(dev_tot(s, now, i), dev_tot(s, then, i));
 
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
-			struct fwd_rec dc = rec_delta(&s->cur[i].cpu[cpu], &s->prev[i].cpu[cpu]);
+			struct fwd_rec dc = fwd_delta(&dev_cpus(s, now, i)[cpu],
+						      &dev_cpus(s, then, i)[cpu]);
 			char col[16];
 
 			if (!dc.rx && !dc.tx)
@@ -1051,28 +931,28 @@ static void json_rates(struct jw *w, const struct fwd_rec *d, __u64 dt)
 }
 
 /* A device: delta (this interval, or the whole run in the summary), since_attach, rates. */
-static void json_dev(struct jw *w, const struct stats_run *s, int i, const struct dev_snap *then,
-		     __u64 dt)
+static void json_dev(struct jw *w, const struct stats_run *s, int i, const void *now_snap,
+		     const void *then_snap, __u64 dt)
 {
-	const struct dev_snap *now = &s->cur[i];
-	struct fwd_rec d = rec_delta(&now->tot, &then->tot);
+	const struct fwd_rec *now = dev_cpus(s, now_snap, i), *then = dev_cpus(s, then_snap, i);
+	struct fwd_rec d = fwd_delta(&now[s->ncpus], &then[s->ncpus]);
 
 	jw_obj(w, NULL);
 	jw_str(w, "dev", s->dev[i].ifc.name);
 	jw_i64(w, "ifindex", s->dev[i].ifc.ifindex);
 	json_counts(w, "delta", &d, true);
-	json_counts(w, "since_attach", &now->tot, true);
+	json_counts(w, "since_attach", &now[s->ncpus], true);
 	json_rates(w, &d, dt);
 	jw_arr(w, "cpus");
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
-		struct fwd_rec dc = rec_delta(&now->cpu[cpu], &then->cpu[cpu]);
+		struct fwd_rec dc = fwd_delta(&now[cpu], &then[cpu]);
 
-		if (!now->cpu[cpu].rx && !now->cpu[cpu].tx)
+		if (!now[cpu].rx && !now[cpu].tx)
 			continue;
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", cpu);
 		json_counts(w, "delta", &dc, false);
-		json_counts(w, "since_attach", &now->cpu[cpu], false);
+		json_counts(w, "since_attach", &now[cpu], false);
 		json_rates(w, &dc, dt);
 		jw_obj_end(w);
 	}
@@ -1080,10 +960,9 @@ static void json_dev(struct jw *w, const struct stats_run *s, int i, const struc
 	jw_obj_end(w);
 }
 
-static void print_json(const struct stats_run *s, const char *type, const struct dev_snap *then,
-		       __u64 t_then, int sig)
+static void print_json(const struct stats_run *s, const char *type, const void *now,
+		       const void *then, __u64 dt, int sig)
 {
-	__u64 dt = s->t_cur - t_then;
 	struct jw w;
 
 	jw_begin(&w, s->out);
@@ -1091,7 +970,7 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 	jw_u64(&w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
 	jw_arr(&w, "devices");
 	for (int i = 0; i < s->n; i++)
-		json_dev(&w, s, i, &then[i], dt);
+		json_dev(&w, s, i, now, then, dt);
 	jw_arr_end(&w);
 	if (sig >= 0)
 		jw_i64(&w, "signal", sig);
@@ -1102,7 +981,7 @@ static void print_json(const struct stats_run *s, const char *type, const struct
 static void sum_row(const struct stats_run *s, const char *dev, const char *what,
 		    const struct fwd_rec *r, __u64 dt)
 {
-	bool sep = !s->opt->no_sep, first = true;
+	bool sep = !s->opt->run.no_sep, first = true;
 	char a[32], b[32], c[32], e[32];
 
 	if (dt) {
@@ -1118,24 +997,35 @@ static void sum_row(const struct stats_run *s, const char *dev, const char *what
 	fputc('\n', s->out);
 }
 
+/* The interval: a table, or a JSON line. */
+static void stats_print(void *ctx, const void *now, const void *then, __u64 dt)
+{
+	const struct stats_run *s = ctx;
+
+	if (s->opt->run.json)
+		print_json(s, "interval", now, then, dt, -1);
+	else
+		print_table(s, now, then, dt);
+}
+
 /* The text summary shows what the JSON one holds: this run's counts, their rates, and the
  * counts since each device was attached. */
-static void print_summary(const struct stats_run *s, int sig)
+static void stats_summary(void *ctx, const void *last, const void *first, __u64 dt, int sig)
 {
-	__u64 dt = s->t_cur - s->t_first;
+	const struct stats_run *s = ctx;
 
-	if (s->opt->json) {
-		print_json(s, "summary", s->first, s->t_first, sig);
+	if (s->opt->run.json) {
+		print_json(s, "summary", last, first, dt, sig);
 		return;
 	}
 	fprintf(s->out, "\nSummary: %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
 	       "Device", "", "rx", "fwd", "tx", "pass", "pass reasons");
 	for (int i = 0; i < s->n; i++) {
-		struct fwd_rec d = rec_delta(&s->cur[i].tot, &s->first[i].tot);
+		struct fwd_rec d = fwd_delta(dev_tot(s, last, i), dev_tot(s, first, i));
 
 		sum_row(s, s->dev[i].ifc.name, "this run", &d, 0);
 		sum_row(s, s->dev[i].ifc.name, "rate (pkt/s)", &d, dt ? dt : 1);
-		sum_row(s, s->dev[i].ifc.name, "since attach", &s->cur[i].tot, 0);
+		sum_row(s, s->dev[i].ifc.name, "since attach", dev_tot(s, last, i), 0);
 	}
 	fflush(s->out);
 }
@@ -1171,7 +1061,7 @@ static void print_start(const struct stats_run *s, const struct fwd_state *st)
 {
 	struct jw w;
 
-	if (!s->opt->json) {
+	if (!s->opt->run.json) {
 		fprintf(s->out, "xdp_fwd counters of %d device(s) (devmap id %u)\n", s->n,
 		       st->map_id[MAP_PORTS]);
 		fflush(s->out);
@@ -1196,68 +1086,21 @@ static void print_start(const struct stats_run *s, const struct fwd_state *st)
 	jw_end(&w);
 }
 
-/* Read and print until a signal, the duration, or a watched device leaves; 0 or -errno. */
-static int stats_loop(struct stats_run *s, struct loop *lp, int *which)
-{
-	int ev, err;
-
-	while ((ev = loop_wait(lp)) > 0) {
-		if (ev == LOOP_TOGGLE)
-			continue;
-		err = collect(s, s->cur, &s->t_cur);
-		if (err)
-			return err;
-		if (ev == LOOP_TICK || s->t_cur - s->t_prev > lp->interval_ns / 10) {
-			if (s->opt->json)
-				print_json(s, "interval", s->prev, s->t_prev, -1);
-			else
-				print_table(s);
-		}
-		snap_copy(s, s->prev, s->cur);
-		s->t_prev = s->t_cur;
-		if (ev == LOOP_STOP)
-			return 0;
-		err = devs_check(s, which);
-		if (err)
-			return err;
-	}
-	return ev;
-}
-
-static int stats_alloc(struct stats_run *s)
-{
-	for (int i = 0; i < s->n; i++) {
-		s->cur[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
-		s->prev[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
-		s->first[i].cpu = calloc((size_t)s->ncpus, sizeof(struct fwd_rec));
-		if (!s->cur[i].cpu || !s->prev[i].cpu || !s->first[i].cpu)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static void stats_free(struct stats_run *s)
-{
-	for (int i = 0; i < FWD_PORTS_MAX; i++) {
-		free(s->cur[i].cpu);
-		free(s->prev[i].cpu);
-		free(s->first[i].cpu);
-	}
-	free(s);
-}
+static const struct sampler_ops stats_ops = {
+	.collect = collect,
+	.print = stats_print,
+	.summary = stats_summary,
+	.check = devs_check,
+};
 
 static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 {
 	struct stats_run *s = calloc(1, sizeof(*s));
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
-	int ret = 0, err, which = 0;
+	struct sampler smp = SAMPLER_INIT;
+	int ret = 0, err;
 
-	if (!s || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
-		free(s);
+	if (!s)
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
-	}
-	s->out = so.f;
 	s->opt = opt;
 	s->m = &st->m;
 	s->ncpus = ncpus_possible();
@@ -1269,41 +1112,29 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 	state_unlock(st);	/* only reads from here on */
 	if (ret)
 		goto out;
-	if (stats_alloc(s)) {
+	if (sampler_init(&smp, &stats_ops, s, snap_size(s), &opt->run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
-	err = loop_init(&lp, opt->interval, opt->duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
-	err = collect(s, s->first, &s->t_first);
+	s->out = smp.out.f;
+	err = sampler_start(&smp);
 	if (err) {
 		ret = report(err, EXIT_FAIL, "read statistics");
 		goto out;
 	}
-	snap_copy(s, s->prev, s->first);
-	snap_copy(s, s->cur, s->first);
-	s->t_prev = s->t_cur = s->t_first;
 	print_start(s, st);
-	err = stats_loop(s, &lp, &which);
+	err = sampler_run(&smp);
 	if (err == -ENODEV)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", s->dev[which].ifc.name);
+		ret = report(0, EXIT_FAIL, "device %s disappeared", s->dev[s->which].ifc.name);
 	else if (err == -ENOLINK)
 		ret = report(0, EXIT_FAIL, "xdp_fwd no longer runs on %s (detached, or its program "
-			     "replaced)", s->dev[which].ifc.name);
+			     "replaced)", s->dev[s->which].ifc.name);
 	else if (err)
 		ret = report(err, EXIT_FAIL, "read statistics");
-	print_summary(s, lp.last_signal);
-	fflush(s->out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+	ret = sampler_end(&smp, ret, true);
 out:
-	out_close(&so);
-	loop_close(&lp);
-	stats_free(s);
+	sampler_close(&smp);
+	free(s);
 	return ret;
 }
 
@@ -1311,11 +1142,12 @@ out:
 
 static int opts_finish(struct fwd_opts *opt)
 {
-	if (opt->skb_mode) {
-		if (opt->mode == XDP_MODE_NATIVE)
-			return report(0, EXIT_FAIL_OPTION, "--skb-mode conflicts with --mode native");
-		opt->mode = XDP_MODE_SKB;
-	}
+	int ret = xdp_opts_finish(&opt->xdp);
+
+	if (ret)
+		return ret;
+	if (opt->cmd == FWD_CMD_STATS)
+		opt->stats = true;
 	if (opt->detach && opt->stats)
 		return report(0, EXIT_FAIL_OPTION, "--detach and --stats exclude each other");
 	if (!opt->stats && !opt->devs.n)
@@ -1329,9 +1161,6 @@ int main(int argc, char **argv)
 	struct fwd_state st = { .lock_fd = -1, .m = { { -1, -1, -1 } } };
 	int ret;
 
-	/* `xdp_fwd stats [IFACE...]` is the same as `xdp_fwd -s [IFACE...]` */
-	if (argc > 1 && !strcmp(argv[1], "stats"))
-		argv[1] = "--stats";
 	ret = tool_begin(argc, argv, &fwd_tool, &opt);
 	if (ret >= 0)
 		return ret;
@@ -1341,7 +1170,7 @@ int main(int argc, char **argv)
 	ret = fwd_priv_require();
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 	st.skel = xdp_fwd_kern__open();
 	if (!st.skel)
 		return report(-errno, EXIT_FAIL_BPF, "open BPF object");

@@ -3,7 +3,7 @@
 #ifndef XDP_MONITOR_H
 #define XDP_MONITOR_H
 
-#define MON_DEV_MAX 32		/* --dev entries (IFACE_MAX of common_user.h) */
+#define MON_DEV_MAX 32		/* --dev entries, at least IFACE_MAX (a static assert) */
 #define MON_CPU_MAX 256		/* cpumap_enqueue slots (target CPU); larger CPUs share the last */
 #define MON_PAIRS_MAX 1024	/* distinct (device, action) and (from, to) keys */
 
@@ -61,7 +61,6 @@ struct mon_xmit_rec {
 	__u64 err_events;	/* hits with err != 0 (driver error) */
 	__u64 last_err;		/* -errno of the last error (0: none) */
 };
-#define MON_XMIT_N (sizeof(struct mon_xmit_rec) / sizeof(__u64))
 
 /* cpumap_enqueue_cnt (PERCPU_ARRAY, MON_CPU_MAX): key target CPU, per-CPU value = source CPU */
 struct mon_enq_rec {
@@ -69,7 +68,6 @@ struct mon_enq_rec {
 	__u64 processed;
 	__u64 drops;
 };
-#define MON_ENQ_N (sizeof(struct mon_enq_rec) / sizeof(__u64))
 
 /* cpumap_kthread_cnt (PERCPU_ARRAY, 1): per-CPU value = the kthread's CPU */
 struct mon_kthr_rec {
@@ -81,6 +79,5 @@ struct mon_kthr_rec {
 	__u64 xdp_drop;
 	__u64 xdp_redirect;
 };
-#define MON_KTHR_N (sizeof(struct mon_kthr_rec) / sizeof(__u64))
 
 #endif /* XDP_MONITOR_H */

@@ -37,18 +37,14 @@ struct mon_opts {
 	bool stats;
 	int netns;
 	bool all_netns;
-	double interval;
-	double duration;
-	bool no_sep;
-	bool json;
-	int verbose;
+	struct run_opts run;
 	const char *test_tp;	/* hidden: "PROG_TP=NAME" probes NAME instead (tests) */
 	bool test_raw_tp;	/* hidden: raw_tp variants where there are some (tests) */
 	bool test_no_raw_tp;	/* hidden: no raw_tp variants (tests) */
 };
 
 static const struct mon_opts mon_defaults = {
-	.interval = 2.0,
+	.run.interval = 2.0,
 };
 
 #define O(...) OPTION(struct mon_opts, __VA_ARGS__)
@@ -61,15 +57,10 @@ static const struct opt_def mon_opt_defs[] = {
 	  "count devices of every network namespace, or only of this one (--dev implies own)",
 	  .values = mon_netns_names),
 	O("all-netns", 'A', OPT_BOOL, all_netns, NULL, "same as --netns all", .hidden = true),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports",
-	  .min = 0.01, .max = 3600),
-	O("sec", 0, OPT_SECONDS, interval, "SEC", "same as --interval", .min = 0.01, .max = 3600,
-	  .hidden = true),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "print one JSON object per interval and a summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROW_INTERVAL(struct mon_opts, "interval", 'i', "seconds between reports"),
+	OPT_ROW_INTERVAL(struct mon_opts, "sec", 0, "same as --interval", .hidden = true),
+	OPT_ROW_DURATION(struct mon_opts, 0),
+	OPT_ROWS_OUTPUT(struct mon_opts, 'z', OPT_JSON_HELP),
 	O("test-tp", 0, OPT_STR, test_tp, "TP=NAME",
 	  "tests: probe tracepoint NAME in place of TP", .hidden = true),
 	O("test-raw-tp", 0, OPT_BOOL, test_raw_tp, NULL,
@@ -309,7 +300,7 @@ static int tp_trials(const struct mon_cfg *cfg, struct tp_probe *p, bool raw)
 static int mon_load(const struct mon_cfg *cfg, struct tp_probe *p, const struct mon_opts *opt,
 		    struct xdp_monitor_kern **out)
 {
-	libbpf_print_fn_t print = opt->verbose >= 2 ? NULL : libbpf_set_print(NULL);
+	libbpf_print_fn_t print = opt->run.verbose >= 2 ? NULL : libbpf_set_print(NULL);
 	int err;
 
 	err = mon_open_load(cfg, p, -1, out);
@@ -374,7 +365,7 @@ static int tp_list(const struct tp_probe *p, enum tp_state st, char *buf, size_t
 
 struct exc_ent {
 	struct mon_exc_key k;
-	__u64 count;
+	struct mon_exc_rec r;
 };
 
 struct xmit_ent {
@@ -382,11 +373,11 @@ struct xmit_ent {
 	struct mon_xmit_rec r;
 };
 
+/* A snapshot: this struct, then the per-CPU arrays it points to (sized at run time). */
 struct snap {
-	__u64 t;
-	__u64 *redir;		/* [MON_R_MAX][ncpus] */
-	__u64 *enq;		/* [slots][ncpus][MON_ENQ_N]: target CPU, source CPU */
-	__u64 *kthr;		/* [ncpus][MON_KTHR_N] */
+	struct mon_redir_rec *redir;	/* [MON_R_MAX][ncpus] */
+	struct mon_enq_rec *enq;	/* [slots][ncpus]: target CPU, source CPU */
+	struct mon_kthr_rec *kthr;	/* [ncpus] */
 	int n_exc, n_dmx, n_bulk;
 	struct exc_ent exc[MON_PAIRS_MAX];
 	struct xmit_ent dmx[MON_PAIRS_MAX];
@@ -407,17 +398,13 @@ struct names {
 
 struct run {
 	const struct mon_opts *opt;
-	struct iface_list *devs;	/* --dev, followed by ifindex */
 	FILE *out;			/* stdout, through struct out */
 	struct names *names;
 	struct xdp_monitor_kern *skel;
 	const struct tp_probe *tps;
 	__u32 netns;		/* own namespace inode */
 	int ncpus, enq_slots;
-	__u64 start;
-	struct snap *cur, *prev;
-	__u64 *buf;		/* one per-CPU value */
-	const struct iface *gone;	/* the --dev device that disappeared */
+	struct mon_xmit_rec *xmit_cpu;	/* one per-CPU value of the transmit maps */
 };
 
 static int read_exc(struct run *r, struct snap *s)
@@ -431,11 +418,8 @@ static int read_exc(struct run *r, struct snap *s)
 
 		e->k = k;
 		prev = &e->k;
-		if (bpf_map_lookup_elem(fd, &k, r->buf))
+		if (PERCPU_SUM(fd, &k, r->ncpus, &e->r))
 			continue;	/* raced with a delete: there are none, but be safe */
-		e->count = 0;
-		for (int c = 0; c < r->ncpus; c++)
-			e->count += r->buf[c];
 		s->n_exc++;
 	}
 	return 0;
@@ -448,83 +432,60 @@ static int read_xmit(struct run *r, int fd, struct xmit_ent *ents, int *n)
 	*n = 0;
 	while (*n < MON_PAIRS_MAX && !bpf_map_get_next_key(fd, prev, &k)) {
 		struct xmit_ent *e = &ents[*n];
-		__u64 *t = (__u64 *)&e->r;
 
 		e->k = k;
 		prev = &e->k;
-		if (bpf_map_lookup_elem(fd, &k, r->buf))
+		if (PERCPU_READ(fd, &k, r->ncpus, r->xmit_cpu, &e->r))
 			continue;
-		memset(&e->r, 0, sizeof(e->r));
-		for (int c = 0; c < r->ncpus; c++) {
-			const __u64 *v = &r->buf[(size_t)c * MON_XMIT_N];
-
-			for (unsigned int i = 0; i < MON_XMIT_N; i++) {
-				if (&t[i] == &e->r.last_err) {
-					if (v[i])
-						t[i] = v[i];
-				} else {
-					t[i] += v[i];
-				}
-			}
-		}
+		/* last_err is no counter: the sum is meaningless, the last CPU's error stands */
+		e->r.last_err = 0;
+		for (int c = 0; c < r->ncpus; c++)
+			if (r->xmit_cpu[c].last_err)
+				e->r.last_err = r->xmit_cpu[c].last_err;
 		(*n)++;
 	}
 	return 0;
 }
 
-static int collect(struct run *r, struct snap *s)
+static size_t snap_size(const struct run *r)
 {
+	return sizeof(struct snap) + (size_t)MON_R_MAX * r->ncpus * sizeof(struct mon_redir_rec) +
+	       (size_t)r->enq_slots * r->ncpus * sizeof(struct mon_enq_rec) +
+	       (size_t)r->ncpus * sizeof(struct mon_kthr_rec);
+}
+
+static int collect(void *ctx, void *snap, __u64 *t)
+{
+	struct run *r = ctx;
+	struct snap *s = snap;
 	struct xdp_monitor_kern *k = r->skel;
-	__u64 tot[MON_KTHR_N];
+	struct mon_redir_rec redir;
+	struct mon_enq_rec enq;
+	struct mon_kthr_rec kthr;
+	__u32 zero = 0;
 	int err = 0;
 
+	(void)t;
+	s->redir = (struct mon_redir_rec *)(s + 1);	/* the arrays that follow */
+	s->enq = (struct mon_enq_rec *)(s->redir + (size_t)MON_R_MAX * r->ncpus);
+	s->kthr = (struct mon_kthr_rec *)(s->enq + (size_t)r->enq_slots * r->ncpus);
 	for (__u32 i = 0; i < MON_R_MAX && !err; i++)
-		err = percpu_sum(bpf_map__fd(k->maps.redirect_cnt), i, 1, r->ncpus,
-				 &s->redir[(size_t)i * r->ncpus], tot);
-	for (int i = 0; i < r->enq_slots && !err; i++)
-		err = percpu_sum(bpf_map__fd(k->maps.cpumap_enqueue_cnt), (__u32)i, MON_ENQ_N,
-				 r->ncpus, &s->enq[(size_t)i * r->ncpus * MON_ENQ_N], tot);
+		err = PERCPU_READ(bpf_map__fd(k->maps.redirect_cnt), &i, r->ncpus,
+				  &s->redir[(size_t)i * r->ncpus], &redir);
+	for (__u32 i = 0; i < (__u32)r->enq_slots && !err; i++)
+		err = PERCPU_READ(bpf_map__fd(k->maps.cpumap_enqueue_cnt), &i, r->ncpus,
+				  &s->enq[(size_t)i * r->ncpus], &enq);
 	if (!err)
-		err = percpu_sum(bpf_map__fd(k->maps.cpumap_kthread_cnt), 0, MON_KTHR_N, r->ncpus,
-				 s->kthr, tot);
+		err = PERCPU_READ(bpf_map__fd(k->maps.cpumap_kthread_cnt), &zero, r->ncpus, s->kthr,
+				  &kthr);
 	if (!err)
 		err = read_exc(r, s);
 	if (!err)
 		err = read_xmit(r, bpf_map__fd(k->maps.devmap_xmit_cnt), s->dmx, &s->n_dmx);
 	if (!err)
 		err = read_xmit(r, bpf_map__fd(k->maps.bulk_tx_cnt), s->bulk, &s->n_bulk);
-	s->t = now_ns();
 	r->names->n_dev = 0;	/* device names of other namespaces: looked up again */
 	return err;
-}
-
-static struct snap *snap_new(const struct run *r)
-{
-	struct snap *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->redir = calloc((size_t)MON_R_MAX * r->ncpus, sizeof(__u64));
-	s->enq = calloc((size_t)r->enq_slots * r->ncpus * MON_ENQ_N, sizeof(__u64));
-	s->kthr = calloc((size_t)r->ncpus * MON_KTHR_N, sizeof(__u64));
-	if (!s->redir || !s->enq || !s->kthr) {
-		free(s->redir);
-		free(s->enq);
-		free(s->kthr);
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void snap_free(struct snap *s)
-{
-	if (!s)
-		return;
-	free(s->redir);
-	free(s->enq);
-	free(s->kthr);
-	free(s);
 }
 
 /* ------------------------------------------------------------------ figures */
@@ -667,7 +628,7 @@ static __u64 redir_sum(const struct run *r, const struct snap *s, int slot, int 
 			continue;	/* slot -1: all errors */
 		for (int c = 0; c < r->ncpus; c++)
 			if (cpu < 0 || c == cpu)
-				v += s->redir[(size_t)i * r->ncpus + c];
+				v += s->redir[(size_t)i * r->ncpus + c].count;
 	}
 	return v;
 }
@@ -676,7 +637,7 @@ static __u64 exc_prev(const struct snap *p, const struct mon_exc_key *k)
 {
 	for (int i = 0; p && i < p->n_exc; i++)
 		if (!memcmp(&p->exc[i].k, k, sizeof(*k)))
-			return p->exc[i].count;
+			return p->exc[i].r.count;
 	return 0;
 }
 
@@ -745,53 +706,54 @@ static void json_xmit(struct jw *w, const struct run *r, const char *key,
 static void json_cpumap(struct jw *w, const struct run *r, const struct snap *s,
 			const struct snap *p, __u64 dt)
 {
+	static const struct mon_enq_rec enq_zero;
+	static const struct mon_kthr_rec kthr_zero;
+
 	jw_arr(w, "cpumap_enqueue");
 	for (int to = 0; to < r->enq_slots; to++) {
 		for (int from = 0; from < r->ncpus; from++) {
-			size_t o = ((size_t)to * r->ncpus + from) * MON_ENQ_N;
-			const __u64 *c = &s->enq[o], *q = p ? &p->enq[o] : NULL;
+			size_t o = (size_t)to * r->ncpus + from;
+			const struct mon_enq_rec *c = &s->enq[o], *q = p ? &p->enq[o] : &enq_zero;
 
-			if (!c[0])
+			if (!c->events)
 				continue;
 			jw_obj(w, NULL);
 			jw_i64(w, "from_cpu", from);
 			jw_i64(w, "to_cpu", to);
-			jw_u64(w, "events", c[0]);
-			jw_u64(w, "processed", c[1]);
-			jw_u64(w, "drops", c[2]);
-			jw_double(w, "pps", rate_per_sec(c[1], q ? q[1] : 0, dt));
-			jw_double(w, "drop_pps", rate_per_sec(c[2], q ? q[2] : 0, dt));
+			jw_u64(w, "events", c->events);
+			jw_u64(w, "processed", c->processed);
+			jw_u64(w, "drops", c->drops);
+			jw_double(w, "pps", rate_per_sec(c->processed, q->processed, dt));
+			jw_double(w, "drop_pps", rate_per_sec(c->drops, q->drops, dt));
 			jw_obj_end(w);
 		}
 	}
 	jw_arr_end(w);
 	jw_arr(w, "cpumap_kthread");
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		const __u64 *c = &s->kthr[(size_t)cpu * MON_KTHR_N];
-		const __u64 *q = p ? &p->kthr[(size_t)cpu * MON_KTHR_N] : NULL;
+		const struct mon_kthr_rec *c = &s->kthr[cpu], *q = p ? &p->kthr[cpu] : &kthr_zero;
 
-		if (!c[0])
+		if (!c->events)
 			continue;
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", cpu);
-		jw_u64(w, "events", c[0]);
-		jw_u64(w, "processed", c[1]);
-		jw_u64(w, "drops", c[2]);
-		jw_u64(w, "sched", c[3]);
-		jw_u64(w, "xdp_pass", c[4]);
-		jw_u64(w, "xdp_drop", c[5]);
-		jw_u64(w, "xdp_redirect", c[6]);
-		jw_double(w, "pps", rate_per_sec(c[1], q ? q[1] : 0, dt));
+		jw_u64(w, "events", c->events);
+		jw_u64(w, "processed", c->processed);
+		jw_u64(w, "drops", c->drops);
+		jw_u64(w, "sched", c->sched);
+		jw_u64(w, "xdp_pass", c->xdp_pass);
+		jw_u64(w, "xdp_drop", c->xdp_drop);
+		jw_u64(w, "xdp_redirect", c->xdp_redirect);
+		jw_double(w, "pps", rate_per_sec(c->processed, q->processed, dt));
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 }
 
-/* One JSON line: counters since start, rates against p (NULL: since start). */
-static void print_json(const struct run *r, const char *type, const struct snap *p, __u64 dt,
-		       int sig)
+/* One JSON line: the counters of s (since start), rates against p (NULL: since start). */
+static void print_json(const struct run *r, const char *type, const struct snap *s,
+		       const struct snap *p, __u64 dt, int sig)
 {
-	const struct snap *s = r->cur;
 	struct jw w;
 
 	jw_begin(&w, r->out);
@@ -829,8 +791,8 @@ static void print_json(const struct run *r, const char *type, const struct snap 
 		jw_obj(&w, NULL);
 		json_dev(&w, r, "dev", &e->k.dev);
 		jw_str(&w, "action", act_name(e->k.action));
-		jw_u64(&w, "count", e->count);
-		jw_double(&w, "pps", rate_per_sec(e->count, p ? exc_prev(p, &e->k) : 0, dt));
+		jw_u64(&w, "count", e->r.count);
+		jw_double(&w, "pps", rate_per_sec(e->r.count, p ? exc_prev(p, &e->k) : 0, dt));
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
@@ -855,7 +817,7 @@ static void print_json(const struct run *r, const char *type, const struct snap 
 static void print_redirect(const struct run *r, const struct snap *s, const struct snap *p,
 			   __u64 dt, int w)
 {
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[32];
 
 	fprintf(r->out, "%-16s %-*s %14s %14s\n", "redirect", w, "CPU", "ok pkt/s", "err pkt/s");
@@ -902,7 +864,7 @@ static const char *xmit_label(const struct run *r, const struct xmit_ent *e, boo
 static void print_xmit_rows(const struct run *r, const char *label, const struct xmit_ent *e,
 			    int n, const struct xmit_ent *pe, int pn, bool pair, __u64 dt, int w)
 {
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[32], col[2 * LABEL_MAX];
 
 	for (int i = 0; i < n; i++) {
@@ -923,37 +885,40 @@ static void print_xmit_rows(const struct run *r, const char *label, const struct
 static void print_cpumap(const struct run *r, const struct snap *s, const struct snap *p,
 			 __u64 dt, int w)
 {
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[32], col[32];
 
 	for (int to = 0; to < r->enq_slots; to++) {
 		for (int from = 0; from < r->ncpus; from++) {
-			size_t o = ((size_t)to * r->ncpus + from) * MON_ENQ_N;
-			const __u64 *x = &s->enq[o], *q = &p->enq[o];
+			size_t o = (size_t)to * r->ncpus + from;
+			const struct mon_enq_rec *x = &s->enq[o], *q = &p->enq[o];
 
-			if (x[0] == q[0])
+			if (x->events == q->events)
 				continue;
 			snprintf(col, sizeof(col), "%d->%d", from, to);
 			fprintf(r->out, "%-16s %-*s %12s %12s %10s %8.2f\n", "  enqueue", w, col,
-				fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
-				fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep), "",
-				bulk_avg(x[1] + x[2] - q[1] - q[2], x[0] - q[0]));
+				fmt_rate(a, rate_per_sec(x->processed, q->processed, dt), sep),
+				fmt_rate(b, rate_per_sec(x->drops, q->drops, dt), sep), "",
+				bulk_avg(x->processed + x->drops - q->processed - q->drops,
+					 x->events - q->events));
 		}
 	}
 	for (int cpu = 0; cpu < r->ncpus; cpu++) {
-		const __u64 *x = &s->kthr[(size_t)cpu * MON_KTHR_N];
-		const __u64 *q = &p->kthr[(size_t)cpu * MON_KTHR_N];
+		const struct mon_kthr_rec *x = &s->kthr[cpu], *q = &p->kthr[cpu];
 
-		if (x[0] == q[0])
+		if (x->events == q->events)
 			continue;
 		snprintf(col, sizeof(col), "%d", cpu);
 		fprintf(r->out, "%-16s %-*s %12s %12s %10s %8s", "  kthread", w, col,
-			fmt_rate(a, rate_per_sec(x[1], q[1], dt), sep),
-			fmt_rate(b, rate_per_sec(x[2], q[2], dt), sep),
-			fmt_rate(c, rate_per_sec(x[3], q[3], dt), sep), "");
-		fprintf(r->out, " xdp pass %s", fmt_rate(a, rate_per_sec(x[4], q[4], dt), sep));
-		fprintf(r->out, " drop %s", fmt_rate(a, rate_per_sec(x[5], q[5], dt), sep));
-		fprintf(r->out, " redirect %s /s\n", fmt_rate(a, rate_per_sec(x[6], q[6], dt), sep));
+			fmt_rate(a, rate_per_sec(x->processed, q->processed, dt), sep),
+			fmt_rate(b, rate_per_sec(x->drops, q->drops, dt), sep),
+			fmt_rate(c, rate_per_sec(x->sched, q->sched, dt), sep), "");
+		fprintf(r->out, " xdp pass %s",
+			fmt_rate(a, rate_per_sec(x->xdp_pass, q->xdp_pass, dt), sep));
+		fprintf(r->out, " drop %s",
+			fmt_rate(a, rate_per_sec(x->xdp_drop, q->xdp_drop, dt), sep));
+		fprintf(r->out, " redirect %s /s\n",
+			fmt_rate(a, rate_per_sec(x->xdp_redirect, q->xdp_redirect, dt), sep));
 	}
 }
 
@@ -967,13 +932,8 @@ static bool xmit_changed(const struct xmit_ent *e, int n, const struct xmit_ent 
 
 static bool cpumap_changed(const struct run *r, const struct snap *s, const struct snap *p)
 {
-	for (size_t i = 0; i < (size_t)r->enq_slots * r->ncpus * MON_ENQ_N; i++)
-		if (s->enq[i] != p->enq[i])
-			return true;
-	for (size_t i = 0; i < (size_t)r->ncpus * MON_KTHR_N; i++)
-		if (s->kthr[i] != p->kthr[i])
-			return true;
-	return false;
+	return memcmp(s->enq, p->enq, (size_t)r->enq_slots * r->ncpus * sizeof(*s->enq)) ||
+	       memcmp(s->kthr, p->kthr, (size_t)r->ncpus * sizeof(*s->kthr));
 }
 
 static int max_int(int a, int b)
@@ -993,15 +953,15 @@ static int xmit_width(const struct run *r, const struct xmit_ent *e, int n,
 	return w;
 }
 
-static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
+static void print_tables(const struct run *r, const struct snap *s, const struct snap *p,
+			 __u64 dt)
 {
-	const struct snap *s = r->cur;
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], d[LABEL_MAX];
 	int w1 = W_REDIR, w2;
 
 	for (int i = 0; i < s->n_exc; i++)
-		if (s->exc[i].count != exc_prev(p, &s->exc[i].k))
+		if (s->exc[i].r.count != exc_prev(p, &s->exc[i].k))
 			w1 = max_int(w1, (int)strlen(dev_str(r, &s->exc[i].k.dev, d, sizeof(d))));
 	w2 = xmit_width(r, s->dmx, s->n_dmx, p->dmx, p->n_dmx, true, W_XMIT);
 	w2 = xmit_width(r, s->bulk, s->n_bulk, p->bulk, p->n_bulk, false, w2);
@@ -1012,11 +972,12 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 		const struct exc_ent *e = &s->exc[i];
 		__u64 e0 = exc_prev(p, &e->k);
 
-		if (e->count == e0)
+		if (e->r.count == e0)
 			continue;
 		fprintf(r->out, "%-16s %-*s %14s %14s total  %s\n", "exception", w1,
 			dev_str(r, &e->k.dev, d, sizeof(d)),
-			fmt_rate(a, rate_per_sec(e->count, e0, dt), sep), fmt_u64(b, e->count, sep),
+			fmt_rate(a, rate_per_sec(e->r.count, e0, dt), sep),
+			fmt_u64(b, e->r.count, sep),
 			act_name(e->k.action));
 	}
 	if (xmit_changed(s->dmx, s->n_dmx, p->dmx, p->n_dmx) ||
@@ -1034,20 +995,34 @@ static void print_tables(const struct run *r, const struct snap *p, __u64 dt)
 	fflush(r->out);
 }
 
-static void print_summary(const struct run *r, const struct loop *lp)
+/* The interval: tables, or a JSON line. */
+static void mon_print(void *ctx, const void *now, const void *then, __u64 dt)
 {
-	const struct snap *s = r->cur;
-	__u64 dt = s->t > r->start ? s->t - r->start : 0, exc = 0, sent = 0, drops = 0;
-	bool sep = !r->opt->no_sep;
+	const struct run *r = ctx;
+
+	if (r->opt->run.json)
+		print_json(r, "interval", now, then, dt, 0);
+	else
+		print_tables(r, now, then, dt);
+}
+
+/* The counters since start (the maps start at zero when the programs are loaded). */
+static void mon_summary(void *ctx, const void *last, const void *first, __u64 dt, int signal)
+{
+	const struct run *r = ctx;
+	const struct snap *s = last;
+	__u64 exc = 0, sent = 0, drops = 0;
+	bool sep = !r->opt->run.no_sep;
 	char a[32], b[32], c[LABEL_MAX], d[32], e[32];
 	int w = 13;
 
-	if (r->opt->json) {
-		print_json(r, "summary", NULL, dt, lp->last_signal);
+	(void)first;
+	if (r->opt->run.json) {
+		print_json(r, "summary", s, NULL, dt, signal);
 		return;
 	}
 	for (int i = 0; i < s->n_exc; i++) {
-		exc += s->exc[i].count;
+		exc += s->exc[i].r.count;
 		w = max_int(w, (int)strlen(dev_str(r, &s->exc[i].k.dev, c, sizeof(c))));
 	}
 	for (int i = 0; i < s->n_dmx; i++) {
@@ -1066,18 +1041,10 @@ static void print_summary(const struct run *r, const struct loop *lp)
 	for (int i = 0; i < s->n_exc; i++)
 		fprintf(r->out, "  exception %-*s %-12s %s\n", w,
 			dev_str(r, &s->exc[i].k.dev, c, sizeof(c)), act_name(s->exc[i].k.action),
-			fmt_u64(a, s->exc[i].count, sep));
+			fmt_u64(a, s->exc[i].r.count, sep));
 }
 
 /* ------------------------------------------------------------------ start */
-
-static __u32 prog_id(int fd)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
 
 static void print_start(const struct run *r)
 {
@@ -1098,7 +1065,7 @@ static void print_start(const struct run *r)
 	if (n_refused)
 		fprintf(stderr, TOOL ": tracepoints whose programs this kernel's verifier refuses, not "
 			"used: %s\n", refused);
-	if (opt->verbose)
+	if (opt->run.verbose)
 		for (size_t i = 0; i < MON_TPS; i++)
 			if (r->tps[i].state == TP_ON && r->tps[i].raw)
 				fprintf(stderr, TOOL ": %s: counted by its raw_tp program (probe "
@@ -1106,7 +1073,7 @@ static void print_start(const struct run *r)
 	if (!opt->stats)
 		fprintf(stderr, TOOL ": NOTICE: only redirect errors are counted; -s/--stats adds "
 			"successes (per-packet overhead)\n");
-	if (!opt->json) {
+	if (!opt->run.json) {
 		fprintf(r->out, "Monitoring XDP tracepoints%s%s, netns %s\n",
 			opt->stats ? " with redirect successes" : " (errors only)",
 			opt->devs.n ? " of the given devices" : "",
@@ -1147,61 +1114,18 @@ static void print_start(const struct run *r)
 	jw_arr(&w, "prog_ids");
 	for (size_t i = 0; i < MON_TPS; i++)
 		if (r->tps[i].state == TP_ON)
-			jw_u64(&w, NULL, prog_id(bpf_program__fd(r->tps[i].prog)));
+			jw_u64(&w, NULL, prog_id_of_fd(bpf_program__fd(r->tps[i].prog)));
 	jw_arr_end(&w);
 	jw_end(&w);
 }
 
 /* ------------------------------------------------------------------ main */
 
-static void snap_swap(struct run *r)
-{
-	struct snap *t = r->prev;
-
-	r->prev = r->cur;
-	r->cur = t;
-}
-
-/* The poll loop: collect, print, until a signal or the duration. */
-static int mon_poll(struct run *r, struct loop *lp)
-{
-	int ev, err;
-
-	err = collect(r, r->prev);
-	if (err)
-		return err;
-	r->start = r->prev->t;
-	while ((ev = loop_wait(lp)) > 0) {
-		__u64 dt;
-
-		if (ev == LOOP_TOGGLE)
-			continue;
-		err = collect(r, r->cur);
-		if (err)
-			return err;
-		dt = r->cur->t - r->prev->t;
-		if (ev == LOOP_TICK || dt > lp->interval_ns / 10) {
-			if (r->opt->json)
-				print_json(r, "interval", r->prev, dt, 0);
-			else
-				print_tables(r, r->prev, dt);
-		}
-		if (ev == LOOP_STOP)
-			return 0;
-		for (int i = 0; i < r->devs->n; i++) {
-			if (iface_track(&r->devs->v[i], -1)) {
-				r->gone = &r->devs->v[i];
-				return -ENODEV;
-			}
-		}
-		snap_swap(r);
-	}
-	if (ev == 0)
-		return 0;
-	/* a failed wait: keep the last reading in cur for the summary */
-	snap_swap(r);
-	return ev;
-}
+static const struct sampler_ops mon_ops = {
+	.collect = collect,
+	.print = mon_print,
+	.summary = mon_summary,
+};
 
 static int opts_finish(struct mon_opts *opt)
 {
@@ -1235,6 +1159,9 @@ static int own_netns(__u32 *ino)
 	return 0;
 }
 
+/* every --dev (at most IFACE_MAX, the option's list) has its slot in the program's filter */
+_Static_assert(MON_DEV_MAX >= IFACE_MAX, "struct mon_cfg cannot hold every --dev");
+
 static void cfg_fill(struct mon_cfg *cfg, const struct mon_opts *opt, __u32 netns)
 {
 	cfg->netns = opt->netns == NETNS_ALL ? 0 : netns;
@@ -1247,9 +1174,8 @@ int main(int argc, char **argv)
 {
 	struct mon_opts opt = mon_defaults;
 	struct tp_probe tps[MON_TPS] = {};
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
-	struct run run = { .opt = &opt, .devs = &opt.devs, .tps = tps };
+	struct sampler smp = SAMPLER_INIT;
+	struct run run = { .opt = &opt, .tps = tps };
 	struct mon_cfg cfg = {};
 	int err, ret;
 
@@ -1262,7 +1188,7 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	err = own_netns(&run.netns);
 	if (err)
@@ -1271,18 +1197,16 @@ int main(int argc, char **argv)
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
 	run.enq_slots = run.ncpus < MON_CPU_MAX ? run.ncpus : MON_CPU_MAX;
-	run.cur = snap_new(&run);
-	run.prev = snap_new(&run);
-	run.buf = calloc((size_t)run.ncpus * MON_KTHR_N, sizeof(__u64));
+	run.xmit_cpu = calloc((size_t)run.ncpus, sizeof(*run.xmit_cpu));
 	run.names = calloc(1, sizeof(*run.names));
 	if (run.names)
 		run.names->own_fd = -1;
-	if (!run.cur || !run.prev || !run.buf || !run.names ||
-	    out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+	if (!run.xmit_cpu || !run.names ||
+	    sampler_init(&smp, &mon_ops, &run, snap_size(&run), &opt.run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
-	run.out = so.f;
+	run.out = smp.out.f;
 	run.names->own_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	cfg_fill(&cfg, &opt, run.netns);
@@ -1303,39 +1227,27 @@ int main(int argc, char **argv)
 		ret = report(err, EXIT_FAIL_BPF, "load BPF programs (details with -vv)");
 		goto out;
 	}
-	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
 	err = tp_attach(tps);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "attach to the tracepoints");
 		goto out;
 	}
 	print_start(&run);
-
-	err = mon_poll(&run, &lp);
+	for (int i = 0; i < opt.devs.n; i++)
+		sampler_track(&smp, &opt.devs.v[i], -1);
+	err = sampler_start(&smp);
+	if (!err)
+		err = sampler_run(&smp);
 	/* detach first: whatever the output does next, the tracepoints are free */
 	tp_detach(tps);
-	if (err == -ENODEV && run.gone)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", run.gone->name);
-	else if (err)
-		ret = report(err, EXIT_FAIL, "read statistics");
-	print_summary(&run, &lp);
-	fflush(run.out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+	if (err)
+		ret = sampler_report(&smp, err, "read statistics");
+	ret = sampler_end(&smp, ret, true);
 out:
 	tp_detach(tps);
-	out_close(&so);
-	loop_close(&lp);
+	sampler_close(&smp);
 	xdp_monitor_kern__destroy(run.skel);
-	snap_free(run.cur);
-	snap_free(run.prev);
-	free(run.buf);
+	free(run.xmit_cpu);
 	if (run.names && run.names->own_fd >= 0)
 		close(run.names->own_fd);
 	free(run.names);

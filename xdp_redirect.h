@@ -70,7 +70,6 @@ struct redir_rec {
 	__u64 short_frame;	/* redirected, but shorter than the MAC swap or --read-bytes wanted:
 				 * touched as far as it goes (MACs unswapped below 12 bytes) */
 };
-#define REDIR_REC_N (sizeof(struct redir_rec) / sizeof(__u64))
 
 /* redir_ports value, key: the egress device's ifindex (written by user space before traffic). */
 struct redir_port {
@@ -88,6 +87,5 @@ struct redir_egress_rec {
 				 * first buffer < 12 bytes: XDP_PASS, frame unchanged */
 	__u64 dropped;		/* drop: XDP_DROP */
 };
-#define REDIR_EGRESS_N (sizeof(struct redir_egress_rec) / sizeof(__u64))
 
 #endif /* XDP_REDIRECT_H */

@@ -87,7 +87,6 @@ struct rcpu_rec {
 				 * (xdp_parse.h PARSE_SHORT/PARSE_BAD): sent to cfg.cpus[0] */
 	struct rcpu_target_rec target[RCPU_TARGETS_MAX];	/* by index into cfg.cpus */
 };
-#define RCPU_REC_N (sizeof(struct rcpu_rec) / sizeof(__u64))
 
 /* Second stage, one record per CPU it ran on (rcpu_remote[0]): exactly one verdict per frame. */
 struct rcpu_remote_rec {
@@ -97,6 +96,5 @@ struct rcpu_remote_rec {
 	__u64 no_target;	/* redirect, but rcpu_tx_port slot 0 is empty: XDP_PASS */
 	__u64 short_frame;	/* info, among redirect: too short to swap the MACs, sent as is */
 };
-#define RCPU_REMOTE_N (sizeof(struct rcpu_remote_rec) / sizeof(__u64))
 
 #endif /* XDP_REDIRECT_CPU_H */

@@ -29,6 +29,5 @@ struct rxq_rec {
 	__u64 bad_ifindex;	/* issue: ctx->ingress_ifindex differs from cfg.ifindex */
 	__u64 short_frame;	/* info: frame shorter than what --read/--swapmac wanted */
 };
-#define RXQ_REC_N (sizeof(struct rxq_rec) / sizeof(__u64))
 
 #endif /* XDP_RXQ_INFO_H */

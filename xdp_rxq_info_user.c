@@ -19,23 +19,17 @@
 struct rxq_opts {
 	struct iface dev;
 	int action;
-	int mode;
-	bool skb_mode;
 	bool swapmac;
 	bool read;
 	__u32 read_bytes;
-	double interval;
-	double duration;
-	bool force;
-	bool no_sep;
-	bool json;
-	int verbose;
+	struct xdp_opts xdp;
+	struct run_opts run;
 };
 
 static const struct rxq_opts rxq_defaults = {
 	.action = XDP_PASS,
-	.mode = XDP_MODE_AUTO,
-	.interval = 2.0,
+	.xdp.mode = XDP_MODE_AUTO,
+	.run.interval = 2.0,
 };
 
 static const struct opt_enum rxq_actions[] = {
@@ -58,19 +52,11 @@ static const struct opt_def rxq_opt_defs[] = {
 	O("read-bytes", 0, OPT_U32, read_bytes, "N",
 	  "read one byte of every 64-byte line up to N bytes (implies --read)", .min = 1,
 	  .max = RXQ_READ_MAX),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC", "seconds between reports",
-	  .min = 0.01, .max = 3600),
-	O("sec", 's', OPT_SECONDS, interval, "SEC", "same as --interval", .min = 0.01,
-	  .max = 3600),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
-	O("mode", 0, OPT_ENUM, mode, "MODE",
-	  "XDP mode; auto tries native, then generic", .values = xdp_mode_names),
-	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "print one JSON object per interval and a summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROW_INTERVAL(struct rxq_opts, "interval", 'i', "seconds between reports"),
+	OPT_ROW_INTERVAL(struct rxq_opts, "sec", 's', "same as --interval"),
+	OPT_ROW_DURATION(struct rxq_opts, 0),
+	OPT_ROWS_XDP(struct rxq_opts),
+	OPT_ROWS_OUTPUT(struct rxq_opts, 'z', OPT_JSON_HELP),
 	OPT_END,
 };
 #undef O
@@ -86,41 +72,39 @@ static const struct opt_tool rxq_tool = {
 	       "Ctrl-\\ (SIGQUIT) toggles the RXQ table. Exit codes: see README.\n",
 };
 
-/* One reading of every slot: (RXQ_MAX + 1) slots x ncpus x RXQ_REC_N counters. */
-struct snap {
-	__u64 t;
-	__u64 *v;
-};
-
 struct run {
 	const struct rxq_opts *opt;
-	struct iface *dev;		/* followed by ifindex (renames) */
 	FILE *out;			/* stdout, through struct out */
-	int link_fd;
 	int map_fd;
 	int ncpus;
-	struct snap cur, prev, first;
 	bool show_rxq;
 };
 
 #define SLOTS (RXQ_MAX + 1)
 
-static __u64 *at(const struct run *r, const struct snap *s, int slot, int cpu)
+/* A snapshot is one reading of every slot: SLOTS x ncpus records, slot-major. */
+static size_t snap_size(const struct run *r)
 {
-	return &s->v[((size_t)slot * r->ncpus + cpu) * RXQ_REC_N];
+	return (size_t)SLOTS * r->ncpus * sizeof(struct rxq_rec);
 }
 
-static int collect(struct run *r, struct snap *s)
+static const struct rxq_rec *at(const struct run *r, const struct rxq_rec *s, int slot, int cpu)
 {
-	__u64 total[RXQ_REC_N];
+	return &s[(size_t)slot * r->ncpus + cpu];
+}
+
+static int collect(void *ctx, void *snap, __u64 *t)
+{
+	const struct run *r = ctx;
+	struct rxq_rec *s = snap, total;
 	int err;
 
-	for (int slot = 0; slot < SLOTS; slot++) {
-		err = percpu_sum(r->map_fd, slot, RXQ_REC_N, r->ncpus, at(r, s, slot, 0), total);
+	(void)t;
+	for (__u32 slot = 0; slot < SLOTS; slot++) {
+		err = PERCPU_READ(r->map_fd, &slot, r->ncpus, &s[(size_t)slot * r->ncpus], &total);
 		if (err)
 			return err;
 	}
-	s->t = now_ns();
 	return 0;
 }
 
@@ -129,7 +113,7 @@ struct figures {
 	__u64 processed, issue, bad_ifindex, overflow, short_frame;
 };
 
-static struct figures sum(const struct run *r, const struct snap *s, int slot, int cpu)
+static struct figures sum(const struct run *r, const struct rxq_rec *s, int slot, int cpu)
 {
 	struct figures f = {};
 
@@ -137,16 +121,16 @@ static struct figures sum(const struct run *r, const struct snap *s, int slot, i
 		if (slot >= 0 && q != slot)
 			continue;
 		for (int c = 0; c < r->ncpus; c++) {
-			const __u64 *v;
+			const struct rxq_rec *v;
 
 			if (cpu >= 0 && c != cpu)
 				continue;
 			v = at(r, s, q, c);
-			f.processed += v[0];
-			f.bad_ifindex += v[1];
-			f.short_frame += v[2];
+			f.processed += v->processed;
+			f.bad_ifindex += v->bad_ifindex;
+			f.short_frame += v->short_frame;
 			if (q == RXQ_MAX)
-				f.overflow += v[0];
+				f.overflow += v->processed;
 		}
 	}
 	f.issue = f.bad_ifindex + f.overflow;
@@ -167,44 +151,44 @@ static void print_row(const struct run *r, const char *label, const char *col,
 	char a[32], b[32], tags[64];
 
 	fprintf(r->out, "%-16s %-8s %14s", label, col,
-	       fmt_rate(a, rate_per_sec(now->processed, then->processed, dt), !r->opt->no_sep));
+	       fmt_rate(a, rate_per_sec(now->processed, then->processed, dt), !r->opt->run.no_sep));
 	if (issue)
 		fprintf(r->out, " %14s%s",
-		       fmt_rate(b, rate_per_sec(now->issue, then->issue, dt), !r->opt->no_sep),
+		       fmt_rate(b, rate_per_sec(now->issue, then->issue, dt), !r->opt->run.no_sep),
 		       issue_tags(tags, sizeof(tags), now, then));
 	fputc('\n', r->out);
 }
 
-static void print_tables(const struct run *r)
+static void print_tables(const struct run *r, const struct rxq_rec *cur,
+			 const struct rxq_rec *prev, __u64 dt)
 {
-	__u64 dt = r->cur.t - r->prev.t;
 	struct figures now, then;
 	char col[16];
 
 	fprintf(r->out, "\nPeriod %.3f s\n", (double)dt / 1e9);
 	fprintf(r->out, "%-16s %-8s %14s %14s\n", "XDP stats", "CPU", "pps (pkt/s)", "issue (pkt/s)");
 	for (int c = 0; c < r->ncpus; c++) {
-		now = sum(r, &r->cur, -1, c);
-		then = sum(r, &r->prev, -1, c);
+		now = sum(r, cur, -1, c);
+		then = sum(r, prev, -1, c);
 		if (now.processed == then.processed)
 			continue;
 		snprintf(col, sizeof(col), "%d", c);
 		print_row(r, "XDP-RX CPU", col, &now, &then, dt, true);
 	}
-	now = sum(r, &r->cur, -1, -1);
-	then = sum(r, &r->prev, -1, -1);
+	now = sum(r, cur, -1, -1);
+	then = sum(r, prev, -1, -1);
 	print_row(r, "XDP-RX CPU", "total", &now, &then, dt, true);
 	if (!r->show_rxq)
 		return;
 
 	fprintf(r->out, "\n%-16s %-8s %14s %14s\n", "RXQ stats", "RXQ:CPU", "pps (pkt/s)", "issue (pkt/s)");
 	for (int q = 0; q < SLOTS; q++) {
-		now = sum(r, &r->cur, q, -1);
-		then = sum(r, &r->prev, q, -1);
+		now = sum(r, cur, q, -1);
+		then = sum(r, prev, q, -1);
 		if (now.processed == then.processed)
 			continue;
 		for (int c = 0; c < r->ncpus; c++) {
-			struct figures n = sum(r, &r->cur, q, c), t = sum(r, &r->prev, q, c);
+			struct figures n = sum(r, cur, q, c), t = sum(r, prev, q, c);
 
 			if (n.processed == t.processed)
 				continue;
@@ -236,36 +220,43 @@ static void json_figures(struct jw *w, const struct figures *now, const struct f
 	jw_double(w, "issue_pps", rate_per_sec(now->issue, then->issue, dt));
 }
 
-static void print_json(const struct run *r)
+/* "cpus": the CPUs that saw packets of slot (-1: every slot). */
+static void json_cpus(struct jw *w, const struct run *r, const struct rxq_rec *cur,
+		      const struct rxq_rec *prev, int slot, __u64 dt)
 {
-	__u64 dt = r->cur.t - r->prev.t;
+	jw_arr(w, "cpus");
+	for (int c = 0; c < r->ncpus; c++) {
+		struct figures now = sum(r, cur, slot, c), then = sum(r, prev, slot, c);
+
+		if (!now.processed)
+			continue;
+		jw_obj(w, NULL);
+		jw_i64(w, "cpu", c);
+		json_figures(w, &now, &then, dt);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void print_json(const struct run *r, const struct rxq_rec *cur, const struct rxq_rec *prev,
+		       __u64 dt)
+{
 	struct figures now, then;
 	struct jw w;
 
 	jw_begin(&w, r->out);
 	jw_str(&w, "type", "interval");
 	jw_u64(&w, "period_ns", dt);
-	now = sum(r, &r->cur, -1, -1);
-	then = sum(r, &r->prev, -1, -1);
+	now = sum(r, cur, -1, -1);
+	then = sum(r, prev, -1, -1);
 	jw_obj(&w, "total");
 	json_figures(&w, &now, &then, dt);
 	jw_obj_end(&w);
-	jw_arr(&w, "cpus");
-	for (int c = 0; c < r->ncpus; c++) {
-		now = sum(r, &r->cur, -1, c);
-		then = sum(r, &r->prev, -1, c);
-		if (!now.processed)
-			continue;
-		jw_obj(&w, NULL);
-		jw_i64(&w, "cpu", c);
-		json_figures(&w, &now, &then, dt);
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
+	json_cpus(&w, r, cur, prev, -1, dt);
 	jw_arr(&w, "rxqs");
 	for (int q = 0; q < SLOTS; q++) {
-		now = sum(r, &r->cur, q, -1);
-		then = sum(r, &r->prev, q, -1);
+		now = sum(r, cur, q, -1);
+		then = sum(r, prev, q, -1);
 		if (!now.processed)
 			continue;
 		jw_obj(&w, NULL);
@@ -274,38 +265,48 @@ static void print_json(const struct run *r)
 		else
 			jw_i64(&w, "rxq", q);
 		json_figures(&w, &now, &then, dt);
-		jw_arr(&w, "cpus");
-		for (int c = 0; c < r->ncpus; c++) {
-			struct figures n = sum(r, &r->cur, q, c), t = sum(r, &r->prev, q, c);
-
-			if (!n.processed)
-				continue;
-			jw_obj(&w, NULL);
-			jw_i64(&w, "cpu", c);
-			json_figures(&w, &n, &t, dt);
-			jw_obj_end(&w);
-		}
-		jw_arr_end(&w);
+		json_cpus(&w, r, cur, prev, q, dt);
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
 	jw_end(&w);
 }
 
-static void print_summary(const struct run *r, const struct loop *lp)
+/* The interval: a table, or a JSON line. */
+static void rxq_print(void *ctx, const void *now, const void *then, __u64 dt)
 {
-	struct figures tot = sum(r, &r->cur, -1, -1), zero = {};
-	__u64 dt = r->cur.t - r->first.t;
+	const struct run *r = ctx;
+
+	if (r->opt->run.json)
+		print_json(r, now, then, dt);
+	else
+		print_tables(r, now, then, dt);
+}
+
+/* Ctrl-\ shows or hides the RXQ table. */
+static void rxq_toggle(void *ctx)
+{
+	struct run *r = ctx;
+
+	r->show_rxq = !r->show_rxq;
+}
+
+/* The counters since the program was loaded, over the run's time. */
+static void rxq_summary(void *ctx, const void *last, const void *first, __u64 dt, int signal)
+{
+	const struct run *r = ctx;
+	struct figures tot = sum(r, last, -1, -1), zero = {};
 	char a[32], b[32], c[32];
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	struct jw w;
 
-	if (r->opt->json) {
+	(void)first;	/* the counters start at zero when the program is loaded */
+	if (r->opt->run.json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
 		json_figures(&w, &tot, &zero, dt);
-		jw_i64(&w, "signal", lp->last_signal);
+		jw_i64(&w, "signal", signal);
 		jw_end(&w);
 		return;
 	}
@@ -317,62 +318,12 @@ static void print_summary(const struct run *r, const struct loop *lp)
 		       fmt_u64(a, tot.short_frame, sep));
 }
 
-static int snaps_alloc(struct run *r)
-{
-	size_t n = (size_t)SLOTS * r->ncpus * RXQ_REC_N;
-
-	r->cur.v = calloc(n, sizeof(__u64));
-	r->prev.v = calloc(n, sizeof(__u64));
-	r->first.v = calloc(n, sizeof(__u64));
-	return r->cur.v && r->prev.v && r->first.v ? 0 : -ENOMEM;
-}
-
-static void snaps_free(struct run *r)
-{
-	free(r->cur.v);
-	free(r->prev.v);
-	free(r->first.v);
-}
-
-static void snap_copy(const struct run *r, struct snap *dst, const struct snap *src)
-{
-	dst->t = src->t;
-	memcpy(dst->v, src->v, (size_t)SLOTS * r->ncpus * RXQ_REC_N * sizeof(__u64));
-}
-
-/* The poll loop: collect, print, until a signal, the duration, or the device going away. */
-static int rxq_poll(struct run *r, struct loop *lp)
-{
-	int ev, err;
-
-	err = collect(r, &r->first);
-	if (err)
-		return err;
-	snap_copy(r, &r->prev, &r->first);
-	snap_copy(r, &r->cur, &r->first);
-	while ((ev = loop_wait(lp)) > 0) {
-		if (ev == LOOP_TOGGLE) {
-			r->show_rxq = !r->show_rxq;
-			continue;
-		}
-		err = collect(r, &r->cur);
-		if (err)
-			return err;
-		if (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10) {
-			if (r->opt->json)
-				print_json(r);
-			else
-				print_tables(r);
-		}
-		snap_copy(r, &r->prev, &r->cur);
-		if (ev == LOOP_STOP)
-			return 0;
-		err = iface_track(r->dev, r->link_fd);
-		if (err)
-			return err;
-	}
-	return ev;
-}
+static const struct sampler_ops rxq_ops = {
+	.collect = collect,
+	.print = rxq_print,
+	.summary = rxq_summary,
+	.toggle = rxq_toggle,
+};
 
 static void print_banner(const struct run *r, const struct xdp_attach *xa)
 {
@@ -383,7 +334,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	snprintf(what, sizeof(what), "%s%s%s", opt->read ? "read" : "",
 		 opt->read && opt->swapmac ? "," : "",
 		 opt->swapmac ? "swapmac" : !opt->read ? "no_touch" : "");
-	if (opt->json) {
+	if (opt->run.json) {
 		struct jw w;
 
 		jw_begin(&w, r->out);
@@ -410,11 +361,10 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 
 static int opts_finish(struct rxq_opts *opt)
 {
-	if (opt->skb_mode) {
-		if (opt->mode == XDP_MODE_NATIVE)
-			return report(0, EXIT_FAIL_OPTION, "--skb-mode conflicts with --mode native");
-		opt->mode = XDP_MODE_SKB;
-	}
+	int ret = xdp_opts_finish(&opt->xdp);
+
+	if (ret)
+		return ret;
 	if (opt->action == XDP_TX)
 		opt->swapmac = true;
 	if (opt->read_bytes)
@@ -430,9 +380,8 @@ int main(int argc, char **argv)
 	struct rxq_opts opt = rxq_defaults;
 	struct xdp_rxq_info_kern *skel = NULL;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
-	struct run run = { .opt = &opt, .dev = &opt.dev, .show_rxq = true };
+	struct sampler smp = SAMPLER_INIT;
+	struct run run = { .opt = &opt, .show_rxq = true };
 	int err, ret;
 
 	ret = tool_begin(argc, argv, &rxq_tool, &opt);
@@ -444,16 +393,16 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
-	if (snaps_alloc(&run) || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+	if (sampler_init(&smp, &rxq_ops, &run, snap_size(&run), &opt.run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
 		goto out;
 	}
-	run.out = so.f;
+	run.out = smp.out.f;
 
 	skel = xdp_rxq_info_kern__open();
 	if (!skel) {
@@ -474,36 +423,23 @@ int main(int argc, char **argv)
 	}
 	run.map_fd = bpf_map__fd(skel->maps.rxq_stats);
 
-	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, opt.mode,
-				   opt.force);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, &opt.xdp,
+				   XDP_VIA_LINK);
 	if (ret)
 		goto out;
-	run.link_fd = xa.link_fd;
 	print_banner(&run, &xa);
-
-	err = rxq_poll(&run, &lp);
+	sampler_track(&smp, &opt.dev, xa.link_fd);
+	err = sampler_start(&smp);
+	if (!err)
+		err = sampler_run(&smp);
 	/* detach first: whatever the output does next, the device is free */
 	xdp_attach_release(&xa);
-	if (err == -ENODEV)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
-	else if (err)
-		ret = report(err, EXIT_FAIL, "read statistics");
-	print_summary(&run, &lp);
-	fflush(run.out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+	if (err)
+		ret = sampler_report(&smp, err, "read statistics");
+	ret = sampler_end(&smp, ret, true);
 out:
 	xdp_attach_release(&xa);
-	out_close(&so);
-	loop_close(&lp);
+	sampler_close(&smp);
 	xdp_rxq_info_kern__destroy(skel);
-	snaps_free(&run);
 	return ret;
 }

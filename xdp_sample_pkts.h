@@ -7,8 +7,9 @@
 #define SAMPLE_SNAPLEN_DEF 64		/* default --snaplen */
 /*
  * Largest --snaplen: a jumbo frame (9000-byte MTU + Ethernet + 2 VLAN tags), well below the
- * 64 KiB limit of one perf record. The program is not frags-aware, so it only ever sees linear
- * frames and the captured bytes never exceed the frame.
+ * 64 KiB limit of one perf record. The program is loaded frags-capable: the frame's length is
+ * that of all its buffers (bpf_xdp_get_buff_len), bpf_perf_event_output copies across them, and
+ * the captured bytes never exceed the frame (cap_len = min(snaplen, length)).
  */
 #define SAMPLE_SNAPLEN_MAX 9216
 
@@ -32,7 +33,6 @@ struct sample_stats {
 	 */
 	__u64 out_err;
 };
-#define SAMPLE_STATS_N (sizeof(struct sample_stats) / sizeof(__u64))
 
 /*
  * One record in the perf buffer: this header, then cap_len bytes of the frame (appended by the

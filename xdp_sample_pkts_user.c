@@ -36,23 +36,17 @@ struct sp_opts {
 	__u32 count;
 	__u32 pages;
 	const char *write;
-	int mode;
-	bool skb_mode;
-	bool force;
-	bool json;
 	bool quiet;
 	bool hex;
-	bool no_sep;
-	double interval;
-	double duration;
-	int verbose;
+	struct xdp_opts xdp;
+	struct run_opts run;
 };
 
 static const struct sp_opts sp_defaults = {
 	.snaplen = SAMPLE_SNAPLEN_DEF,
 	.rate = 1,
 	.pages = 64,
-	.mode = XDP_MODE_AUTO,
+	.xdp.mode = XDP_MODE_AUTO,
 };
 
 #define O(...) OPTION(struct sp_opts, __VA_ARGS__)
@@ -67,19 +61,14 @@ static const struct opt_def sp_opt_defs[] = {
 	  "write the samples to a pcap file ('-': stdout, then no text output)"),
 	O("quiet", 'q', OPT_BOOL, quiet, NULL, "no line per sample (counters and the summary only)"),
 	O("hex", 'x', OPT_BOOL, hex, NULL, "hex dump of the captured bytes after each line"),
-	O("interval", 'i', OPT_SECONDS, interval, "SEC",
+	/* 0 is allowed here: no interval reports, only the summary */
+	O("interval", 'i', OPT_SECONDS, run.interval, "SEC",
 	  "also report counters every SEC seconds (0: only at exit)", .min = 0, .max = 3600),
-	O("duration", 0, OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
+	OPT_ROW_DURATION(struct sp_opts, 0),
 	O("pages", 0, OPT_U32, pages, "N", "perf buffer pages per CPU (a power of two)", .min = 1,
 	  .max = PAGES_MAX),
-	O("mode", 0, OPT_ENUM, mode, "MODE", "XDP mode; auto tries native, then generic",
-	  .values = xdp_mode_names),
-	O("skb-mode", 'S', OPT_BOOL, skb_mode, NULL, "same as --mode skb"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
-	O("no-separators", 'z', OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("json", 'j', OPT_BOOL, json, NULL, "one JSON object per sample, interval and summary"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROWS_XDP(struct sp_opts),
+	OPT_ROWS_OUTPUT(struct sp_opts, 'z', "one JSON object per sample, interval and summary"),
 	O("iface", 0, OPT_IFACE, dev, "IFACE", "device", .positional = true),
 	OPT_END,
 };
@@ -101,9 +90,8 @@ static const struct opt_tool sp_tool = {
 
 struct run {
 	const struct sp_opts *opt;
-	struct iface *dev;		/* followed by ifindex (renames) */
-	int link_fd;
 	FILE *txt;			/* text and JSON output: stdout, or stderr with -w - */
+	struct perf_buffer *pb;
 	struct out *pout;		/* the pcap output (NULL: none) */
 	int stats_fd;
 	int ncpus;
@@ -116,8 +104,13 @@ struct run {
 	__u64 bad;			/* records that failed the size/magic checks */
 	bool done;			/* --count reached */
 	bool quiet;			/* no line per sample (-q; Ctrl-\ toggles) */
-	__u64 t_first, t_prev;
-	__u64 prev[SAMPLE_STATS_N];
+};
+
+/* A snapshot: the program's counters and what reached user space by then. */
+struct sp_snap {
+	struct sample_stats tot;	/* summed over CPUs */
+	__u64 received, lost;		/* run's received and lost (reported) */
+	struct sample_stats cpu[];	/* per possible CPU */
 };
 
 /* ---- the frame summary ---- */
@@ -383,7 +376,7 @@ static void print_sample(struct run *r, int cpu, const struct sample_hdr *h, con
 	struct jw w;
 
 	pkt_parse(&pi, pkt, h->cap_len);
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		for (__u32 i = 0; i < h->cap_len; i++)
 			snprintf(hex + 2 * i, 3, "%02x", pkt[i]);
 		hex[2 * h->cap_len] = '\0';
@@ -495,41 +488,86 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 
 /* ---- counters ---- */
 
-static int stats_read(const struct run *r, __u64 *per_cpu, __u64 *total)
+/* Read whatever the perf buffer holds (the samples are printed and written as they come);
+ * -errno on failure. */
+static int drain(struct run *r)
 {
-	return percpu_sum(r->stats_fd, 0, SAMPLE_STATS_N, r->ncpus, per_cpu, total);
+	int err = perf_buffer__consume(r->pb);
+
+	fflush(r->txt);
+	return err < 0 ? err : 0;
 }
 
-static void print_interval(struct run *r)
+/* The samples waiting, then the counters. */
+static int collect(void *ctx, void *snap, __u64 *t)
 {
-	__u64 tot[SAMPLE_STATS_N], now = now_ns(), dt = now - r->t_prev;
+	struct run *r = ctx;
+	struct sp_snap *sn = snap;
+	__u32 zero = 0;
+	int err = drain(r);
+
+	(void)t;
+	if (err)
+		return err;
+	clock_offset(r);	/* follow wall-clock steps */
+	sn->received = r->received;
+	sn->lost = r->lost;
+	return PERCPU_READ(r->stats_fd, &zero, r->ncpus, sn->cpu, &sn->tot);
+}
+
+/* The perf buffer has samples: read them; the run is complete once --count is reached. */
+static int sp_event(void *ctx)
+{
+	struct run *r = ctx;
+	int err = drain(r);
+
+	return err ? err : r->done;
+}
+
+/* Complete once --count is reached, whichever reading got there. */
+static int sp_check(void *ctx)
+{
+	const struct run *r = ctx;
+
+	return r->done;
+}
+
+/* Ctrl-\ turns the lines per sample off and on. */
+static void sp_toggle(void *ctx)
+{
+	struct run *r = ctx;
+
+	r->quiet = !r->quiet;
+}
+
+static void sp_print(void *ctx, const void *now_snap, const void *then_snap, __u64 dt)
+{
+	const struct run *r = ctx;
+	const struct sp_snap *now = now_snap, *then = then_snap;
+	const struct sample_stats *tot = &now->tot, *prev = &then->tot;
 	char a[32], b[32], c[32];
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	struct jw w;
 
-	if (stats_read(r, NULL, tot))
-		return;
-	if (r->opt->json) {
+	if (r->opt->run.json) {
 		jw_begin(&w, r->txt);
 		jw_str(&w, "type", "interval");
 		jw_u64(&w, "period_ns", dt);
-		jw_u64(&w, "seen", tot[0]);
-		jw_u64(&w, "sampled", tot[1]);
-		jw_u64(&w, "lost", tot[2]);
-		jw_u64(&w, "received", r->received);
-		jw_u64(&w, "lost_reported", r->lost);
-		jw_u64(&w, "delta", tot[0] - r->prev[0]);
-		jw_double(&w, "pps", rate_per_sec(tot[0], r->prev[0], dt));
-		jw_double(&w, "sample_pps", rate_per_sec(tot[1], r->prev[1], dt));
+		jw_u64(&w, "seen", tot->seen);
+		jw_u64(&w, "sampled", tot->sampled);
+		jw_u64(&w, "lost", tot->out_err);
+		jw_u64(&w, "received", now->received);
+		jw_u64(&w, "lost_reported", now->lost);
+		jw_u64(&w, "delta", tot->seen - prev->seen);
+		jw_double(&w, "pps", rate_per_sec(tot->seen, prev->seen, dt));
+		jw_double(&w, "sample_pps", rate_per_sec(tot->sampled, prev->sampled, dt));
 		jw_end(&w);
 	} else {
 		fprintf(r->txt, "# %.3f s: %s pkt/s, %s samples/s, %s lost\n", (double)dt / 1e9,
-			fmt_rate(a, rate_per_sec(tot[0], r->prev[0], dt), sep),
-			fmt_rate(b, rate_per_sec(tot[1], r->prev[1], dt), sep),
-			fmt_u64(c, tot[2], sep));
+			fmt_rate(a, rate_per_sec(tot->seen, prev->seen, dt), sep),
+			fmt_rate(b, rate_per_sec(tot->sampled, prev->sampled, dt), sep),
+			fmt_u64(c, tot->out_err, sep));
 	}
-	memcpy(r->prev, tot, sizeof(tot));
-	r->t_prev = now;
 }
 
 /* pcap records in the file (its header is the first record of the output). */
@@ -538,76 +576,73 @@ static __u64 pcap_written(const struct run *r)
 	return r->pout && r->pout->records_written ? r->pout->records_written - 1 : 0;
 }
 
-static int print_summary(struct run *r, const struct loop *lp)
+/* The whole run, read after the program was detached and the perf buffer read to its end. */
+static void sp_summary(void *ctx, const void *last, const void *first, __u64 dt, int signal)
 {
-	__u64 *pc, tot[SAMPLE_STATS_N], dt = now_ns() - r->t_first;
+	const struct run *r = ctx;
+	const struct sp_snap *sn = last;
+	const struct sample_stats *pc = sn->cpu, tot = sn->tot;
 	__u64 unreported;
 	char a[32], b[32], c[32], d[32];
-	bool sep = !r->opt->no_sep;
+	bool sep = !r->opt->run.no_sep;
 	struct jw w;
-	int err;
 
-	pc = calloc((size_t)r->ncpus * SAMPLE_STATS_N, sizeof(__u64));
-	if (!pc)
-		return -ENOMEM;
-	err = stats_read(r, pc, tot);
-	if (err)
-		goto out;
+	(void)first;	/* the counters start at zero when the program is loaded */
 	/* the kernel reports a CPU's lost samples with the next sample it stores there */
-	unreported = tot[2] > r->lost ? tot[2] - r->lost : 0;
-	if (r->opt->json) {
+	unreported = tot.out_err > r->lost ? tot.out_err - r->lost : 0;
+	if (r->opt->run.json) {
 		jw_begin(&w, r->txt);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
-		jw_u64(&w, "seen", tot[0]);
-		jw_u64(&w, "sampled", tot[1]);
+		jw_u64(&w, "seen", tot.seen);
+		jw_u64(&w, "sampled", tot.sampled);
 		jw_u64(&w, "received", r->received);
 		jw_u64(&w, "discarded", r->discarded);
 		jw_u64(&w, "bad", r->bad);
-		jw_u64(&w, "lost", tot[2]);
+		jw_u64(&w, "lost", tot.out_err);
 		jw_u64(&w, "lost_reported", r->lost);
 		jw_u64(&w, "lost_unreported", unreported);
 		jw_u64(&w, "written", pcap_written(r));
 		jw_u64(&w, "not_written", r->pout ? r->received - pcap_written(r) : 0);
-		jw_double(&w, "pps", rate_per_sec(tot[0], 0, dt));
+		jw_double(&w, "pps", rate_per_sec(tot.seen, 0, dt));
 		jw_arr(&w, "cpus");
 		for (int i = 0; i < r->ncpus; i++) {
-			__u64 *v = pc + (size_t)i * SAMPLE_STATS_N;
+			const struct sample_stats *v = &pc[i];
 
-			if (!v[0])
+			if (!v->seen)
 				continue;
 			jw_obj(&w, NULL);
 			jw_i64(&w, "cpu", i);
-			jw_u64(&w, "seen", v[0]);
-			jw_u64(&w, "sampled", v[1]);
-			jw_u64(&w, "lost", v[2]);
+			jw_u64(&w, "seen", v->seen);
+			jw_u64(&w, "sampled", v->sampled);
+			jw_u64(&w, "lost", v->out_err);
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
-		jw_i64(&w, "signal", lp->last_signal);
+		jw_i64(&w, "signal", signal);
 		jw_end(&w);
-		goto out;
+		return;
 	}
 	fprintf(r->txt, "\nSummary: %.3f s, %s pkt/s average\n", (double)dt / 1e9,
-		fmt_rate(a, rate_per_sec(tot[0], 0, dt), sep));
+		fmt_rate(a, rate_per_sec(tot.seen, 0, dt), sep));
 	fprintf(r->txt, "%-8s %16s %16s %16s\n", "CPU", "seen (pkt)", "sampled", "lost");
 	for (int i = 0; i < r->ncpus; i++) {
-		__u64 *v = pc + (size_t)i * SAMPLE_STATS_N;
+		const struct sample_stats *v = &pc[i];
 
-		if (!v[0])
+		if (!v->seen)
 			continue;
-		fprintf(r->txt, "%-8d %16s %16s %16s\n", i, fmt_u64(a, v[0], sep),
-			fmt_u64(b, v[1], sep), fmt_u64(c, v[2], sep));
+		fprintf(r->txt, "%-8d %16s %16s %16s\n", i, fmt_u64(a, v->seen, sep),
+			fmt_u64(b, v->sampled, sep), fmt_u64(c, v->out_err, sep));
 	}
-	fprintf(r->txt, "%-8s %16s %16s %16s\n", "total", fmt_u64(a, tot[0], sep),
-		fmt_u64(b, tot[1], sep), fmt_u64(c, tot[2], sep));
+	fprintf(r->txt, "%-8s %16s %16s %16s\n", "total", fmt_u64(a, tot.seen, sep),
+		fmt_u64(b, tot.sampled, sep), fmt_u64(c, tot.out_err, sep));
 	fprintf(r->txt, "Samples: %s sampled = %s received + %s discarded after --count",
-		fmt_u64(a, tot[1], sep), fmt_u64(b, r->received, sep),
+		fmt_u64(a, tot.sampled, sep), fmt_u64(b, r->received, sep),
 		fmt_u64(c, r->discarded, sep));
 	if (r->bad)
 		fprintf(r->txt, " + %s malformed", fmt_u64(c, r->bad, sep));
 	fprintf(r->txt, "; %s lost (perf buffer full: %s reported by it, %s not yet when it "
-		"stopped)\n", fmt_u64(a, tot[2], sep), fmt_u64(b, r->lost, sep),
+		"stopped)\n", fmt_u64(a, tot.out_err, sep), fmt_u64(b, r->lost, sep),
 		fmt_u64(c, unreported, sep));
 	if (r->pout)
 		fprintf(r->txt, "pcap: %s of %s received written to %s%s%s\n",
@@ -616,11 +651,16 @@ static int print_summary(struct run *r, const struct loop *lp)
 			pcap_written(r) < r->received ? ", not written: " : "",
 			pcap_written(r) < r->received ?
 				fmt_u64(d, r->received - pcap_written(r), sep) : "");
-out:
-	fflush(r->txt);
-	free(pc);
-	return err;
 }
+
+static const struct sampler_ops sp_ops = {
+	.collect = collect,
+	.print = sp_print,
+	.summary = sp_summary,
+	.toggle = sp_toggle,
+	.check = sp_check,
+	.event = sp_event,
+};
 
 /* ---- setup and the loop ---- */
 
@@ -628,11 +668,8 @@ static int opts_finish(struct sp_opts *opt)
 {
 	if (!opt->dev.ifindex)
 		return report(0, EXIT_FAIL_OPTION, "missing IFACE; see --help");
-	if (opt->skb_mode) {
-		if (opt->mode == XDP_MODE_NATIVE)
-			return report(0, EXIT_FAIL_OPTION, "--skb-mode conflicts with --mode native");
-		opt->mode = XDP_MODE_SKB;
-	}
+	if (xdp_opts_finish(&opt->xdp))
+		return EXIT_FAIL_OPTION;
 	if (opt->pages & (opt->pages - 1))
 		return report(0, EXIT_FAIL_OPTION, "bad --pages '%u' (want a power of two)",
 			      opt->pages);
@@ -642,7 +679,7 @@ static int opts_finish(struct sp_opts *opt)
 		return report(0, EXIT_FAIL_OPTION, "--pages %u too small for --snaplen %u",
 			      opt->pages, opt->snaplen);
 	if (opt->write && !strcmp(opt->write, "-")) {
-		if (opt->json)
+		if (opt->run.json)
 			return report(0, EXIT_FAIL_OPTION, "--json conflicts with --write - (stdout)");
 		opt->quiet = true;
 	}
@@ -672,48 +709,13 @@ static int pcap_setup(struct run *r, struct out *po)
 	return 0;
 }
 
-/* Read whatever the perf buffer holds; -errno on failure. */
-static int drain(struct run *r, struct perf_buffer *pb)
-{
-	int err = perf_buffer__consume(pb);
-
-	fflush(r->txt);
-	return err < 0 ? err : 0;
-}
-
-static int sample_loop(struct run *r, struct perf_buffer *pb, struct loop *lp)
-{
-	int ev = 0, err;
-
-	while (!r->done && (ev = loop_wait(lp)) >= 0) {
-		if (ev == LOOP_TOGGLE) {
-			r->quiet = !r->quiet;
-			continue;
-		}
-		err = drain(r, pb);
-		if (err)
-			return err;
-		if (ev == 0)
-			continue;
-		clock_offset(r);	/* follow wall-clock steps */
-		if (ev == LOOP_TICK && r->opt->interval > 0)
-			print_interval(r);
-		if (ev == LOOP_STOP)
-			return 0;
-		err = iface_track(r->dev, r->link_fd);
-		if (err)
-			return err;
-	}
-	return r->done ? 0 : ev;
-}
-
 static void print_banner(const struct run *r, const struct xdp_attach *xa)
 {
 	const struct sp_opts *opt = r->opt;
 	char drv[64] = "?";
 
 	iface_driver(opt->dev.name, drv, sizeof(drv));
-	if (opt->json) {
+	if (opt->run.json) {
 		struct jw w;
 
 		jw_begin(&w, r->txt);
@@ -745,10 +747,10 @@ int main(int argc, char **argv)
 	struct sp_opts opt = sp_defaults;
 	struct xdp_sample_pkts_kern *skel = NULL;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
-	struct perf_buffer *pb = NULL;
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT, po = OUT_INIT;
-	struct run run = { .opt = &opt, .dev = &opt.dev, .link_fd = -1, .txt = stdout };
+	struct sampler smp = SAMPLER_INIT;
+	struct out po = OUT_INIT;
+	struct run run = { .opt = &opt, .txt = stdout };
+	bool pcap_stdout;
 	int err, ret;
 
 	ret = tool_begin(argc, argv, &sp_tool, &opt);
@@ -760,24 +762,25 @@ int main(int argc, char **argv)
 	ret = priv_require(NEED_BPF | NEED_NET_ADMIN | NEED_PERFMON);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	run.quiet = opt.quiet;
 	run.ncpus = ncpus_possible();
 	if (run.ncpus <= 0)
 		return report(run.ncpus, EXIT_FAIL, "count possible CPUs");
-	if (opt.write && !strcmp(opt.write, "-")) {
-		run.txt = stderr;	/* stdout carries the pcap */
-	} else if (out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+	pcap_stdout = opt.write && !strcmp(opt.write, "-");
+	if (sampler_init(&smp, &sp_ops, &run,
+			 sizeof(struct sp_snap) + (size_t)run.ncpus * sizeof(struct sample_stats),
+			 &opt.run, pcap_stdout ? SAMPLER_NO_STDOUT : 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate the output buffer");
 		goto out;
-	} else {
-		run.txt = so.f;
 	}
+	run.txt = pcap_stdout ? stderr : smp.out.f;	/* with -w -, stdout carries the pcap */
 	if (opt.write) {
 		ret = pcap_setup(&run, &po);
 		if (ret || !run.pout)
 			goto out;
+		loop_add_out(&smp.loop, &po);
 	}
 
 	skel = xdp_sample_pkts_kern__open();
@@ -797,72 +800,56 @@ int main(int argc, char **argv)
 	}
 	run.stats_fd = bpf_map__fd(skel->maps.sample_stats);
 
-	pb = perf_buffer__new(bpf_map__fd(skel->maps.samples), opt.pages, on_sample, on_lost,
-			      &run, NULL);
-	if (!pb && errno == EPERM) {
+	run.pb = perf_buffer__new(bpf_map__fd(skel->maps.samples), opt.pages, on_sample, on_lost,
+				  &run, NULL);
+	if (!run.pb && errno == EPERM) {
 		ret = report(0, EXIT_FAIL_PRIV, "missing privileges: a perf buffer of %u pages per "
 			     "CPU needs CAP_IPC_LOCK, or a higher kernel.perf_event_mlock_kb or "
 			     "memlock limit (ulimit -l); or lower --pages", opt.pages);
 		goto out;
 	}
-	if (!pb) {
+	if (!run.pb) {
 		ret = report(-errno, EXIT_FAIL_BPF, "create the perf buffer (%u pages per CPU)",
 			     opt.pages);
 		goto out;
 	}
 
-	/* signals are blocked before attach, so a Ctrl-C during attach still ends cleanly */
-	err = loop_init(&lp, opt.interval > 0 ? opt.interval : 1.0, opt.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	lp.extra_fd = perf_buffer__epoll_fd(pb);
-	if (so.f)
-		loop_add_out(&lp, &so);
-	if (run.pout)
-		loop_add_out(&lp, &po);
 	clock_offset(&run);
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, opt.mode,
-				   opt.force);
+	ret = xdp_attach_or_report(&xa, skel->progs.xdp_sample_prog, &opt.dev, &opt.xdp,
+				   XDP_VIA_LINK);
 	if (ret)
 		goto out;
-	run.link_fd = xa.link_fd;
-	run.t_first = run.t_prev = now_ns();
+	err = sampler_start(&smp);
+	if (err) {
+		ret = report(err, EXIT_FAIL, "read counters");
+		goto out;
+	}
 	print_banner(&run, &xa);
-
-	err = sample_loop(&run, pb, &lp);
+	sampler_track(&smp, &opt.dev, xa.link_fd);
+	smp.event_fd = perf_buffer__epoll_fd(run.pb);
+	err = sampler_run(&smp);
 	/* detach first, then read what is still buffered (past --count too, to account for
 	 * every sample): the summary is then final */
 	xdp_attach_release(&xa);
-	ret = drain(&run, pb);
+	ret = drain(&run);
 	if (!err)
 		err = ret;
-	ret = EXIT_OK;
-	if (err == -ENODEV)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
-	else if (err)
-		ret = report(err, EXIT_FAIL, "read samples");
+	ret = err ? sampler_report(&smp, err, "read samples") : EXIT_OK;
 	/* the pcap first, so the summary can say how many records reached it */
-	fflush(run.txt);
-	loop_flush(&lp);
-	err = print_summary(&run, &lp);
+	loop_flush(&smp.loop);
+	err = sampler_collect(&smp);
 	if (err && !ret)
 		ret = report(err, EXIT_FAIL, "read counters");
-	loop_flush(&lp);
-	if (run.pout)
-		ret = out_end(&po, ret);
-	ret = out_end(&so, ret);
+	ret = sampler_end(&smp, ret, !err);
 out:
 	xdp_attach_release(&xa);
-	loop_close(&lp);
-	perf_buffer__free(pb);
+	perf_buffer__free(run.pb);
 	if (run.dumper) {
 		pcap_dump_close(run.dumper);	/* closes po.f */
 		po.f = NULL;
 	}
 	out_close(&po);
-	out_close(&so);
+	sampler_close(&smp);
 	if (run.pcap)
 		pcap_close(run.pcap);
 	xdp_sample_pkts_kern__destroy(skel);

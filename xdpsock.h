@@ -21,7 +21,5 @@ struct xsk_prog_rec {
 	__u64 no_socket;		/* the slot holds no socket: XDP_PASS (bpf_redirect_map fallback) */
 	__u64 redirect[XSK_MAX_SOCKS];	/* bpf_redirect_map() gave XDP_REDIRECT for this slot */
 };
-#define XSK_REC_N (sizeof(struct xsk_prog_rec) / sizeof(__u64))
-#define XSK_REC_REDIRECT 3	/* index of redirect[0] in the record as __u64[] */
 
 #endif /* XDPSOCK_H */

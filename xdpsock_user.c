@@ -69,23 +69,22 @@ struct xsk_opts {
 	struct iface dev;
 	__u32 queue;
 	bool rxdrop, txonly, l2fwd;
-	int mode;
-	bool skb, native, copy, zero_copy;
+	struct xdp_opts xdp;
+	bool copy, zero_copy;
 	bool poll, no_wakeup, unaligned, busy_poll, frags;
 	__u32 batch, frame_size, frames, nsocks, ring_size;
 	__u32 tx_count, tx_size, tx_pattern, tx_cycle;
 	const char *tx_smac, *tx_dmac, *tx_saddr, *tx_daddr;
 	bool read;
 	__u32 read_bytes;
-	double interval, duration;
-	bool extra, app, quiet, json, force, no_sep;
+	struct run_opts run;
+	bool extra, app, quiet;
 	const char *irq;
-	int verbose;
 	int bench;		/* derived from -r/-t/-l */
 };
 
 static const struct xsk_opts xsk_defaults = {
-	.mode = XDP_MODE_AUTO,
+	.xdp.mode = XDP_MODE_AUTO,
 	.batch = 64,
 	.frame_size = 4096,
 	.frames = 4096,
@@ -96,7 +95,7 @@ static const struct xsk_opts xsk_defaults = {
 	.tx_dmac = "ff:ff:ff:ff:ff:ff",
 	.tx_saddr = "10.0.0.1",
 	.tx_daddr = "10.0.0.2",
-	.interval = 1.0,
+	.run.interval = 1.0,
 };
 
 #define O(...) OPTION(struct xsk_opts, __VA_ARGS__)
@@ -107,10 +106,9 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("rxdrop", 'r', OPT_BOOL, rxdrop, NULL, "benchmark: receive and drop (the default)"),
 	O("txonly", 't', OPT_BOOL, txonly, NULL, "benchmark: send pre-built UDP/IPv4 frames"),
 	O("l2fwd", 'l', OPT_BOOL, l2fwd, NULL, "benchmark: swap MACs and send frames back"),
-	O("mode", 0, OPT_ENUM, mode, "MODE", "XDP mode; auto tries native, then skb",
-	  .values = xdp_mode_names),
-	O("xdp-skb", 'S', OPT_BOOL, skb, NULL, "same as --mode skb (implies copy mode)"),
-	O("xdp-native", 'N', OPT_BOOL, native, NULL, "same as --mode native"),
+	OPT_ROW_MODE(struct xsk_opts),
+	OPT_ROW_SKB_MODE(struct xsk_opts, "xdp-skb", "same as --mode skb (implies copy mode)"),
+	O("xdp-native", 'N', OPT_BOOL, xdp.native, NULL, "same as --mode native"),
 	O("copy", 'c', OPT_BOOL, copy, NULL, "force copy mode (XDP_COPY)"),
 	O("zero-copy", 'z', OPT_BOOL, zero_copy, NULL,
 	  "force zero-copy (XDP_ZEROCOPY); default: try it, fall back to copy"),
@@ -148,19 +146,15 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("read-bytes", 0, OPT_U32, read_bytes, "N",
 	  "rxdrop/l2fwd: read one byte of every 64-byte line up to N bytes (implies --read)",
 	  .min = 1, .max = 4096),
-	O("interval", 'n', OPT_SECONDS, interval, "SEC", "seconds between reports", .min = 0.01,
-	  .max = 3600),
-	O("duration", 'd', OPT_SECONDS, duration, "SEC", "stop after SEC seconds (0: until Ctrl-C)",
-	  .min = 0, .max = 31536000),
+	OPT_ROW_INTERVAL(struct xsk_opts, "interval", 'n', "seconds between reports"),
+	OPT_ROW_DURATION(struct xsk_opts, 'd'),
 	O("extra-stats", 'x', OPT_BOOL, extra, NULL, "kernel XDP_STATISTICS per socket"),
 	O("app-stats", 'a', OPT_BOOL, app, NULL, "application statistics (polls, sendtos)"),
 	O("irq-string", 'I', OPT_STR, irq, "STR",
 	  "count the interrupts whose /proc/interrupts name contains STR (e.g. mlx5_comp2)"),
 	O("quiet", 'Q', OPT_BOOL, quiet, NULL, "no periodic output, only the summary"),
-	O("json", 'j', OPT_BOOL, json, NULL, "JSON lines: start, one per interval, summary"),
-	O("force", 'F', OPT_BOOL, force, NULL, "replace an XDP program already on the device"),
-	O("no-separators", 0, OPT_BOOL, no_sep, NULL, "print numbers without thousands separators"),
-	O("verbose", 'v', OPT_COUNT, verbose, NULL, "libbpf messages (-vv: verifier detail)"),
+	OPT_ROW_FORCE(struct xsk_opts),
+	OPT_ROWS_OUTPUT(struct xsk_opts, 0, "JSON lines: start, one per interval, summary"),
 	OPT_END,
 };
 #undef O
@@ -674,7 +668,7 @@ static int xsk_open(struct ctx *c)
 {
 	const struct xsk_opts *o = c->opt;
 	__u32 wake = (o->no_wakeup ? 0 : XDP_USE_NEED_WAKEUP) | (o->frags ? XDP_USE_SG : 0);
-	bool try_zc = !o->copy && o->mode != XDP_MODE_SKB;
+	bool try_zc = !o->copy && o->xdp.mode != XDP_MODE_SKB;
 	int err;
 
 	err = sockets_create_retry(c, (try_zc ? XDP_ZEROCOPY : XDP_COPY) | wake);
@@ -776,7 +770,7 @@ static int frames_init(struct ctx *c)
 {
 	const struct xsk_opts *o = c->opt;
 	__u8 tmpl[TX_SIZE_MAX];
-	__u32 idx;
+	__u32 idx = 0;	/* xsk_ring_prod__reserve() sets it; gcc cannot tell */
 	int err;
 
 	if (o->bench == BENCH_TXONLY) {
@@ -878,22 +872,28 @@ struct sock_snap {
 	__u64 rx, tx, rx_bufs, rx_bytes, app[APP_N], xs[XS_N];
 };
 
+/* A snapshot (the sampling driver's; it keeps the time). */
 struct snap {
-	__u64 t;
 	struct sock_snap s[XSK_MAX_SOCKS];
 	struct sock_snap total;
 	__u64 irq[IRQ_CPUS];	/* -I: per CPU column */
 	__u64 irq_total;
 };
 
+/* Where every UMEM frame is at exit. */
+struct acct {
+	__u64 frames, fill_ring, free, tx_pending, held, kernel;
+	long long lost;		/* frames - the rest: < 0 means a frame is counted twice */
+};
+
 struct run {
 	struct ctx *c;
 	FILE *out;			/* stdout, through struct out */
-	struct iface *dev;		/* followed by ifindex (renames) */
-	int link_fd;			/* the XDP link (-1: txonly, none) */
+	struct sampler *smp;
+	const struct snap *first;	/* the first reading (counts since the start) */
 	struct xdpsock_kern *skel;
 	struct irq_sel irq;
-	struct snap first, prev, cur;
+	struct acct acct;		/* the UMEM's books at exit */
 };
 
 static void xdp_stats(int fd, __u64 *xs)
@@ -911,10 +911,13 @@ static void xdp_stats(int fd, __u64 *xs)
 	xs[XS_TX_EMPTY] = st.tx_ring_empty_descs;
 }
 
-static void collect(struct run *r, struct snap *sn)
+static int collect(void *ctx, void *snap, __u64 *t)
 {
+	struct run *r = ctx;
 	const struct ctx *c = r->c;
+	struct snap *sn = snap;
 
+	(void)t;
 	memset(sn, 0, sizeof(*sn));
 	if (c->opt->irq && !irq_read(c->opt->irq, &r->irq, sn->irq))
 		for (int k = 0; k < r->irq.ncols; k++)
@@ -938,7 +941,7 @@ static void collect(struct run *r, struct snap *sn)
 		for (int k = 0; k < XS_N; k++)
 			sn->total.xs[k] += p->xs[k];
 	}
-	sn->t = now_ns();
+	return 0;
 }
 
 static void print_counter_rows(FILE *out, const char *const *names, int n, const __u64 *now,
@@ -962,30 +965,31 @@ static void print_sock_row(FILE *out, const char *label, const struct sock_snap 
 }
 
 /* -I: interrupts per second and since the start, in total and on each CPU that took any. */
-static void print_irq_rows(const struct run *r, __u64 dt, bool sep)
+static void print_irq_rows(const struct run *r, const struct snap *now, const struct snap *then,
+			   __u64 dt, bool sep)
 {
 	char a[32], b[32], label[16];
 
 	fprintf(r->out, "%-8s %14s %16s   interrupts matching '%s' (%d)\n", "irqs", "(1/s)", "(count)",
 	       r->c->opt->irq, r->irq.n);
 	fprintf(r->out, "%-8s %14s %16s\n", "total",
-	       fmt_rate(a, rate_per_sec(r->cur.irq_total, r->prev.irq_total, dt), sep),
-	       fmt_u64(b, r->cur.irq_total - r->first.irq_total, sep));
+	       fmt_rate(a, rate_per_sec(now->irq_total, then->irq_total, dt), sep),
+	       fmt_u64(b, now->irq_total - r->first->irq_total, sep));
 	for (int k = 0; k < r->irq.ncols; k++) {
-		if (r->cur.irq[k] == r->first.irq[k])
+		if (now->irq[k] == r->first->irq[k])
 			continue;
 		snprintf(label, sizeof(label), "cpu%d", r->irq.cpu[k]);
 		fprintf(r->out, "%-8s %14s %16s\n", label,
-		       fmt_rate(a, rate_per_sec(r->cur.irq[k], r->prev.irq[k], dt), sep),
-		       fmt_u64(b, r->cur.irq[k] - r->first.irq[k], sep));
+		       fmt_rate(a, rate_per_sec(now->irq[k], then->irq[k], dt), sep),
+		       fmt_u64(b, now->irq[k] - r->first->irq[k], sep));
 	}
 }
 
-static void print_table(const struct run *r)
+static void print_table(const struct run *r, const struct snap *now, const struct snap *then,
+			__u64 dt)
 {
 	const struct xsk_opts *o = r->c->opt;
-	__u64 dt = r->cur.t - r->prev.t;
-	bool sep = !o->no_sep;
+	bool sep = !o->run.no_sep;
 	char label[16];
 
 	fprintf(r->out, "\nPeriod %.3f s  %s %s:%u\n", (double)dt / 1e9, bench_names[o->bench], o->dev.name,
@@ -994,20 +998,21 @@ static void print_table(const struct run *r)
 	       "tx (pkts)");
 	for (int i = 0; i < r->c->n; i++) {
 		snprintf(label, sizeof(label), "%d", i);
-		print_sock_row(r->out, label, &r->cur.s[i], &r->prev.s[i], dt, sep);
+		print_sock_row(r->out, label, &now->s[i], &then->s[i], dt, sep);
 	}
 	if (r->c->n > 1)
-		print_sock_row(r->out, "total", &r->cur.total, &r->prev.total, dt, sep);
+		print_sock_row(r->out, "total", &now->total, &then->total, dt, sep);
 	if (o->irq)
-		print_irq_rows(r, dt, sep);
+		print_irq_rows(r, now, then, dt, sep);
 	for (int i = 0; i < r->c->n && (o->extra || o->app); i++) {
 		fprintf(r->out, "sock %d %-15s %14s %16s\n", i, o->extra ? "XDP_STATISTICS" : "app",
 		       "(1/s)", "(count)");
 		if (o->extra)
-			print_counter_rows(r->out, xstat_names, XS_N, r->cur.s[i].xs, r->prev.s[i].xs, dt, sep);
+			print_counter_rows(r->out, xstat_names, XS_N, now->s[i].xs, then->s[i].xs,
+					   dt, sep);
 		if (o->app)
-			print_counter_rows(r->out, app_names, APP_N, r->cur.s[i].app, r->prev.s[i].app, dt,
-					   sep);
+			print_counter_rows(r->out, app_names, APP_N, now->s[i].app, then->s[i].app,
+					   dt, sep);
 	}
 	fflush(r->out);
 }
@@ -1047,18 +1052,28 @@ static void json_socks(struct jw *w, const struct run *r, const struct snap *now
 	jw_arr_end(w);
 }
 
-/* The XDP program's counters: other_queue, no_socket, redirect per slot (summed over CPUs). */
+/* The XDP program's counters, summed over CPUs (zero when unreadable: txonly loads no program). */
+static struct xsk_prog_rec prog_read(const struct run *r)
+{
+	struct xsk_prog_rec prog = {};
+	__u32 zero = 0;
+
+	if (PERCPU_SUM(bpf_map__fd(r->skel->maps.xsk_stats), &zero, ncpus_possible(), &prog))
+		memset(&prog, 0, sizeof(prog));
+	return prog;
+}
+
+/* The XDP program's counters: other_queue, no_socket, redirect per slot. */
 static void json_prog(struct jw *w, const struct run *r)
 {
-	__u64 prog[XSK_REC_N] = {};
+	struct xsk_prog_rec prog = prog_read(r);
 
-	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
 	jw_obj(w, "prog");
-	jw_u64(w, "other_queue", prog[1]);
-	jw_u64(w, "no_socket", prog[2]);
+	jw_u64(w, "other_queue", prog.other_queue);
+	jw_u64(w, "no_socket", prog.no_socket);
 	jw_arr(w, "redirect");
 	for (int i = 0; i < r->c->n; i++)
-		jw_u64(w, NULL, prog[XSK_REC_REDIRECT + i]);
+		jw_u64(w, NULL, prog.redirect[i]);
 	jw_arr_end(w);
 	jw_obj_end(w);
 }
@@ -1066,8 +1081,8 @@ static void json_prog(struct jw *w, const struct run *r)
 /* -I: interrupts per packet (received + sent) since the start; 0 before the first packet. */
 static double irq_per_pkt(const struct run *r, const struct snap *now)
 {
-	__u64 irqs = now->irq_total - r->first.irq_total;
-	__u64 pkts = now->total.rx + now->total.tx - r->first.total.rx - r->first.total.tx;
+	__u64 irqs = now->irq_total - r->first->irq_total;
+	__u64 pkts = now->total.rx + now->total.tx - r->first->total.rx - r->first->total.tx;
 
 	return pkts ? (double)irqs / (double)pkts : 0;
 }
@@ -1084,14 +1099,14 @@ static void json_irq(struct jw *w, const struct run *r, const struct snap *now,
 	for (int i = 0; i < r->irq.n; i++)
 		jw_u64(w, NULL, r->irq.num[i]);
 	jw_arr_end(w);
-	jw_u64(w, "count", now->irq_total - r->first.irq_total);
+	jw_u64(w, "count", now->irq_total - r->first->irq_total);
 	jw_double(w, "per_sec", rate_per_sec(now->irq_total, then->irq_total, dt));
 	jw_double(w, "per_pkt", irq_per_pkt(r, now));
 	jw_arr(w, "per_cpu");
 	for (int k = 0; k < r->irq.ncols; k++) {
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", r->irq.cpu[k]);
-		jw_u64(w, "count", now->irq[k] - r->first.irq[k]);
+		jw_u64(w, "count", now->irq[k] - r->first->irq[k]);
 		jw_double(w, "per_sec", rate_per_sec(now->irq[k], then->irq[k], dt));
 		jw_obj_end(w);
 	}
@@ -1121,55 +1136,49 @@ static void json_cycle(struct jw *w, const struct ctx *c)
 	jw_obj_end(w);
 }
 
-static void print_json(const struct run *r)
+/* What an interval and the summary both hold: the sockets, the program, the interrupts of
+ * now, their rates against then (dt before); the line stays open for the rest. */
+static void json_head(struct jw *w, const struct run *r, const char *type, const struct snap *now,
+		      const struct snap *then, __u64 dt)
 {
-	__u64 dt = r->cur.t - r->prev.t;
+	jw_begin(w, r->out);
+	jw_str(w, "type", type);
+	jw_u64(w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
+	json_socks(w, r, now, then, dt);
+	json_prog(w, r);
+	json_irq(w, r, now, then, dt);
+}
+
+static void print_json(const struct run *r, const struct snap *now, const struct snap *then,
+		       __u64 dt)
+{
 	struct jw w;
 
-	jw_begin(&w, r->out);
-	jw_str(&w, "type", "interval");
-	jw_u64(&w, "period_ns", dt);
-	json_socks(&w, r, &r->cur, &r->prev, dt);
-	json_prog(&w, r);
-	json_irq(&w, r, &r->cur, &r->prev, dt);
+	json_head(&w, r, "interval", now, then, dt);
 	jw_end(&w);
 }
 
-/* The loop: collect and print every tick, until a signal, the duration, txonly -C done, or the
- * device going away. */
-static int xsk_poll(struct run *r, struct loop *lp)
+/* The interval: a table, or a JSON line (none with -Q). */
+static void xsk_print(void *ctx, const void *now, const void *then, __u64 dt)
 {
-	const struct xsk_opts *o = r->c->opt;
-	int ev;
+	const struct run *r = ctx;
 
-	r->prev = r->cur = r->first;	/* taken before the data thread started */
-	while ((ev = loop_wait(lp)) >= 0) {
-		bool done = ev == 0;	/* the data thread's eventfd: txonly -C finished */
+	if (r->c->opt->quiet)
+		return;
+	if (r->c->opt->run.json)
+		print_json(r, now, then, dt);
+	else
+		print_table(r, now, then, dt);
+}
 
-		if (ev == LOOP_TOGGLE)
-			continue;
-		collect(r, &r->cur);
-		if (!o->quiet && (ev == LOOP_TICK || r->cur.t - r->prev.t > lp->interval_ns / 10)) {
-			if (o->json)
-				print_json(r);
-			else
-				print_table(r);
-		}
-		r->prev = r->cur;
-		if (ev == LOOP_STOP || done)
-			return 0;
-		if (iface_track(r->dev, r->link_fd))
-			return -ENODEV;
-	}
-	return ev;
+/* The data thread's eventfd: txonly -C sent its frames. */
+static int xsk_done(void *ctx)
+{
+	(void)ctx;
+	return 1;
 }
 
 /* ---------------------------------------------------------------- exit: drain and account */
-
-struct acct {
-	__u64 frames, fill_ring, free, tx_pending, held, kernel;
-	long long lost;		/* frames - the rest: < 0 means a frame is counted twice */
-};
 
 static __u32 ring_used_prod(const struct xsk_ring_prod *r)
 {
@@ -1230,22 +1239,20 @@ static __u64 kernel_drops(const struct sock_snap *t)
 	return t->xs[XS_RX_DROPPED] + t->xs[XS_RX_FULL] + t->xs[XS_RX_INVALID];
 }
 
-static void print_summary(const struct run *r, const struct loop *lp, const struct acct *a)
+static void xsk_summary(void *ctx, const void *last_snap, const void *first_snap, __u64 dt,
+			int signal)
 {
+	const struct run *r = ctx;
+	const struct snap *last = last_snap, *first = first_snap;
+	const struct acct *a = &r->acct;
 	const struct xsk_opts *o = r->c->opt;
-	__u64 dt = r->cur.t - r->first.t, prog[XSK_REC_N] = {};
-	bool sep = !o->no_sep;
+	struct xsk_prog_rec prog = prog_read(r);
+	bool sep = !o->run.no_sep;
 	char b1[32], b2[32], b3[32], b4[32], b5[32];
 	struct jw w;
 
-	percpu_sum(bpf_map__fd(r->skel->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(), NULL, prog);
-	if (o->json) {
-		jw_begin(&w, r->out);
-		jw_str(&w, "type", "summary");
-		jw_u64(&w, "duration_ns", dt);
-		json_socks(&w, r, &r->cur, &r->first, dt);
-		json_prog(&w, r);
-		json_irq(&w, r, &r->cur, &r->first, dt);
+	if (o->run.json) {
+		json_head(&w, r, "summary", last, first, dt);
 		json_cycle(&w, r->c);
 		jw_obj(&w, "umem");
 		jw_u64(&w, "frames", a->frames);
@@ -1258,60 +1265,60 @@ static void print_summary(const struct run *r, const struct loop *lp, const stru
 		jw_bool(&w, "ok", a->lost == 0);
 		jw_obj_end(&w);
 		jw_obj(&w, "kernel_drops");
-		jw_u64(&w, "total", kernel_drops(&r->cur.total));
-		jw_u64(&w, "rx_queue_full", r->cur.total.xs[XS_RX_FULL]);
-		jw_u64(&w, "rx_dropped", r->cur.total.xs[XS_RX_DROPPED]);
-		jw_u64(&w, "rx_invalid", r->cur.total.xs[XS_RX_INVALID]);
-		jw_u64(&w, "fill_ring_empty", r->cur.total.xs[XS_FILL_EMPTY]);
+		jw_u64(&w, "total", kernel_drops(&last->total));
+		jw_u64(&w, "rx_queue_full", last->total.xs[XS_RX_FULL]);
+		jw_u64(&w, "rx_dropped", last->total.xs[XS_RX_DROPPED]);
+		jw_u64(&w, "rx_invalid", last->total.xs[XS_RX_INVALID]);
+		jw_u64(&w, "fill_ring_empty", last->total.xs[XS_FILL_EMPTY]);
 		jw_obj_end(&w);
-		jw_i64(&w, "signal", lp->last_signal);
+		jw_i64(&w, "signal", signal);
 		jw_end(&w);
 		return;
 	}
 	fprintf(r->out, "\nSummary: %.3f s, rx %s packets (%s pkt/s), tx %s packets (%s pkt/s)\n",
-	       (double)dt / 1e9, fmt_u64(b1, r->cur.total.rx, sep),
-	       fmt_rate(b2, rate_per_sec(r->cur.total.rx, r->first.total.rx, dt), sep),
-	       fmt_u64(b3, r->cur.total.tx, sep),
-	       fmt_rate(b4, rate_per_sec(r->cur.total.tx, r->first.total.tx, dt), sep));
+	       (double)dt / 1e9, fmt_u64(b1, last->total.rx, sep),
+	       fmt_rate(b2, rate_per_sec(last->total.rx, first->total.rx, dt), sep),
+	       fmt_u64(b3, last->total.tx, sep),
+	       fmt_rate(b4, rate_per_sec(last->total.tx, first->total.tx, dt), sep));
 	if (o->bench != BENCH_TXONLY)
 		fprintf(r->out, "Dropped in the kernel: %s packets (rx_queue_full %s: RX ring full, "
 			"the application fell behind; rx_dropped %s: no buffer on the fill ring, or "
 			"larger than a frame without --frags); fill ring found empty %s times\n",
-			fmt_u64(b1, kernel_drops(&r->cur.total), sep),
-			fmt_u64(b2, r->cur.total.xs[XS_RX_FULL], sep),
-			fmt_u64(b3, r->cur.total.xs[XS_RX_DROPPED], sep),
-			fmt_u64(b4, r->cur.total.xs[XS_FILL_EMPTY], sep));
-	if (r->cur.total.xs[XS_RX_INVALID] || r->cur.total.xs[XS_TX_INVALID])
+			fmt_u64(b1, kernel_drops(&last->total), sep),
+			fmt_u64(b2, last->total.xs[XS_RX_FULL], sep),
+			fmt_u64(b3, last->total.xs[XS_RX_DROPPED], sep),
+			fmt_u64(b4, last->total.xs[XS_FILL_EMPTY], sep));
+	if (last->total.xs[XS_RX_INVALID] || last->total.xs[XS_TX_INVALID])
 		fprintf(r->out, "Invalid descriptors: rx_invalid %s, tx_invalid %s\n",
-			fmt_u64(b1, r->cur.total.xs[XS_RX_INVALID], sep),
-			fmt_u64(b2, r->cur.total.xs[XS_TX_INVALID], sep));
+			fmt_u64(b1, last->total.xs[XS_RX_INVALID], sep),
+			fmt_u64(b2, last->total.xs[XS_TX_INVALID], sep));
 	fprintf(r->out, "UMEM: %s frames = %s in fill ring + %s free + %s TX pending + %s held%s (%s)\n",
 	       fmt_u64(b1, a->frames, sep), fmt_u64(b2, a->fill_ring, sep), fmt_u64(b3, a->free, sep),
 	       fmt_u64(b4, a->tx_pending, sep), fmt_u64(b5, a->held, sep),
 	       a->kernel ? " + held by the kernel" : "", a->lost ? "FRAMES MISSING" : "ok");
 	if (o->frags && o->bench == BENCH_TXONLY)
 		fprintf(r->out, "Multi-buffer: %s packets sent, %u buffer(s) each\n",
-		       fmt_u64(b1, r->cur.total.tx - r->first.total.tx, sep), r->c->tx_bufs);
+		       fmt_u64(b1, last->total.tx - first->total.tx, sep), r->c->tx_bufs);
 	else if (o->frags)
 		fprintf(r->out, "Multi-buffer: %s packets in %s buffers, %s bytes\n",
-		       fmt_u64(b1, r->cur.total.rx - r->first.total.rx, sep),
-		       fmt_u64(b2, r->cur.total.rx_bufs - r->first.total.rx_bufs, sep),
-		       fmt_u64(b3, r->cur.total.rx_bytes - r->first.total.rx_bytes, sep));
+		       fmt_u64(b1, last->total.rx - first->total.rx, sep),
+		       fmt_u64(b2, last->total.rx_bufs - first->total.rx_bufs, sep),
+		       fmt_u64(b3, last->total.rx_bytes - first->total.rx_bytes, sep));
 	if (o->tx_cycle)
 		fprintf(r->out, "Cyclic TX: %s cycles of %u us; period min %.1f avg %.1f max %.1f us; "
 		       "started late by at most %.1f us\n", fmt_u64(b1, r->c->cyc.n, sep),
 		       o->tx_cycle, (double)r->c->cyc.min / 1e3, cycle_avg_us(r->c),
 		       (double)r->c->cyc.max / 1e3, (double)r->c->cyc.late_max / 1e3);
 	if (o->irq) {
-		__u64 irqs = r->cur.irq_total - r->first.irq_total;
+		__u64 irqs = last->irq_total - first->irq_total;
 
 		fprintf(r->out, "IRQs matching '%s': %s interrupts (%s/s), %.4f per packet\n", o->irq,
 		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
-		       irq_per_pkt(r, &r->cur));
+		       irq_per_pkt(r, last));
 	}
-	if (r->c->has_prog && prog[1] + prog[2])
+	if (r->c->has_prog && prog.other_queue + prog.no_socket)
 		fprintf(r->out, "XDP: %s packets on other queues, %s with no socket (passed)\n",
-		       fmt_u64(b1, prog[1], sep), fmt_u64(b2, prog[2], sep));
+		       fmt_u64(b1, prog.other_queue, sep), fmt_u64(b2, prog.no_socket, sep));
 }
 
 static void print_banner(const struct run *r, const struct xdp_attach *xa)
@@ -1324,7 +1331,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	struct jw w;
 
 	iface_driver(o->dev.name, drv, sizeof(drv));
-	if (o->json) {
+	if (o->run.json) {
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "start");
 		jw_str(&w, "dev", o->dev.name);
@@ -1415,17 +1422,12 @@ static int opts_finish(struct xsk_opts *o)
 	if (o->rxdrop + o->txonly + o->l2fwd > 1)
 		return report(0, EXIT_FAIL_OPTION, "choose one of --rxdrop, --txonly, --l2fwd");
 	o->bench = o->txonly ? BENCH_TXONLY : o->l2fwd ? BENCH_L2FWD : BENCH_RXDROP;
-	if (o->skb && o->native)
-		return report(0, EXIT_FAIL_OPTION, "--xdp-skb conflicts with --xdp-native");
-	if ((o->skb && o->mode == XDP_MODE_NATIVE) || (o->native && o->mode == XDP_MODE_SKB))
-		return report(0, EXIT_FAIL_OPTION, "-S/-N conflicts with --mode");
-	if (o->skb)
-		o->mode = XDP_MODE_SKB;
-	if (o->native)
-		o->mode = XDP_MODE_NATIVE;
+	ret = xdp_opts_finish(&o->xdp);
+	if (ret)
+		return ret;
 	if (o->copy && o->zero_copy)
 		return report(0, EXIT_FAIL_OPTION, "--copy conflicts with --zero-copy");
-	if (o->zero_copy && o->mode == XDP_MODE_SKB)
+	if (o->zero_copy && o->xdp.mode == XDP_MODE_SKB)
 		return report(0, EXIT_FAIL_OPTION, "--zero-copy needs native XDP, not skb mode");
 	if (!o->unaligned && o->frame_size != 2048 && o->frame_size != 4096)
 		return report(0, EXIT_FAIL_OPTION,
@@ -1460,21 +1462,6 @@ static int opts_finish(struct xsk_opts *o)
 		return report(0, EXIT_FAIL_OPTION, "queue %u beyond %s's %u queue(s)", o->queue,
 			      o->dev.name, nq);
 	return 0;
-}
-
-/* Refuse a busy device before any socket is made (and any notice about bind modes printed):
- * without --force, or with it when another process's bpf_link holds the program. */
-static int check_busy(const struct xsk_opts *o)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	char comm[64];
-	int pid;
-
-	if (bpf_xdp_query(o->dev.ifindex, 0, &q) || !q.prog_id)
-		return 0;
-	if (o->force && xdp_link_holder(o->dev.ifindex, q.prog_id, &pid, comm, sizeof(comm)))
-		return 0;
-	return xdp_busy_report(&o->dev, q.prog_id);
 }
 
 /* AF_XDP multi-buffer (XDP_USE_SG, Linux 6.6): older kernels refuse the bind flag (EINVAL)
@@ -1551,15 +1538,24 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-/* Sockets, frames, xskmap, program, data thread: in that order, so no packet is steered to a
- * socket that is not ready. txonly attaches no program (its sockets have no RX ring). */
+static const struct sampler_ops xsk_ops = {
+	.collect = collect,
+	.print = xsk_print,
+	.summary = xsk_summary,
+	.event = xsk_done,
+};
+
+/* Sockets, frames, xskmap, program, the first reading, data thread: in that order, so no
+ * packet is steered to a socket that is not ready, and the first reading is taken before any
+ * frame moves. txonly attaches no program (its sockets have no RX ring). */
 static int start(struct run *run, struct xdp_attach *xa)
 {
 	struct ctx *c = run->c;
-	int ret;
+	int ret, err;
 
 	c->has_prog = c->opt->bench != BENCH_TXONLY;
-	ret = c->has_prog ? check_busy(c->opt) : 0;
+	/* a busy device is refused before any socket is made (and any notice about bind modes) */
+	ret = c->has_prog ? xdp_busy_check(&c->opt->dev, c->opt->xdp.force) : 0;
 	if (!ret)
 		ret = xsk_open(c);
 	if (!ret)
@@ -1568,24 +1564,24 @@ static int start(struct run *run, struct xdp_attach *xa)
 		ret = steer(c, run->skel);
 	if (!ret && c->has_prog)
 		ret = xdp_attach_or_report(xa, run->skel->progs.xdpsock_prog, &c->opt->dev,
-					   c->opt->mode, c->opt->force);
-	if (!ret) {
-		collect(run, &run->first);
-		ret = thread_start(c);
-	}
-	return ret;
+					   &c->opt->xdp, XDP_VIA_LINK);
+	if (ret)
+		return ret;
+	err = sampler_start(run->smp);
+	if (err)
+		return report(err, EXIT_FAIL, "set up timer and signals");
+	return thread_start(c);
 }
 
-/* After the thread stopped and the program is detached: drain, account, summarise. */
-static int finish(struct run *run, const struct loop *lp)
+/* After the thread stopped and the program is detached: drain, account, read a last time. */
+static int finish(struct run *run)
 {
-	struct acct acct = {};
+	struct acct *a = &run->acct;
 
-	drain(run->c, &acct);
-	collect(run, &run->cur);
-	print_summary(run, lp, &acct);
-	if (acct.lost)
-		return report(0, EXIT_FAIL, "UMEM books off by %lld frame(s)", acct.lost);
+	drain(run->c, a);
+	sampler_collect(run->smp);
+	if (a->lost)
+		return report(0, EXIT_FAIL, "UMEM books off by %lld frame(s)", a->lost);
 	return EXIT_OK;
 }
 
@@ -1594,8 +1590,7 @@ int main(int argc, char **argv)
 	struct xsk_opts opt = xsk_defaults;
 	struct xdpsock_kern *skel = NULL;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
-	struct loop lp = LOOP_INIT;
-	struct out so = OUT_INIT;
+	struct sampler smp = SAMPLER_INIT;
 	struct run *run = NULL;
 	struct ctx *c = NULL;
 	int err, ret;
@@ -1611,20 +1606,20 @@ int main(int argc, char **argv)
 		ret = memlock_check((size_t)opt.frames * opt.frame_size);
 	if (ret)
 		return ret;
-	log_setup(opt.verbose);
+	log_setup(opt.run.verbose);
 
 	c = calloc(1, sizeof(*c));
 	run = calloc(1, sizeof(*run));
-	if (!c || !run || out_open(&so, STDOUT_FILENO, "stdout", OUT_LINES)) {
+	if (!c || !run || sampler_init(&smp, &xsk_ops, run, sizeof(struct snap), &opt.run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate state");
 		goto out;
 	}
 	c->opt = &opt;
 	c->done_fd = -1;
 	run->c = c;
-	run->out = so.f;
-	run->dev = &opt.dev;
-	run->link_fd = -1;
+	run->out = smp.out.f;
+	run->smp = &smp;
+	run->first = smp.snap[0];
 	if (opt.irq && irq_read(opt.irq, &run->irq, NULL)) {
 		ret = report(0, EXIT_FAIL_OPTION,
 			     "no numbered interrupt in /proc/interrupts has '%s' in its name", opt.irq);
@@ -1638,37 +1633,25 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 	run->skel = skel;
-	/* signals are blocked before the sockets and the thread exist: Ctrl-C ends cleanly */
-	err = loop_init(&lp, opt.interval, opt.duration);
-	if (err) {
-		ret = report(err, EXIT_FAIL, "set up timer and signals");
-		goto out;
-	}
-	loop_add_out(&lp, &so);
 	ret = start(run, &xa);
 	if (ret)
 		goto out;
-	run->link_fd = xa.link_fd;
 	print_banner(run, &xa);
-
-	lp.extra_fd = c->done_fd;
-	err = xsk_poll(run, &lp);
-	if (err == -ENODEV)
-		ret = report(0, EXIT_FAIL, "device %s disappeared", opt.dev.name);
-	else if (err)
-		ret = report(err, EXIT_FAIL, "run");
+	sampler_track(&smp, &opt.dev, xa.link_fd);
+	smp.event_fd = c->done_fd;
+	err = sampler_run(&smp);
+	if (err)
+		ret = sampler_report(&smp, err, "run");
 	thread_stop(c);
 	xdp_attach_release(&xa);
 	if (!err)
-		ret = finish(run, &lp);
-	fflush(run->out);
-	loop_flush(&lp);
-	ret = out_end(&so, ret);
+		ret = finish(run);
+	/* after a failed run the frames are not accounted for: no summary */
+	ret = sampler_end(&smp, ret, !err);
 out:
 	xdp_attach_release(&xa);
 	ctx_free(c);
-	out_close(&so);
-	loop_close(&lp);
+	sampler_close(&smp);
 	xdpsock_kern__destroy(skel);
 	free(run);
 	return ret;

@@ -23,7 +23,8 @@
 TEST(xsk_fuzz_100k_frames)
 {
 	struct xdpsock_kern *s = xdpsock_kern__open();
-	__u64 rng = 0x5eed0004, total[XSK_REC_N], sum = 0;
+	__u64 rng = 0x5eed0004, sum = 0;
+	struct xsk_prog_rec total;
 	__u32 runs = 100000;
 
 	if (!ASSERT_OK_PTR(s, "open xdpsock_kern"))
@@ -34,12 +35,13 @@ TEST(xsk_fuzz_100k_frames)
 		goto out;
 	ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdpsock_prog), runs, &rng, XDP_PASS), 0,
 		  "runs with another verdict than XDP_PASS (no socket bound)");
-	if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.xsk_stats), 0, XSK_REC_N, ncpus_possible(),
-				  NULL, total), "read xsk_stats"))
+	if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.xsk_stats), &(__u32){ 0 }, ncpus_possible(),
+				  &total), "read xsk_stats"))
 		goto out;
-	for (unsigned int k = 1; k < XSK_REC_N; k++)	/* [0] is the cursor */
-		sum += total[k];
-	ASSERT_EQ(total[2], runs, "no_socket == runs");
+	sum = total.other_queue + total.no_socket;	/* every counter (the cursor is none) */
+	for (unsigned int k = 0; k < XSK_MAX_SOCKS; k++)
+		sum += total.redirect[k];
+	ASSERT_EQ(total.no_socket, runs, "no_socket == runs");
 	ASSERT_EQ(sum, runs, "every frame counted exactly once");
 out:
 	xdpsock_kern__destroy(s);
@@ -76,8 +78,8 @@ TEST(redir_fuzz_100k_frames)
 			goto next;
 		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdp_redirect_prog), runs, &rng,
 					XDP_REDIRECT), 0, "runs with another verdict");
-		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.redir_stats), 0, REDIR_REC_N,
-					  ncpus_possible(), NULL, (__u64 *)&t), "read redir_stats"))
+		if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.redir_stats), &(__u32){ 0 },
+					  ncpus_possible(), &t), "read redir_stats"))
 			goto next;
 		ASSERT_EQ(t.rx, runs, "rx == runs");
 		ASSERT_EQ(t.redirected, runs, "redirected == runs");
@@ -115,8 +117,8 @@ TEST(rcpu_fuzz_100k_frames)
 			goto next;
 		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdp_redirect_cpu_prog), runs, &rng,
 					XDP_REDIRECT), 0, "runs with another verdict");
-		if (!ASSERT_OK(percpu_sum(bpf_map__fd(s->maps.rcpu_stats), 0, RCPU_REC_N,
-					  ncpus_possible(), NULL, (__u64 *)&t), "read rcpu_stats"))
+		if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.rcpu_stats), &(__u32){ 0 },
+					  ncpus_possible(), &t), "read rcpu_stats"))
 			goto next;
 		for (__u32 i = 0; i < RCPU_TARGETS_MAX; i++)
 			targets += t.target[i].redirected;

@@ -164,14 +164,10 @@ void cpu_unpin(const struct cpu_mask *saved)
 	sched_setaffinity(0, sizeof(cpu_set_t), (const cpu_set_t *)saved);
 }
 
-__u64 map_sum(int map_fd, __u32 key, unsigned int n_u64, unsigned int idx)
+void map_sum(int map_fd, __u32 key, void *rec, size_t rec_size)
 {
-	int ncpus = ncpus_possible();
-	__u64 total[16] = {};
-
-	if (n_u64 > 16 || percpu_sum(map_fd, key, n_u64, ncpus, NULL, total))
-		return ~0ULL;
-	return total[idx];
+	if (percpu_read(map_fd, &key, rec_size, ncpus_possible(), NULL, rec))
+		memset(rec, 0xff, rec_size);
 }
 
 int sh(const char *fmt, ...)

@@ -86,8 +86,16 @@ __u64 fuzz_rand(__u64 *rng);
 #define FUZZ_VERDICTS(prog_fd, runs, rng, want) \
 	fuzz_verdicts((prog_fd), (runs), (rng), (want), __FILE__, __LINE__)
 __u32 fuzz_verdicts(int prog_fd, __u32 runs, __u64 *rng, __u32 want, const char *file, int line);
-/* Sum field idx (of n_u64 counters) of key over all CPUs. */
-__u64 map_sum(int map_fd, __u32 key, unsigned int n_u64, unsigned int idx);
+/*
+ * Key of a per-CPU map of counter records, summed over CPUs into *rec, a record of its own type
+ * (common_user.h); when it cannot be read every field is ~0, so the assertions on it fail.
+ */
+void map_sum(int map_fd, __u32 key, void *rec, size_t rec_size);
+#define MAP_SUM(map_fd, key, rec)                                                                \
+	({                                                                                       \
+		_Static_assert(sizeof(*(rec)) % sizeof(__u64) == 0, "a record of __u64s");       \
+		map_sum(map_fd, key, rec, sizeof(*(rec)));                                       \
+	})
 /* Runs a shell command (for ip link ...); returns its exit status. */
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when the kernel refused with EPERM: the test then skips with the reason. */

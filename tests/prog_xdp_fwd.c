@@ -132,7 +132,7 @@ static bool fwd_open_cfg(struct fwd *f, const struct fwd_cfg *cfg, bool ports, b
 	f->stats = bpf_map__fd(f->skel->maps.xdp_fwd_stats);
 	f->stats_hi = bpf_map__fd(f->skel->maps.xdp_fwd_stats_hi);
 	f->ports = bpf_map__fd(f->skel->maps.xdp_fwd_ports);
-	zero = calloc((size_t)ncpus * FWD_REC_N, sizeof(__u64));
+	zero = calloc((size_t)ncpus, sizeof(struct fwd_rec));
 	err = !zero || f->hin < FWD_STATS_DIRECT || f->hout < FWD_STATS_DIRECT;
 	for (int i = 0; i < 4 && !err; i++) {
 		__u32 dev = i == 0 ? f->in : i == 1 ? f->out : i == 2 ? f->hin : f->hout;
@@ -148,19 +148,15 @@ static bool fwd_open_cfg(struct fwd *f, const struct fwd_cfg *cfg, bool ports, b
 	return true;
 }
 
-static __u64 cnt(const struct fwd *f, __u32 ifindex, unsigned int field)
+/* A device's record summed over CPUs (every field ~0 when unreadable). */
+static struct fwd_rec cnt(const struct fwd *f, __u32 ifindex)
 {
-	__u64 total[FWD_REC_N];
+	struct fwd_rec t;
 
-	if (percpu_sum(stats_of(f, ifindex), ifindex, FWD_REC_N, ncpus_possible(), NULL, total))
-		return ~0ULL;
-	return total[field];
+	if (PERCPU_SUM(stats_of(f, ifindex), &ifindex, ncpus_possible(), &t))
+		memset(&t, 0xff, sizeof(t));
+	return t;
 }
-
-#define RX 0
-#define FWD 1
-#define TX 2
-#define PASS(r) (3 + (r))
 
 /* Every counter of fi0 is zero except rx == n and pass[reason] == n; fo0 sends nothing. */
 static void expect_passed(const struct fwd *f, unsigned int reason, __u64 n, const char *what)
@@ -168,14 +164,14 @@ static void expect_passed(const struct fwd *f, unsigned int reason, __u64 n, con
 	char m[128];
 
 	snprintf(m, sizeof(m), "%s: rx", what);
-	ASSERT_EQ(cnt(f, f->in, RX), n, m);
+	ASSERT_EQ(cnt(f, f->in).rx, n, m);
 	snprintf(m, sizeof(m), "%s: fwd", what);
-	ASSERT_EQ(cnt(f, f->in, FWD), 0, m);
+	ASSERT_EQ(cnt(f, f->in).fwd, 0, m);
 	snprintf(m, sizeof(m), "%s: tx on fo0", what);
-	ASSERT_EQ(cnt(f, f->out, TX), 0, m);
+	ASSERT_EQ(cnt(f, f->out).tx, 0, m);
 	for (unsigned int r = 0; r < FWD_R_N; r++) {
 		snprintf(m, sizeof(m), "%s: pass reason %u", what, r);
-		ASSERT_EQ(cnt(f, f->in, PASS(r)), r == reason ? n : 0, m);
+		ASSERT_EQ(cnt(f, f->in).pass[r], r == reason ? n : 0, m);
 	}
 }
 
@@ -265,12 +261,12 @@ TEST(fwd_ipv4_forwarded_ttl_checksum_macs)
 		}
 	}
 	ASSERT_TRUE(edge > 0, "the carry case (stored 0xffff) was exercised");
-	ASSERT_EQ(cnt(&f, f.in, RX), n, "rx on fi0");
-	ASSERT_EQ(cnt(&f, f.in, FWD), n, "fwd on fi0");
-	ASSERT_EQ(cnt(&f, f.out, TX), n, "tx on fo0");
-	ASSERT_EQ(cnt(&f, f.out, RX), 0, "rx on fo0");
+	ASSERT_EQ(cnt(&f, f.in).rx, n, "rx on fi0");
+	ASSERT_EQ(cnt(&f, f.in).fwd, n, "fwd on fi0");
+	ASSERT_EQ(cnt(&f, f.out).tx, n, "tx on fo0");
+	ASSERT_EQ(cnt(&f, f.out).rx, 0, "rx on fo0");
 	for (unsigned int r = 0; r < FWD_R_N; r++)
-		ASSERT_EQ(cnt(&f, f.in, PASS(r)), 0, "no pass reason");
+		ASSERT_EQ(cnt(&f, f.in).pass[r], 0, "no pass reason");
 out:
 	fwd_close(&f);
 }
@@ -300,14 +296,14 @@ TEST(fwd_counters_of_high_ifindexes)
 			goto out;
 		ASSERT_EQ(r.retval, i == 3 ? XDP_PASS : XDP_REDIRECT, "verdict");
 	}
-	ASSERT_EQ(cnt(&f, f.hin, RX), 3 + 7 + 11, "rx on hi0");
-	ASSERT_EQ(cnt(&f, f.hin, FWD), 3 + 7, "fwd on hi0");
-	ASSERT_EQ(cnt(&f, f.hin, PASS(FWD_R_NOT_FWDED)), 11, "no route from hi0");
-	ASSERT_EQ(cnt(&f, f.in, RX), 5, "rx on fi0");
-	ASSERT_EQ(cnt(&f, f.in, FWD), 5, "fwd on fi0");
-	ASSERT_EQ(cnt(&f, f.hout, TX), 3 + 5, "tx on ho0");
-	ASSERT_EQ(cnt(&f, f.out, TX), 7, "tx on fo0");
-	ASSERT_EQ(cnt(&f, f.hout, RX) + cnt(&f, f.out, RX) + cnt(&f, f.hin, TX) + cnt(&f, f.in, TX),
+	ASSERT_EQ(cnt(&f, f.hin).rx, 3 + 7 + 11, "rx on hi0");
+	ASSERT_EQ(cnt(&f, f.hin).fwd, 3 + 7, "fwd on hi0");
+	ASSERT_EQ(cnt(&f, f.hin).pass[FWD_R_NOT_FWDED], 11, "no route from hi0");
+	ASSERT_EQ(cnt(&f, f.in).rx, 5, "rx on fi0");
+	ASSERT_EQ(cnt(&f, f.in).fwd, 5, "fwd on fi0");
+	ASSERT_EQ(cnt(&f, f.hout).tx, 3 + 5, "tx on ho0");
+	ASSERT_EQ(cnt(&f, f.out).tx, 7, "tx on fo0");
+	ASSERT_EQ(cnt(&f, f.hout).rx + cnt(&f, f.out).rx + cnt(&f, f.hin).tx + cnt(&f, f.in).tx,
 		  0, "nothing else counted");
 out:
 	fwd_close(&f);
@@ -344,10 +340,10 @@ TEST(fwd_ipv6_forwarded_hop_limit_macs)
 		ASSERT_EQ(r.retval, XDP_PASS, "last verdict of 100");
 		ASSERT_EQ(ip6->hop_limit, 1, "hop limit after 63 forwards");
 	}
-	ASSERT_EQ(cnt(&f, f.in, RX), 101, "rx on fi0");
-	ASSERT_EQ(cnt(&f, f.in, FWD), 1 + 63, "fwd on fi0");
-	ASSERT_EQ(cnt(&f, f.out, TX), 1 + 63, "tx on fo0");
-	ASSERT_EQ(cnt(&f, f.in, PASS(FWD_R_TTL)), 37, "ttl on fi0");
+	ASSERT_EQ(cnt(&f, f.in).rx, 101, "rx on fi0");
+	ASSERT_EQ(cnt(&f, f.in).fwd, 1 + 63, "fwd on fi0");
+	ASSERT_EQ(cnt(&f, f.out).tx, 1 + 63, "tx on fo0");
+	ASSERT_EQ(cnt(&f, f.in).pass[FWD_R_TTL], 37, "ttl on fi0");
 	fwd_close(&f);
 }
 
@@ -403,13 +399,13 @@ TEST(fwd_blackhole_unreachable_prohibit_routes)
 	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
 		frame4(pkt, sizeof(pkt), c[i].dst, 64, 1);
 		run_pass(&f, pkt, sizeof(pkt), c[i].dst);
-		ASSERT_EQ(cnt(&f, f.in, PASS(c[i].reason)), 1, c[i].dst);
+		ASSERT_EQ(cnt(&f, f.in).pass[c[i].reason], 1, c[i].dst);
 	}
 	frame6(p6, sizeof(p6), "fd98::1", 64);
 	run_pass(&f, p6, sizeof(p6), "IPv6 blackhole");
-	ASSERT_EQ(cnt(&f, f.in, PASS(FWD_R_BLACKHOLE)), 2, "IPv6 blackhole counted");
-	ASSERT_EQ(cnt(&f, f.in, RX), 4, "rx");
-	ASSERT_EQ(cnt(&f, f.in, FWD), 0, "fwd");
+	ASSERT_EQ(cnt(&f, f.in).pass[FWD_R_BLACKHOLE], 2, "IPv6 blackhole counted");
+	ASSERT_EQ(cnt(&f, f.in).rx, 4, "rx");
+	ASSERT_EQ(cnt(&f, f.in).fwd, 0, "fwd");
 	fwd_close(&f);
 }
 
@@ -492,7 +488,7 @@ TEST(fwd_direct_lookup_forwards)
 		ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict");
 		ASSERT_EQ(out[ETH_HLEN + 8], 54, "TTL minus ten (repeat rewrites the same frame)");
 	}
-	ASSERT_EQ(cnt(&f, f.in, FWD), 10, "fwd");
+	ASSERT_EQ(cnt(&f, f.in).fwd, 10, "fwd");
 	fwd_close(&f);
 }
 
@@ -512,7 +508,7 @@ TEST(fwd_unregistered_ingress_still_works)
 	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
 	if (ASSERT_OK(xdp_run(f.prog, &r), "run"))
 		ASSERT_EQ(r.retval, XDP_REDIRECT, "verdict");
-	ASSERT_EQ(cnt(&f, f.out, TX), 1, "tx still counted on fo0");
+	ASSERT_EQ(cnt(&f, f.out).tx, 1, "tx still counted on fo0");
 	fwd_close(&f);
 }
 
@@ -567,8 +563,8 @@ TEST(fwd_second_load_shares_the_router_maps)
 	frame4(pkt, sizeof(pkt), "10.2.0.2", 64, 1);
 	if (ASSERT_OK(xdp_run(g.prog, &r), "run"))
 		ASSERT_EQ(r.retval, XDP_REDIRECT, "forwarded to the first load's port");
-	ASSERT_EQ(cnt(&g, g.in, FWD), 1, "fwd on fi0 in the shared counters");
-	ASSERT_EQ(cnt(&g, g.out, TX), 1, "tx on fo0 in the shared counters");
+	ASSERT_EQ(cnt(&g, g.in).fwd, 1, "fwd on fi0 in the shared counters");
+	ASSERT_EQ(cnt(&g, g.out).tx, 1, "tx on fo0 in the shared counters");
 out:
 	xdp_fwd_kern__destroy(g.skel);
 	fwd_close(&f);
@@ -615,11 +611,11 @@ TEST(fwd_multi_buffer_to_stack_where_redirect_refuses_it)
 					      .ifindex = f.in };
 			ASSERT_OK(xdp_run(f.prog, &r), "run a single-buffer frame");
 			ASSERT_EQ(r.retval, XDP_REDIRECT, "mb_pass: single-buffer frame forwarded");
-			ASSERT_EQ(cnt(&f, f.in, FWD), 2, "mb_pass: fwd");
+			ASSERT_EQ(cnt(&f, f.in).fwd, 2, "mb_pass: fwd");
 		} else {
 			ASSERT_EQ(r.retval, XDP_REDIRECT, "multi-buffer frame forwarded");
-			ASSERT_EQ(cnt(&f, f.in, FWD), 3, "fwd");
-			ASSERT_EQ(cnt(&f, f.in, PASS(FWD_R_MULTI_BUF)), 0, "no multi_buf pass");
+			ASSERT_EQ(cnt(&f, f.in).fwd, 3, "fwd");
+			ASSERT_EQ(cnt(&f, f.in).pass[FWD_R_MULTI_BUF], 0, "no multi_buf pass");
 		}
 		fwd_close(&f);
 	}
@@ -657,7 +653,7 @@ TEST(fwd_cost)
 			goto out;
 		floor_ns += r.duration_ns;
 	}
-	ASSERT_EQ(cnt(&f, f.in, FWD), (__u64)calls * 250, "every run forwarded");
+	ASSERT_EQ(cnt(&f, f.in).fwd, (__u64)calls * 250, "every run forwarded");
 	printf("  info fwd_cost prog_ns=%.1f floor_ns=%.1f calls=%d\n", fwd_ns / calls,
 	       floor_ns / calls, calls);
 out:
@@ -726,14 +722,14 @@ TEST(fwd_fuzz_100k_frames)
 	}
 	ASSERT_EQ(bad, 0, "failed runs, bad verdicts or wrongly forwarded frames");
 	ASSERT_TRUE(redirects > 1000, "the fuzz reached the forwarding path");
-	ASSERT_EQ(cnt(&f, f.in, RX), runs, "rx == runs");
-	ASSERT_EQ(cnt(&f, f.in, FWD), redirects, "fwd == redirect verdicts");
-	ASSERT_EQ(cnt(&f, f.out, TX), redirects, "tx on fo0 == fwd");
+	ASSERT_EQ(cnt(&f, f.in).rx, runs, "rx == runs");
+	ASSERT_EQ(cnt(&f, f.in).fwd, redirects, "fwd == redirect verdicts");
+	ASSERT_EQ(cnt(&f, f.out).tx, redirects, "tx on fo0 == fwd");
 	{
 		__u64 p = 0;
 
 		for (unsigned int k = 0; k < FWD_R_N; k++)
-			p += cnt(&f, f.in, PASS(k));
+			p += cnt(&f, f.in).pass[k];
 		ASSERT_EQ(p, passes, "passes by reason == XDP_PASS verdicts");
 	}
 	fwd_close(&f);

@@ -159,22 +159,18 @@ static bool pair_up(int *va, int *vb)
 
 static __u64 redir(struct xdp_monitor_kern *s, enum mon_redir slot)
 {
-	return map_sum(bpf_map__fd(s->maps.redirect_cnt), slot, 1, 0);
+	struct mon_redir_rec r;
+
+	MAP_SUM(bpf_map__fd(s->maps.redirect_cnt), slot, &r);
+	return r.count;
 }
 
 static struct mon_xmit_rec xmit(struct xdp_monitor_kern *s, int from, int to, __u32 ns)
 {
 	struct mon_xmit_key k = { .from = { (__u32)from, ns }, .to = { (__u32)to, ns } };
-	int ncpus = ncpus_possible();
-	struct mon_xmit_rec v[ncpus], t = {};
+	struct mon_xmit_rec t = {};
 
-	if (!bpf_map_lookup_elem(bpf_map__fd(s->maps.devmap_xmit_cnt), &k, v))
-		for (int c = 0; c < ncpus; c++) {
-			t.events += v[c].events;
-			t.sent += v[c].sent;
-			t.drops += v[c].drops;
-			t.err_events += v[c].err_events;
-		}
+	PERCPU_SUM(bpf_map__fd(s->maps.devmap_xmit_cnt), &k, ncpus_possible(), &t);
 	return t;
 }
 
@@ -353,6 +349,8 @@ TEST(mon_cpumap_enqueue_and_kthread)
 	struct xdp_monitor_kern *s = NULL;
 	int map, prog = -1, ncpus = ncpus_possible();
 	__u32 key = 0, processed = 0, drops = 0, kproc = 0, kdrop = 0;
+	struct mon_kthr_rec kthr;
+	struct mon_enq_rec enq;
 
 	map = bpf_map_create(BPF_MAP_TYPE_CPUMAP, "mon_cpumap", sizeof(__u32), sizeof(val), 1,
 			     NULL);
@@ -369,14 +367,16 @@ TEST(mon_cpumap_enqueue_and_kthread)
 	if (!ASSERT_OK(live(prog, 1, 500), "live frames"))
 		goto out;
 	for (int i = 0; i < 100; i++) {	/* the kthread runs asynchronously: up to 5 s */
-		kproc = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, MON_KTHR_N, 1);
-		kdrop = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, MON_KTHR_N, 2);
+		MAP_SUM(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, &kthr);
+		kproc = (__u32)kthr.processed;
+		kdrop = (__u32)kthr.drops;
 		if (kproc + kdrop >= 500)
 			break;
 		usleep(50000);
 	}
-	processed = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_enqueue_cnt), 0, MON_ENQ_N, 1);
-	drops = (__u32)map_sum(bpf_map__fd(s->maps.cpumap_enqueue_cnt), 0, MON_ENQ_N, 2);
+	MAP_SUM(bpf_map__fd(s->maps.cpumap_enqueue_cnt), 0, &enq);
+	processed = (__u32)enq.processed;
+	drops = (__u32)enq.drops;
 	ASSERT_EQ(processed + drops, 500, "enqueued + dropped to CPU 0");
 	ASSERT_EQ(kproc + kdrop, processed, "kthread handled what was enqueued");
 	ASSERT_TRUE(ncpus > 0, "cpus");

@@ -130,9 +130,7 @@ static struct redir_rec rd_rec(const struct rd *r)
 {
 	struct redir_rec t;
 
-	memset(&t, 0xff, sizeof(t));
-	percpu_sum(bpf_map__fd(r->s->maps.redir_stats), 0, REDIR_REC_N, ncpus_possible(), NULL,
-		   (__u64 *)&t);
+	MAP_SUM(bpf_map__fd(r->s->maps.redir_stats), 0, &t);
 	return t;
 }
 
@@ -140,9 +138,7 @@ static struct redir_egress_rec rd_egress(const struct rd *r, __u32 slot)
 {
 	struct redir_egress_rec t;
 
-	memset(&t, 0xff, sizeof(t));
-	percpu_sum(bpf_map__fd(r->s->maps.redir_egress), slot, REDIR_EGRESS_N, ncpus_possible(),
-		   NULL, (__u64 *)&t);
+	MAP_SUM(bpf_map__fd(r->s->maps.redir_egress), slot, &t);
 	return t;
 }
 

@@ -91,9 +91,7 @@ static const struct rcpu_rec *rc_rec(const struct rc *r)
 {
 	static struct rcpu_rec t;
 
-	memset(&t, 0xff, sizeof(t));
-	percpu_sum(bpf_map__fd(r->s->maps.rcpu_stats), 0, RCPU_REC_N, ncpus_possible(), NULL,
-		   (__u64 *)&t);
+	MAP_SUM(bpf_map__fd(r->s->maps.rcpu_stats), 0, &t);
 	return &t;
 }
 
@@ -575,8 +573,7 @@ static bool remote_wait(const struct rc *r, __u64 want, struct rcpu_remote_rec *
 	int fd = bpf_map__fd(r->s->maps.rcpu_remote);
 
 	for (int i = 0; i < 500; i++) {
-		if (percpu_sum(fd, 0, RCPU_REMOTE_N, ncpus_possible(), (__u64 *)per_cpu,
-			       (__u64 *)total))
+		if (PERCPU_READ(fd, &(__u32){ 0 }, ncpus_possible(), per_cpu, total))
 			return false;
 		if (total->pass + total->drop + total->redirect + total->no_target >= want)
 			return true;

@@ -32,9 +32,12 @@ static struct xdp_rxq_info_kern *load_or_end(__u32 action, __u32 flags, __u32 re
 #define PROG(s) bpf_program__fd((s)->progs.xdp_rxq_info_prog)
 #define STATS(s) bpf_map__fd((s)->maps.rxq_stats)
 
-static __u64 slot(struct xdp_rxq_info_kern *s, __u32 q, unsigned int field)
+static struct rxq_rec slot(struct xdp_rxq_info_kern *s, __u32 q)
 {
-	return map_sum(STATS(s), q, RXQ_REC_N, field);
+	struct rxq_rec r;
+
+	MAP_SUM(STATS(s), q, &r);
+	return r;
 }
 
 TEST(rxq_each_action_verdict_and_exact_count)
@@ -51,9 +54,10 @@ TEST(rxq_each_action_verdict_and_exact_count)
 			return;
 		if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
 			ASSERT_EQ(r.retval, actions[i], "verdict");
-			ASSERT_EQ(slot(s, 0, 0), 1000, "processed counted exactly (queue 0)");
-			ASSERT_EQ(slot(s, 0, 1), 0, "no ifindex issue when not checked");
-			ASSERT_EQ(slot(s, RXQ_MAX, 0), 0, "nothing in the overflow slot");
+			ASSERT_EQ(slot(s, 0).processed, 1000,
+				  "processed counted exactly (queue 0)");
+			ASSERT_EQ(slot(s, 0).bad_ifindex, 0, "no ifindex issue when not checked");
+			ASSERT_EQ(slot(s, RXQ_MAX).processed, 0, "nothing in the overflow slot");
 		}
 		xdp_rxq_info_kern__destroy(s);
 	}
@@ -117,8 +121,8 @@ TEST(rxq_read_paths)
 			return;
 		if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
 			ASSERT_EQ(r.retval, XDP_DROP, "verdict");
-			ASSERT_EQ(slot(s, 0, 0), 5, "processed");
-			ASSERT_EQ(slot(s, 0, 2), cases[i].short_frames, "short frames");
+			ASSERT_EQ(slot(s, 0).processed, 5, "processed");
+			ASSERT_EQ(slot(s, 0).short_frame, cases[i].short_frames, "short frames");
 		}
 		xdp_rxq_info_kern__destroy(s);
 	}
@@ -147,8 +151,8 @@ TEST(rxq_every_length_no_aborted)
 				break;
 			runs++;
 		}
-		ASSERT_EQ(slot(s, 0, 0), runs, "every run counted");
-		ASSERT_EQ(slot(s, 0, 2), runs, "all shorter than 4096 bytes");
+		ASSERT_EQ(slot(s, 0).processed, runs, "every run counted");
+		ASSERT_EQ(slot(s, 0).short_frame, runs, "all shorter than 4096 bytes");
 		xdp_rxq_info_kern__destroy(s);
 	}
 }
@@ -194,13 +198,13 @@ TEST(rxq_per_queue_and_overflow)
 				goto out;
 		}
 	}
-	ASSERT_EQ(slot(s, 0, 0), 10, "queue 0");
-	ASSERT_EQ(slot(s, 3, 0), 20, "queue 3");
-	ASSERT_EQ(slot(s, 63, 0), 30, "queue 63");
-	ASSERT_EQ(slot(s, RXQ_MAX, 0), 90, "queues 64 and 69 in the overflow slot");
-	ASSERT_EQ(slot(s, 1, 0), 0, "queue 1 untouched");
+	ASSERT_EQ(slot(s, 0).processed, 10, "queue 0");
+	ASSERT_EQ(slot(s, 3).processed, 20, "queue 3");
+	ASSERT_EQ(slot(s, 63).processed, 30, "queue 63");
+	ASSERT_EQ(slot(s, RXQ_MAX).processed, 90, "queues 64 and 69 in the overflow slot");
+	ASSERT_EQ(slot(s, 1).processed, 0, "queue 1 untouched");
 	for (__u32 q = 0; q <= RXQ_MAX; q++)
-		ASSERT_EQ(slot(s, q, 1), 0, "right ifindex: no issue");
+		ASSERT_EQ(slot(s, q).bad_ifindex, 0, "right ifindex: no issue");
 out:
 	xdp_rxq_info_kern__destroy(s);
 	sh("ip link del rxq0 2>/dev/null");
@@ -217,8 +221,8 @@ TEST(rxq_wrong_ifindex_is_an_issue)
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (ASSERT_OK(xdp_run(PROG(s), &r), "run on lo")) {
 		ASSERT_EQ(r.retval, XDP_DROP, "configured verdict still applies");
-		ASSERT_EQ(slot(s, 0, 0), 7, "processed");
-		ASSERT_EQ(slot(s, 0, 1), 7, "bad ingress ifindex counted");
+		ASSERT_EQ(slot(s, 0).processed, 7, "processed");
+		ASSERT_EQ(slot(s, 0).bad_ifindex, 7, "bad ingress ifindex counted");
 	}
 	xdp_rxq_info_kern__destroy(s);
 }
@@ -243,7 +247,7 @@ TEST(rxq_fuzz_100k_frames)
 			return;
 		ASSERT_EQ(FUZZ_VERDICTS(PROG(s), runs, &rng, cfgs[c].action), 0,
 			  "frames with another verdict or a failed run");
-		ASSERT_EQ(slot(s, 0, 0), runs, "processed == runs");
+		ASSERT_EQ(slot(s, 0).processed, runs, "processed == runs");
 		xdp_rxq_info_kern__destroy(s);
 	}
 }

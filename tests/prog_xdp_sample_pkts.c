@@ -92,9 +92,12 @@ static bool fx_load(struct fixture *f, __u32 snaplen, __u32 rate, bool reader)
 	return ASSERT_OK_PTR(f->pb, "perf_buffer__new");
 }
 
-static __u64 stat(struct fixture *f, unsigned int idx)
+static struct sample_stats stats(struct fixture *f)
 {
-	return map_sum(STATS(f), 0, SAMPLE_STATS_N, idx);
+	struct sample_stats r;
+
+	MAP_SUM(STATS(f), 0, &r);
+	return r;
 }
 
 /* Check one record against the frame that produced it. */
@@ -159,9 +162,9 @@ TEST(sample_every_length_passes_record_layout)
 		for (int i = 0; i < f.sink.n && i < n; i++)
 			if (!rec_ok(&f.sink.r[i], pkt, lens[i], snaps[s], (__u64)i, t0, t1, cpu))
 				break;
-		ASSERT_EQ(stat(&f, 0), n, "seen");
-		ASSERT_EQ(stat(&f, 1), n, "sampled");
-		ASSERT_EQ(stat(&f, 2), 0, "no output errors");
+		ASSERT_EQ(stats(&f).seen, n, "seen");
+		ASSERT_EQ(stats(&f).sampled, n, "sampled");
+		ASSERT_EQ(stats(&f).out_err, 0, "no output errors");
 		fx_destroy(&f);
 	}
 }
@@ -186,16 +189,16 @@ TEST(sample_rate_exact)
 
 		ASSERT_OK(xdp_run(PROG(&f), &a), "run 1000");
 		ASSERT_EQ(a.retval, XDP_PASS, "verdict");
-		ASSERT_EQ(stat(&f, 0), 1000, "seen after 1000");
-		ASSERT_EQ(stat(&f, 1), 143, "ceil(1000 / 7) sampled");
+		ASSERT_EQ(stats(&f).seen, 1000, "seen after 1000");
+		ASSERT_EQ(stats(&f).sampled, 143, "ceil(1000 / 7) sampled");
 		/* frames 1000..1004: only 1001 = 143 * 7 is sampled */
 		ASSERT_OK(xdp_run(PROG(&f), &b), "run 5");
 	}
 	t1 = now_ns();
 	ASSERT_TRUE(perf_buffer__consume(f.pb) >= 0, "consume");
 	cpu_unpin(&old);
-	ASSERT_EQ(stat(&f, 0), 1005, "seen");
-	ASSERT_EQ(stat(&f, 1), 144, "sampled");
+	ASSERT_EQ(stats(&f).seen, 1005, "seen");
+	ASSERT_EQ(stats(&f).sampled, 144, "sampled");
 	ASSERT_EQ(f.sink.n, 144, "records");
 	for (int i = 0; i < f.sink.n; i++)
 		if (!rec_ok(&f.sink.r[i], pkt, sizeof(pkt), 32, (__u64)i * 7, t0, t1, cpu))
@@ -216,8 +219,8 @@ TEST(sample_rate_one_in_a_million_takes_the_first)
 	if (ASSERT_OK(xdp_run(PROG(&f), &r), "run"))
 		ASSERT_EQ(r.retval, XDP_PASS, "verdict");
 	ASSERT_TRUE(perf_buffer__consume(f.pb) >= 0, "consume");
-	ASSERT_EQ(stat(&f, 0), 10000, "seen");
-	ASSERT_EQ(stat(&f, 1), 1, "sampled: frame 0 only");
+	ASSERT_EQ(stats(&f).seen, 10000, "seen");
+	ASSERT_EQ(stats(&f).sampled, 1, "sampled: frame 0 only");
 	ASSERT_EQ(f.sink.n, 1, "one record");
 	ASSERT_EQ(f.sink.r[0].h.cap_len, 60, "snaplen 64 > 60-byte frame: whole frame");
 out:
@@ -236,9 +239,9 @@ TEST(sample_without_reader_counts_errors_and_passes)
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (ASSERT_OK(xdp_run(PROG(&f), &r), "run"))
 		ASSERT_EQ(r.retval, XDP_PASS, "verdict");
-	ASSERT_EQ(stat(&f, 0), 50, "seen");
-	ASSERT_EQ(stat(&f, 1), 0, "sampled");
-	ASSERT_EQ(stat(&f, 2), 50, "output errors");
+	ASSERT_EQ(stats(&f).seen, 50, "seen");
+	ASSERT_EQ(stats(&f).sampled, 0, "sampled");
+	ASSERT_EQ(stats(&f).out_err, 50, "output errors");
 out:
 	fx_destroy(&f);
 }
@@ -348,9 +351,9 @@ TEST(sample_fuzz_100k_frames)
 	ASSERT_EQ(bad, 0, "runs with a wrong verdict or record");
 	ASSERT_EQ(s.bad, 0, "records shorter than their header");
 	ASSERT_EQ(s.lost, 0, "lost records");
-	ASSERT_EQ(stat(&f, 0), runs, "seen == runs");
-	ASSERT_EQ(stat(&f, 1), runs, "sampled == runs");
-	ASSERT_EQ(stat(&f, 2), 0, "no output errors");
+	ASSERT_EQ(stats(&f).seen, runs, "seen == runs");
+	ASSERT_EQ(stats(&f).sampled, runs, "sampled == runs");
+	ASSERT_EQ(stats(&f).out_err, 0, "no output errors");
 out:
 	perf_buffer__free(pb);
 	fx_destroy(&f);

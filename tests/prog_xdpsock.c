@@ -42,19 +42,18 @@ static struct xdpsock_kern *load_or_end(__u32 queue, __u32 nsocks)
 #define PROG(s) bpf_program__fd((s)->progs.xdpsock_prog)
 #define STATS(s) bpf_map__fd((s)->maps.xsk_stats)
 
-/* Counter idx of the record summed over CPUs (map_sum() takes records of up to 16 counters). */
-static __u64 field(struct xdpsock_kern *s, unsigned int idx)
+/* The program's record summed over CPUs. */
+static struct xsk_prog_rec rec(struct xdpsock_kern *s)
 {
-	__u64 total[XSK_REC_N];
+	struct xsk_prog_rec r;
 
-	if (percpu_sum(STATS(s), 0, XSK_REC_N, ncpus_possible(), NULL, total))
-		return ~0ULL;
-	return total[idx];
+	MAP_SUM(STATS(s), 0, &r);
+	return r;
 }
 
 static __u64 redirected(struct xdpsock_kern *s, unsigned int slot)
 {
-	return field(s, XSK_REC_REDIRECT + slot);
+	return rec(s).redirect[slot];
 }
 
 /* A veth pair with 4 queues in the test's private namespace; returns DEV's ifindex or 0. */
@@ -158,7 +157,7 @@ TEST(xsk_hand_loaded_defaults_pass_without_socket)
 	pkt_udp(pkt, sizeof(pkt), false);
 	if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
 		ASSERT_EQ(r.retval, XDP_PASS, "queue 0, slot 0 empty: pass");
-		ASSERT_EQ(field(s, 2), 10, "no_socket counted");
+		ASSERT_EQ(rec(s).no_socket, 10, "no_socket counted");
 		ASSERT_EQ(redirected(s, 0), 0, "nothing redirected");
 	}
 	xdpsock_kern__destroy(s);
@@ -183,7 +182,7 @@ TEST(xsk_empty_slot_returns_fallback_not_redirect)
 
 	if (ASSERT_OK(xdp_run(PROG(s), &r), "run")) {
 		ASSERT_EQ(r.retval, XDP_PASS, "verdict for an empty slot");
-		ASSERT_EQ(field(s, 2), 9, "no_socket");
+		ASSERT_EQ(rec(s).no_socket, 9, "no_socket");
 		for (int i = 0; i < 3; i++)
 			ASSERT_EQ(redirected(s, i), 0, "no redirect counted");
 	}
@@ -213,7 +212,7 @@ TEST(xsk_other_queue_passes)
 			goto out;
 		ASSERT_EQ(r.retval, XDP_PASS, "other queue passes");
 	}
-	ASSERT_EQ(field(s, 1), 15, "other_queue");
+	ASSERT_EQ(rec(s).other_queue, 15, "other_queue");
 	ASSERT_EQ(redirected(s, 0), 0, "nothing redirected");
 	{
 		struct xdp_run r = { .data = pkt, .len = sizeof(pkt), .repeat = 7,
@@ -222,7 +221,7 @@ TEST(xsk_other_queue_passes)
 		if (ASSERT_OK(xdp_run(PROG(s), &r), "run on queue 0")) {
 			ASSERT_EQ(r.retval, XDP_REDIRECT, "socket in the slot: redirect");
 			ASSERT_EQ(redirected(s, 0), 7, "redirect[0]");
-			ASSERT_EQ(field(s, 2), 0, "no_socket");
+			ASSERT_EQ(rec(s).no_socket, 0, "no_socket");
 		}
 	}
 out:
@@ -258,7 +257,7 @@ static void round_robin_case(int ifindex, int n, __u32 repeat)
 		ASSERT_EQ(redirected(s, i), repeat / n + ((__u32)i < repeat % n), what);
 	}
 	ASSERT_EQ(redirected(s, n), 0, "slot N unused");
-	ASSERT_EQ(field(s, 2), 0, "no empty slot hit");
+	ASSERT_EQ(rec(s).no_socket, 0, "no empty slot hit");
 out:
 	xsks_close(&x);
 	xdpsock_kern__destroy(s);

@@ -37,6 +37,27 @@ TEST(rate_uses_measured_period)
 	ASSERT_TRUE(rate_per_sec(5, 10, 1000000000ULL) == 0.0, "counter reset");
 }
 
+/* A counter record is added and diffed field by field, as its own type. */
+TEST(counter_records_as_structs)
+{
+	struct t_rec {
+		__u64 rx, tx;
+		__u64 reason[3];
+	} sum = { 1, 2, { 3, 4, 5 } }, more = { 10, 20, { 30, 40, 50 } }, d;
+
+	REC_ADD(&sum, &more);
+	ASSERT_EQ(sum.rx, 11, "rx added");
+	ASSERT_EQ(sum.reason[2], 55, "last array field added");
+	REC_DELTA(&d, &sum, &more);
+	ASSERT_EQ(d.tx, 2, "tx delta");
+	ASSERT_EQ(d.reason[0], 3, "array field delta");
+	more.reason[1] = 1000;
+	REC_DELTA(&d, &sum, &more);
+	ASSERT_EQ(d.reason[1], 0, "a counter that went back gives 0");
+	ASSERT_EQ(percpu_read(-1, &(__u32){ 0 }, 12, 1, NULL, &d), -EINVAL,
+		  "a record that is not whole __u64s is refused");
+}
+
 struct t_opts {
 	struct iface dev;
 	struct iface_list list;
@@ -46,6 +67,7 @@ struct t_opts {
 	bool flag;
 	int verbose;
 	const char *name;
+	int cmd;
 };
 
 static const struct opt_enum t_actions[] = { { "XDP_PASS", 2 }, { "XDP_DROP", 1 }, { NULL, 0 } };
@@ -63,8 +85,10 @@ static const struct opt_def t_defs[] = {
 	OPT_END,
 };
 #undef O
+static const struct opt_cmd t_cmds[] = { { "show", 7, "show" }, { NULL, 0, NULL } };
 static const struct opt_tool t_tool = { .name = "unit", .summary = "s", .usage = "u",
-					.defs = t_defs };
+					.defs = t_defs, .cmds = t_cmds,
+					.cmd_off = offsetof(struct t_opts, cmd) };
 
 /* Parse line; the one-line error (expected in most tests) goes to msg. */
 static int parse_msg(struct t_opts *o, const char *line, char *msg, size_t len)
@@ -120,6 +144,24 @@ TEST(opts_accept)
 	ASSERT_EQ(o.list.n, 1, "positional list");
 }
 
+/* A command word first selects the command; elsewhere it is an ordinary argument. */
+TEST(opts_command_dispatch)
+{
+	struct t_opts o;
+	char msg[512];
+
+	if (!ASSERT_OK(parse(&o, "show -d lo -n 3 lo"), "command, options, positional"))
+		return;
+	ASSERT_EQ(o.cmd, 7, "command value stored");
+	ASSERT_EQ(o.n, 3, "options after the command");
+	ASSERT_EQ(o.list.n, 1, "positional after the command");
+	ASSERT_OK(parse(&o, "-d lo"), "no command");
+	ASSERT_EQ(o.cmd, 0, "no command: field untouched");
+	ASSERT_EQ(parse_msg(&o, "-d lo show", msg, sizeof(msg)), -EINVAL,
+		  "the word later is a positional (an unknown device here)");
+	ASSERT_TRUE(strstr(msg, "unknown device 'show'") != NULL, msg);
+}
+
 TEST(opts_reject)
 {
 	static const char *bad[] = {
@@ -149,6 +191,31 @@ TEST(opts_reject)
 		snprintf(what, sizeof(what), "'%s' rejected", bad[i]);
 		ASSERT_EQ(parse(&o, bad[i]), -EINVAL, what);
 	}
+}
+
+/* -S/-N become the mode; with a --mode that says otherwise they are refused (one line). */
+TEST(xdp_opts_skb_native_and_conflicts)
+{
+	struct xdp_opts ok[] = { { .skb_mode = true }, { .native = true },
+				 { .mode = XDP_MODE_SKB, .skb_mode = true } };
+	struct xdp_opts bad[] = { { .mode = XDP_MODE_NATIVE, .skb_mode = true },
+				  { .mode = XDP_MODE_SKB, .native = true },
+				  { .skb_mode = true, .native = true } };
+	int want[] = { XDP_MODE_SKB, XDP_MODE_NATIVE, XDP_MODE_SKB }, saved, null;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		ASSERT_OK(xdp_opts_finish(&ok[i]), "accepted");
+		ASSERT_EQ(ok[i].mode, want[i], "mode");
+	}
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY);
+	dup2(null, 2);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		ASSERT_EQ(xdp_opts_finish(&bad[i]), EXIT_FAIL_OPTION, "conflict refused");
+	dup2(saved, 2);
+	close(saved);
+	close(null);
 }
 
 TEST(opts_help_exits_ok)

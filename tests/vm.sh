@@ -142,8 +142,8 @@ fetch_kernel() {
 
 # ---------------------------------------------------------------- the initramfs
 
-# The guest's /init, run by busybox sh. $1 kernel version; vmlab_out and vmlab_guest come from
-# the kernel command line.
+# The guest's /init, run by busybox sh (@KVER@: the kernel version); vmlab_out and vmlab_guest
+# come from the kernel command line.
 write_init() {
 	cat <<'EOF'
 #!/bin/sh
@@ -193,7 +193,8 @@ EOF
 }
 
 # module_closure ROOT KVER MOD...: copy MOD and its dependencies from the extracted package
-# ROOT into the initramfs tree $ird (decompressed); built-in modules are skipped.
+# ROOT into the initramfs tree $ird (xz-compressed ones decompressed, for busybox); built-in
+# modules are skipped.
 module_closure() {
 	local root=$1 kv=$2 m f rel dep
 	shift 2
@@ -218,11 +219,9 @@ module_closure() {
 		[ -e "$f" ] || f=$(ls "$mdir/$rel".* 2>/dev/null | head -1)
 		[ -e "$f" ] || { echo "module file $rel missing" >&2; return 1; }
 		rel=${rel%.xz}
-		rel=${rel%.zst}
 		mkdir -p "$(dirname "$ird/lib/modules/$kv/$rel")"
 		case $f in
 		*.xz) xz -dc "$f" >"$ird/lib/modules/$kv/$rel" ;;
-		*.zst) zstd -qdc "$f" >"$ird/lib/modules/$kv/$rel" ;;
 		*) cp "$f" "$ird/lib/modules/$kv/$rel" ;;
 		esac || return 1
 		echo "$rel" >>"$ird/lib/modules/$kv/modules.order"

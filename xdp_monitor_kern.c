@@ -181,7 +181,8 @@ static __always_inline int count_redirect(const struct net_device *dev, const vo
  * tp_btf programs that read a `const void *` argument such as tgt ("arg2 type UNKNOWN is not a
  * struct"); user space loads the raw_tp program where the tp_btf one does not verify.
  * xdp_redirect_map and xdp_redirect_map_err are still defined (but no longer fired) on 6.1 and
- * gone since 2025; kernels that fire them fire them instead of xdp_redirect[_err], never both.
+ * 6.12, gone since 2025; kernels that fire them fire them instead of xdp_redirect[_err], never
+ * both.
  */
 #define REDIRECT_PROGS(tp)								\
 SEC("tp_btf/" #tp)									\

@@ -331,7 +331,9 @@ static int tp_attach(struct tp_probe *p)
 	for (size_t i = 0; i < MON_TPS; i++) {
 		if (p[i].state != TP_ON)
 			continue;
-		p[i].link = bpf_program__attach(p[i].prog);
+		/* a raw_tp program attaches by name, so the --test-tp name applies to it too */
+		p[i].link = p[i].raw ? bpf_program__attach_raw_tracepoint(p[i].prog, p[i].name)
+				     : bpf_program__attach(p[i].prog);
 		if (!p[i].link)
 			return -errno;
 	}

@@ -51,11 +51,6 @@ except ValueError:
     print(v)' "$1"
 }
 
-# xdp_rx_packets NS DEV: frames the veth ran through its XDP path (all RX queues).
-xdp_rx_packets() {
-	ip netns exec "$1" ethtool -S "$2" | awk '/rx_queue_[0-9]+_xdp_packets:/{s+=$2} END{print s+0}'
-}
-
 # rx_pps NS DEV: the receiver's XDP rate over BENCH_SECS, measured from the device counters.
 rx_pps() {
 	local c0 c1 t0 t1

@@ -133,10 +133,16 @@ test_sustained_60s_full_rate_exact() {
 	local sent
 	sent=$(jfield sent "$src")
 	[ "$sent" -gt 1000000 ] || fail "source sent only $sent frames"
-	wait_until 10 jeq "$out" interval "j['total']['processed'] >= $sent" 1 || true
+	# frames the veth could not queue for NS_B (its ring full: under emulation the receiving
+	# NAPI can fall behind the source) never reach XDP there; veth counts them
+	local lost
+	lost=$(in_a ethtool -S "$VETH_A" | awk '/tx_queue_[0-9]+_xdp_xmit_errors:/ { n += $2 }
+		END { print n + 0 }')
+	[ "$lost" -gt 0 ] && echo "  info veth ring full: $lost of $sent frames not queued" >&2
+	wait_until 10 jeq "$out" interval "j['total']['processed'] >= $sent - $lost" 1 || true
 	stop "$pid" INT
 	expect_eq "frames counted after ${FAULTS_SUSTAIN_SECS:-60} s at full rate" \
-		"$(jget "$out" summary "j['processed']")" "$sent"
+		"$(jget "$out" summary "j['processed']")" "$((sent - lost))"
 }
 
 run_tests "$@"

@@ -143,6 +143,11 @@ snmp() {
 		if ($i == f) c = i; h = 1; next } $1 == p && h { print $c; exit }' /proc/net/snmp
 }
 
+# xdp_rx_packets NS DEV: frames the veth ran through its XDP path (all RX queues).
+xdp_rx_packets() {
+	ip netns exec "$1" ethtool -S "$2" | awk '/rx_queue_[0-9]+_xdp_packets:/{s+=$2} END{print s+0}'
+}
+
 # ---------------------------------------------------------------- waiting, processes, JSON
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms; 1 if it never held.

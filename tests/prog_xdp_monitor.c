@@ -96,7 +96,7 @@ fail:
 }
 
 /* An XDP program of raw instructions: bpf_redirect(ifindex, 0), or with map_fd >= 0
- * bpf_redirect_map(map, key, 0); pass = true: XDP_PASS. */
+ * bpf_redirect_map(map, ifindex as the key, 0); pass = true: XDP_PASS. */
 static int prog_redirect(int ifindex, int map_fd, bool pass)
 {
 	struct bpf_insn redir[] = {
@@ -107,7 +107,7 @@ static int prog_redirect(int ifindex, int map_fd, bool pass)
 	};
 	struct bpf_insn redir_map[] = {
 		BPF_LD_MAP_FD(BPF_REG_1, map_fd),
-		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_MOV64_IMM(BPF_REG_2, ifindex),
 		BPF_MOV64_IMM(BPF_REG_3, 0),
 		BPF_EMIT_CALL(BPF_FUNC_redirect_map),
 		BPF_EXIT_INSN(),
@@ -199,7 +199,7 @@ static void redirect_success(bool raw, bool map)
 		       libbpf_find_vmlinux_btf_id("xdp_redirect_map", BPF_TRACE_RAW_TP) > 0
 		       ? "attached too" : "not on this kernel");
 	}
-	prog = prog_redirect(vb, devmap, false);
+	prog = map ? prog_redirect(0, devmap, false) : prog_redirect(vb, -1, false);
 	if (!ASSERT_TRUE(prog >= 0, "load redirect program"))
 		goto out;
 	if (!ASSERT_OK(live(prog, va, 1000), "live frames"))
@@ -340,46 +340,50 @@ TEST(mon_raw_tp_filters_netns_and_devices)
 	filters(true);
 }
 
-/* cpumap: frames redirected into a cpumap entry are enqueued (from this CPU to CPU 0) and
- * processed by the entry's kthread. cpumap events carry no device, so they are not filtered. */
+/* cpumap: frames redirected into a cpumap entry are enqueued (from this CPU to the last CPU)
+ * and processed by the entry's kthread, which runs on that CPU. cpumap events carry no device,
+ * so they are not filtered: the last CPU, because the e2e tests (perhaps running in parallel
+ * from another clone) use CPU 0. */
 TEST(mon_cpumap_enqueue_and_kthread)
 {
 	struct mon_cfg cfg = { .netns = netns_ino() };
 	struct bpf_cpumap_val val = { .qsize = 2048 };
 	struct xdp_monitor_kern *s = NULL;
 	int map, prog = -1, ncpus = ncpus_possible();
-	__u32 key = 0, processed = 0, drops = 0, kproc = 0, kdrop = 0;
-	struct mon_kthr_rec kthr;
+	__u32 cpu = ncpus > 1 ? (__u32)ncpus - 1 : 0, processed = 0, drops = 0, handled = 0;
+	struct mon_kthr_rec kthr[ncpus > 0 ? ncpus : 1], ktot;
 	struct mon_enq_rec enq;
 
-	map = bpf_map_create(BPF_MAP_TYPE_CPUMAP, "mon_cpumap", sizeof(__u32), sizeof(val), 1,
-			     NULL);
+	if (!ASSERT_TRUE(ncpus > 0, "cpus"))
+		return;
+	map = bpf_map_create(BPF_MAP_TYPE_CPUMAP, "mon_cpumap", sizeof(__u32), sizeof(val),
+			     cpu + 1, NULL);
 	if (!ASSERT_TRUE(map >= 0, "create cpumap"))
 		return;
-	if (!ASSERT_OK(bpf_map_update_elem(map, &key, &val, 0), "cpumap entry for CPU 0"))
+	if (!ASSERT_OK(bpf_map_update_elem(map, &cpu, &val, 0), "cpumap entry for the last CPU"))
 		goto out;
 	s = mon_up(&cfg, false, false);
 	if (!s)
 		goto out;
-	prog = prog_redirect(0, map, false);
+	prog = prog_redirect((int)cpu, map, false);
 	if (!ASSERT_TRUE(prog >= 0, "load cpumap redirect program"))
 		goto out;
 	if (!ASSERT_OK(live(prog, 1, 500), "live frames"))
 		goto out;
 	for (int i = 0; i < 100; i++) {	/* the kthread runs asynchronously: up to 5 s */
-		MAP_SUM(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, &kthr);
-		kproc = (__u32)kthr.processed;
-		kdrop = (__u32)kthr.drops;
-		if (kproc + kdrop >= 500)
+		if (!ASSERT_OK(PERCPU_READ(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, ncpus, kthr,
+					   &ktot), "read cpumap_kthread_cnt"))
+			goto out;
+		handled = (__u32)(kthr[cpu].processed + kthr[cpu].drops);
+		if (handled >= 500)
 			break;
 		usleep(50000);
 	}
-	MAP_SUM(bpf_map__fd(s->maps.cpumap_enqueue_cnt), 0, &enq);
+	MAP_SUM(bpf_map__fd(s->maps.cpumap_enqueue_cnt), cpu, &enq);
 	processed = (__u32)enq.processed;
 	drops = (__u32)enq.drops;
-	ASSERT_EQ(processed + drops, 500, "enqueued + dropped to CPU 0");
-	ASSERT_EQ(kproc + kdrop, processed, "kthread handled what was enqueued");
-	ASSERT_TRUE(ncpus > 0, "cpus");
+	ASSERT_EQ(processed + drops, 500, "enqueued + dropped to the last CPU");
+	ASSERT_EQ(handled, processed, "its kthread handled what was enqueued");
 out:
 	if (prog >= 0)
 		close(prog);

@@ -204,6 +204,19 @@ bool skip_if_eperm(int err, const char *what)
 	return true;
 }
 
+void verifier_stats_on(struct bpf_program *prog, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	bpf_program__set_log_buf(prog, buf, len);
+	bpf_program__set_log_level(prog, 4);	/* statistics only */
+}
+
+long verifier_insns(const char *buf)
+{
+	const char *p = strstr(buf, "processed ");
+
+	return p ? strtol(p + strlen("processed "), NULL, 10) : -1;
+}
 
 /* ---------------------------------------------------------------- fuzzing */
 

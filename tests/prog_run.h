@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "harness.h"
 
@@ -75,5 +76,13 @@ __u64 map_sum(int map_fd, __u32 key, unsigned int n_u64, unsigned int idx);
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when the kernel refused with EPERM: the test then skips with the reason. */
 bool skip_if_eperm(int err, const char *what);
+/*
+ * The verifier's statistics of prog into buf when it is loaded (call before the load), and the
+ * number of instructions it processed, read from buf after the load (-1 if not there): what
+ * stands between a program and the verifier's limit of 1,000,000 on every kernel.
+ */
+struct bpf_program;
+void verifier_stats_on(struct bpf_program *prog, char *buf, size_t len);
+long verifier_insns(const char *buf);
 
 #endif /* TESTS_PROG_RUN_H */

@@ -682,7 +682,10 @@ test_stats_says_when_a_watched_device_leaves() {
 	bg "$out" in_b "$BINDIR/xdp_fwd" -s -j -i 0.1
 	pid=$BG_PID
 	wait_until 10 has_line "$out" interval || fail "no interval line: $(cat "$out.err")"
+	# down first: before 6.2 the kernel refuses to rename a device that is up (EBUSY)
+	ip -n "$NS_B" link set "$VETH_R2" down
 	ip -n "$NS_B" link set "$VETH_R2" name veth2r || fail "rename $VETH_R2"
+	ip -n "$NS_B" link set veth2r up
 	wait_until 5 grep -q "device $VETH_R2 renamed to veth2r" "$out.err" ||
 		fail "no notice of the rename: $(cat "$out.err")"
 	kill -0 "$pid" 2>/dev/null || fail "-s ended on a rename"

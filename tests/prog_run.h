@@ -84,5 +84,14 @@ bool skip_if_eperm(int err, const char *what);
 struct bpf_program;
 void verifier_stats_on(struct bpf_program *prog, char *buf, size_t len);
 long verifier_insns(const char *buf);
+/* The verifier processed 1 .. max-1 instructions (statistics in buf); evaluates to their count. */
+#define ASSERT_VERIFIED_BELOW(buf, max, what)                                                    \
+	({                                                                                       \
+		long _n = verifier_insns(buf);                                                   \
+		test_check(_n > 0 && _n < (max), __FILE__, __LINE__,                             \
+			   "%s: the verifier processed %ld instructions, want fewer than %ld", what, \
+			   _n, (long)(max));                                                     \
+		_n;                                                                              \
+	})
 
 #endif /* TESTS_PROG_RUN_H */

@@ -156,32 +156,34 @@ PY
 	wait_until 10 test -e "$RECV_OUT.ready" || fail "receiver did not start"
 }
 
-# rx_at_least NS DEV N: DEV (in NS) has received N frames or more (its rx_packets counter).
-rx_at_least() {
-	local n
-	n=$(ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets") && [ "$n" -ge "$3" ]
+# ns_watch NS: $NS_PID, a process in network namespace NS (its /proc/PID/net/dev lists NS's
+# devices): the receiver when it listens there, else a sleep started for it (lab_down ends it).
+ns_watch() {
+	local ino
+	if [ "$1" = "${RECV_NS:-}" ] && kill -0 "${RECV_PID:-0}" 2>/dev/null; then
+		NS_PID=$RECV_PID
+		return 0
+	fi
+	ino=$(stat -L -c %i "/run/netns/$1") || return 1
+	bg "$(tmpdir)/hold.$1" ip netns exec "$1" sleep 600
+	wait_until 10 in_netns "$BG_PID" "$ino" || return 1
+	NS_PID=$BG_PID
 }
 
-# paced NS DEV N SENDER ARGS...: N frames, sent by `SENDER COUNT ARGS...` (send_a, send_c) in
-# bursts of 200, each once DEV in NS (where they all go) counted the previous ones, so that no
-# more than 200 are ever on their way. Through the router a frame waits in two veth rings of
-# 256: the first pushes back (pktgen retries what it refuses), the second, into which XDP
-# redirects, drops when full; under TCG on a busy host one guest CPU can stall while the
-# other goes on forwarding into it. If a burst never arrives whole, the rest goes unpaced and
-# the count tells.
+in_netns() { [ "$(readlink "/proc/$1/ns/net")" = "net:[$2]" ]; }
+
+# paced NS DEV N SENDER ARGS...: `SENDER N ARGS...` (send_a, send_c) with no more than 200
+# frames ever on their way to DEV in NS, where they all go: pktgen sends each 200th frame only
+# once DEV counted the ones before (--window). Through the router a frame waits in two veth
+# rings of 256: the first pushes back (pktgen retries what it refuses), the second, into which
+# XDP redirects, drops when full; under TCG on a busy host one guest CPU can stall while the
+# other goes on forwarding into it. If a window never arrives whole, pktgen says so and sends
+# the rest unpaced, and the count tells.
 paced() {
-	local ns=$1 dev=$2 n=$3 sender=$4 sent=0 k base wait=1
+	local ns=$1 dev=$2 n=$3 sender=$4
 	shift 4
-	base=$(ip netns exec "$ns" cat "/sys/class/net/$dev/statistics/rx_packets") ||
-		fail "no rx counter for $dev"
-	while [ $sent -lt "$n" ]; do
-		k=$((n - sent))
-		[ $k -gt 200 ] && k=200
-		"$sender" $k "$@" >/dev/null || return 1
-		sent=$((sent + k))
-		[ $wait = 1 ] && { wait_until 30 rx_at_least "$ns" "$dev" $((base + sent)) || wait=0; }
-	done
-	return 0
+	ns_watch "$ns" || fail "no process in $ns to watch $dev through"
+	"$sender" "$n" --window 200 --window-rx "/proc/$NS_PID/net/dev:$dev" "$@" >/dev/null
 }
 
 send_c() {

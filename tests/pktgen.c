@@ -5,7 +5,10 @@
  * socket, or, with --live, injects them with BPF_PROG_RUN in live-frames mode (an XDP program
  * that redirects every frame into the device: the fastest source this machine has).
  * With --expect-back SEC it then counts the frames that come back (XDP_TX, l2fwd) and how many
- * of them have their MAC addresses swapped. Prints one JSON object.
+ * of them have their MAC addresses swapped. With --window N --window-rx FILE:DEV at most N frames
+ * are on their way at any time: each N-th frame waits until DEV (a line of FILE, in the format
+ * of /proc/net/dev; /proc/PID/net/dev for a device of PID's network namespace) has received
+ * the frames before it. Prints one JSON object.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,6 +45,8 @@ struct gen_opts {
 	__u32 vlan;
 	__u32 batch;
 	__u32 rate;
+	__u32 window;
+	const char *window_rx;
 	const char *src_mac, *dst_mac, *src_ip, *dst_ip;
 	double duration;
 	double expect_back;
@@ -76,6 +81,10 @@ static const struct opt_def gen_defs[] = {
 	O("src-ip", 0, OPT_STR, src_ip, "ADDR", "source address (IPv4 or IPv6)"),
 	O("dst-ip", 0, OPT_STR, dst_ip, "ADDR", "destination address (IPv4 or IPv6)"),
 	O("rate", 'r', OPT_U32, rate, "PPS", "pace the socket sender to PPS frames per second"),
+	O("window", 'w', OPT_U32, window, "N",
+	  "at most N frames on their way (with --window-rx)", .min = 1, .max = 1u << 20),
+	O("window-rx", 0, OPT_STR, window_rx, "FILE:DEV",
+	  "where they arrive: DEV's line of FILE (/proc/PID/net/dev)"),
 	O("live", 'l', OPT_BOOL, live, NULL, "inject with BPF_PROG_RUN live frames (XDP redirect)"),
 	O("batch", 'b', OPT_U32, batch, "N", "live-frames batch size", .min = 1, .max = 256),
 	O("duration", 'D', OPT_SECONDS, duration, "SEC", "send for SEC seconds", .max = 3600),
@@ -179,6 +188,7 @@ static int packet_socket(const struct iface *dev)
 
 struct result {
 	__u64 sent, errors, received, swapped, whole, elapsed_ns;
+	__u64 window_stalled;	/* frames sent unpaced after a window that never arrived whole */
 };
 
 /* Stop conditions: count reached (count > 0), or the duration elapsed (duration > 0). */
@@ -204,12 +214,85 @@ static void pace(__u64 start, __u64 sent, __u32 rate)
 
 static void drain_back(int fd, const struct frame *f, struct result *res);
 
-static int send_socket(int fd, struct frame *f, const struct gen_opts *o, struct result *res)
+/* Received packets of dev in a file in the format of /proc/net/dev; -errno. */
+static long long rx_packets(const char *file, const char *dev)
+{
+	size_t dl = strlen(dev);
+	char line[512];
+	long long n = -ENODEV;
+	FILE *fp = fopen(file, "re");
+
+	if (!fp)
+		return -errno;
+	while (fgets(line, sizeof(line), fp)) {
+		const char *p = line + strspn(line, " ");
+		unsigned long long bytes, packets;
+
+		if (!strncmp(p, dev, dl) && p[dl] == ':' &&
+		    sscanf(p + dl + 1, "%llu %llu", &bytes, &packets) == 2) {
+			n = (long long)packets;
+			break;
+		}
+	}
+	fclose(fp);
+	return n;
+}
+
+struct window {
+	char file[256], dev[IF_NAMESIZE];
+	long long base;		/* dev's rx_packets when sending began */
+	bool off;		/* a window never arrived whole: the rest goes unpaced */
+};
+
+static int window_init(struct window *win, const struct gen_opts *o)
+{
+	const char *colon = o->window_rx ? strrchr(o->window_rx, ':') : NULL;
+
+	memset(win, 0, sizeof(*win));
+	if (!o->window) {
+		win->off = true;
+		return 0;
+	}
+	if (!colon || colon == o->window_rx || !colon[1] ||
+	    (size_t)(colon - o->window_rx) >= sizeof(win->file) ||
+	    strlen(colon + 1) >= sizeof(win->dev))
+		return -EINVAL;
+	memcpy(win->file, o->window_rx, (size_t)(colon - o->window_rx));
+	strcpy(win->dev, colon + 1);
+	win->base = rx_packets(win->file, win->dev);
+	return win->base < 0 ? (int)win->base : 0;
+}
+
+/* Before frame number sent, a multiple of the window: wait (1 ms steps, 30 s at most) until
+ * the frames before it arrived. */
+static void window_wait(struct window *win, const struct gen_opts *o, struct result *res)
+{
+	__u64 deadline = now_ns() + 30000000000ULL;
+	struct timespec ms = { .tv_nsec = 1000000 };
+
+	if (win->off || !res->sent || res->sent % o->window)
+		return;
+	while (rx_packets(win->file, win->dev) < win->base + (long long)res->sent) {
+		if (now_ns() >= deadline) {
+			fprintf(stderr, "pktgen: frames before %llu did not all arrive on %s within "
+				"30 s; sending the rest unpaced\n", (unsigned long long)res->sent,
+				win->dev);
+			win->off = true;
+			res->window_stalled = o->count - res->sent;
+			return;
+		}
+		nanosleep(&ms, NULL);
+	}
+}
+
+static int send_socket(int fd, struct frame *f, const struct gen_opts *o, struct result *res,
+		       struct window *win)
 {
 	__u64 start = now_ns();
 	int tries = 0;
 
 	while (!done(o, res->sent, start)) {
+		window_wait(win, o, res);
 		if (o->rate && (res->sent % 16) == 0)
 			pace(start, res->sent, o->rate);
 		frame_seq(f, o, (__u32)res->sent);
@@ -347,6 +430,7 @@ int main(int argc, char **argv)
 {
 	struct gen_opts o = gen_defaults;
 	struct result res = {};
+	struct window win;
 	struct frame *f;
 	struct jw w;
 	int fd = -1, err;
@@ -365,6 +449,16 @@ int main(int argc, char **argv)
 		free(f);
 		return report(err, EXIT_FAIL_OPTION, "bad MAC or IP address");
 	}
+	if (!o.window != !o.window_rx || (o.window && (o.live || !o.count))) {
+		free(f);
+		return report(0, EXIT_FAIL_OPTION,
+			      "--window and --window-rx go together, with --count, without --live");
+	}
+	err = window_init(&win, &o);
+	if (err) {
+		free(f);
+		return report(err, EXIT_FAIL_OPTION, "--window-rx %s: no such FILE:DEV", o.window_rx);
+	}
 	if (!o.live || o.expect_back > 0) {
 		fd = packet_socket(&o.dev);
 		if (fd < 0) {
@@ -372,7 +466,7 @@ int main(int argc, char **argv)
 			return report(fd, EXIT_FAIL, "packet socket on %s", o.dev.name);
 		}
 	}
-	err = o.live ? send_live(f, &o, &res) : send_socket(fd, f, &o, &res);
+	err = o.live ? send_live(f, &o, &res) : send_socket(fd, f, &o, &res, &win);
 	if (!err && o.expect_back > 0)
 		count_back(fd, f, &o, &res);
 
@@ -383,6 +477,7 @@ int main(int argc, char **argv)
 	jw_u64(&w, "received", res.received);
 	jw_u64(&w, "swapped", res.swapped);
 	jw_u64(&w, "whole", res.whole);
+	jw_u64(&w, "window_stalled", res.window_stalled);
 	jw_u64(&w, "elapsed_ns", res.elapsed_ns);
 	jw_double(&w, "pps", rate_per_sec(res.sent, 0, res.elapsed_ns));
 	jw_end(&w);

@@ -202,6 +202,20 @@ bool test_loaded(int err, const char *what, const char *file, int line)
 }
 
 
+void verifier_stats_on(struct bpf_program *prog, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	bpf_program__set_log_buf(prog, buf, len);
+	bpf_program__set_log_level(prog, 4);	/* statistics only */
+}
+
+long verifier_insns(const char *buf)
+{
+	const char *p = strstr(buf, "processed ");
+
+	return p ? strtol(p + strlen("processed "), NULL, 10) : -1;
+}
+
 /* ---------------------------------------------------------------- fuzzing */
 
 __u64 fuzz_rand(__u64 *rng)

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* prog_run: BPF_PROG_TEST_RUN tests of every *_kern.c (test files: tests/prog_<tool>.c). */
+/*
+ * prog_run: BPF_PROG_TEST_RUN tests of every *_kern.c (test files: tests/prog_<tool>.c).
+ * Arguments pick tests by part of their name. PROG_VERBOSE=1 shows libbpf's warnings (with the
+ * verifier log of a program that failed to load), PROG_VERBOSE=2 everything libbpf says.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common_user.h"
@@ -11,7 +16,9 @@
 
 int main(int argc, char **argv)
 {
-	log_setup(0);
+	const char *v = getenv("PROG_VERBOSE");
+
+	log_setup(v ? atoi(v) : 0);
 	if (unshare(CLONE_NEWNET)) {
 		printf("SKIP prog.all: cannot create a private network namespace (%s); run as root\n",
 		       strerror(errno));

@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "frame.h"
 #include "harness.h"
@@ -108,5 +109,22 @@ bool skip_if_eperm(int err, const char *what);
 #define LOADED(err, what) test_loaded((err), (what), __FILE__, __LINE__)
 #define LOADED_PTR(p, what) test_loaded((p) ? 0 : errno ? -errno : -EINVAL, (what), __FILE__, __LINE__)
 bool test_loaded(int err, const char *what, const char *file, int line);
+/*
+ * The verifier's statistics of prog into buf when it is loaded (call before the load), and the
+ * number of instructions it processed, read from buf after the load (-1 if not there): what
+ * stands between a program and the verifier's limit of 1,000,000 on every kernel.
+ */
+struct bpf_program;
+void verifier_stats_on(struct bpf_program *prog, char *buf, size_t len);
+long verifier_insns(const char *buf);
+/* The verifier processed 1 .. max-1 instructions (statistics in buf); evaluates to their count. */
+#define ASSERT_VERIFIED_BELOW(buf, max, what)                                                    \
+	({                                                                                       \
+		long _n = verifier_insns(buf);                                                   \
+		test_check(_n > 0 && _n < (max), __FILE__, __LINE__,                             \
+			   "%s: the verifier processed %ld instructions, want fewer than %ld", what, \
+			   _n, (long)(max));                                                     \
+		_n;                                                                              \
+	})
 
 #endif /* TESTS_PROG_RUN_H */

@@ -505,7 +505,7 @@ enum sampler_flags {
 	SAMPLER_NO_STDOUT = 1,	/* stdout is the tool's own (a pcap): no struct out on it */
 };
 
-#define SAMPLER_TRACK_MAX IFACE_MAX
+#define SAMPLER_TRACK_MAX (IFACE_MAX + 1)	/* a device and a list (xdp_redirect IN OUT...) */
 
 struct sampler {
 	const struct sampler_ops *ops;

@@ -61,7 +61,7 @@ static const struct opt_def redir_opt_defs[] = {
 	O("out", 0, OPT_IFACES, outs, "OUT", "where they go", .positional = true, .required = true),
 	O("map", 0, OPT_BOOL, map, NULL, "redirect through a devmap entry instead of bpf_redirect()"),
 	O("multi", 0, OPT_BOOL, multi, NULL,
-	  "every frame to every OUT (2 to 32): a broadcast through a hash devmap"),
+	  "every frame to each OUT (2 to 32): a broadcast, through a hash devmap"),
 	O("no-swapmac", 0, OPT_BOOL, no_swapmac, NULL,
 	  "send frames untouched (default: swap Ethernet source and destination)"),
 	O("read", 'r', OPT_BOOL, read, NULL, "read the first cache line of every frame"),
@@ -286,9 +286,11 @@ static void print_egress(const struct run *r, const void *now, const void *then,
 	char a[32], b[32], c[32], d[32], e[32];
 	int w = name_width(r);
 
-	fprintf(r->out, "%-16s %-*s %12s %12s %10s %8s %-10s %12s%s\n", "egress", w, "device",
-		"xmit pkt/s", "drop pkt/s", "drv-err/s", "bulk-avg", "last-err", "redir-err/s",
-		!prog ? "" : r->opt->egress == EGRESS_DROP ? "  prog-drop/s" : "  rewrite/s");
+	fprintf(r->out, "%-16s %-*s %12s %12s %10s %8s %-10s %12s", "egress", w, "device",
+		"xmit pkt/s", "drop pkt/s", "drv-err/s", "bulk-avg", "last-err", "redir-err/s");
+	if (prog)
+		fprintf(r->out, "  %11s", r->opt->egress == EGRESS_DROP ? "prog-drop/s" : "rewrite/s");
+	fputc('\n', r->out);
 	for (int i = 0; i < r->n; i++) {
 		struct mon_xmit_rec x = port_xmit(r, now, i), o = port_xmit(r, then, i);
 

@@ -32,6 +32,7 @@
 #include "common_user.h"
 #include "xdp_fwd.h"
 #include "xdp_fwd.skel.h"
+#include "xdp_trace.h"
 
 /* The router's maps, by their names in xdp_fwd_kern.c; then what else a program may use. */
 enum { MAP_STATS, MAP_STATS_HI, MAP_PORTS, MAP_N, MAP_INTERNAL = MAP_N, MAP_FOREIGN };
@@ -673,12 +674,19 @@ static int port_add(const struct fwd_opts *opt, struct port *pt, const struct bp
 	return 0;
 }
 
+/* The attach, and a warning when frames forwarded out of the device would be dropped (a veth
+ * whose peer runs no XDP program): native mode redirects need the egress to take them. */
 static void attach_print(const struct fwd_opts *opt, const struct port *pt)
 {
+	char why[256];
+
 	xdp_attach_notices(&pt->xa, &pt->ifc);
 	printf("xdp_fwd: attached to %s (ifindex %d) mode %s, program %u%s\n", pt->ifc.name,
 	       pt->ifc.ifindex, xdp_mode_str(pt->xa.mode), pt->xa.prog_id,
 	       opt->direct ? ", direct FIB lookup" : "");
+	if (pt->xa.mode == XDP_MODE_NATIVE && xdp_xmit_check(&pt->ifc, why, sizeof(why)) == 0)
+		fprintf(stderr, "xdp_fwd: warning: %s (they count as fwd and tx, and as tx-fail "
+			"in xdp_fwd -s)\n", why);
 }
 
 static int do_attach(const struct fwd_opts *opt, struct fwd_state *st)
@@ -774,15 +782,22 @@ struct stats_run {
 	int n;
 	struct fwd_dev dev[FWD_PORTS_MAX];
 	int which;			/* the device that ended the run */
+	struct trace tr;		/* the kernel's view: what became of the redirects */
+	bool traced;
 };
 
 /*
  * A snapshot: for each watched device, one record per possible CPU and then their sum
- * (n x (ncpus + 1) records).
+ * (n x (ncpus + 1) records); then the tracepoints' reading, when they count.
  */
-static size_t snap_size(const struct stats_run *s)
+static size_t snap_fwd_size(const struct stats_run *s)
 {
 	return (size_t)s->n * (s->ncpus + 1) * sizeof(struct fwd_rec);
+}
+
+static size_t snap_size(const struct stats_run *s)
+{
+	return snap_fwd_size(s) + (s->traced ? trace_snap_size(&s->tr) : 0);
 }
 
 static const struct fwd_rec *dev_cpus(const struct stats_run *s, const void *snap, int i)
@@ -793,6 +808,11 @@ static const struct fwd_rec *dev_cpus(const struct stats_run *s, const void *sna
 static const struct fwd_rec *dev_tot(const struct stats_run *s, const void *snap, int i)
 {
 	return dev_cpus(s, snap, i) + s->ncpus;
+}
+
+static struct trace_snap *snap_trace(const struct stats_run *s, const void *snap)
+{
+	return (struct trace_snap *)((char *)snap + snap_fwd_size(s));
 }
 
 static __u64 rec_pass(const struct fwd_rec *r)
@@ -813,9 +833,46 @@ static struct fwd_rec fwd_delta(const struct fwd_rec *now, const struct fwd_rec 
 	return d;
 }
 
+/*
+ * Frames forwarded out of a device that it did not send, as the kernel reports them: redirects
+ * into it that failed (xdp:xdp_redirect_err, by errno) and frames its driver dropped
+ * (xdp:xdp_devmap_xmit). A count since the tracepoints were attached: deltas are what counts.
+ */
+struct tx_fail {
+	__u64 errors[MON_R_MAX];	/* [0] unused (successes) */
+	__u64 redirect_errors;
+	__u64 xmit_drops;
+	__u64 total;
+};
+
+static struct tx_fail tx_fail_of(const struct stats_run *s, const void *snap, int i)
+{
+	const struct trace_snap *t = snap_trace(s, snap);
+	int ifindex = s->dev[i].ifc.ifindex;
+	struct tx_fail f = {};
+
+	if (!s->traced)
+		return f;
+	for (int k = 1; k < MON_R_MAX; k++)
+		f.errors[k] = trace_err(&s->tr, t, 0, ifindex, k);
+	f.redirect_errors = trace_err(&s->tr, t, 0, ifindex, -1);
+	f.xmit_drops = trace_xmit(&s->tr, t, 0, ifindex).drops;
+	f.total = f.redirect_errors + f.xmit_drops;
+	return f;
+}
+
+static struct tx_fail tx_fail_delta(const struct stats_run *s, const void *now, const void *then,
+				    int i)
+{
+	struct tx_fail a = tx_fail_of(s, now, i), b = tx_fail_of(s, then, i);
+
+	REC_DELTA(&a, &a, &b);
+	return a;
+}
+
 static int collect(void *ctx, void *snap, __u64 *t)
 {
-	const struct stats_run *s = ctx;
+	struct stats_run *s = ctx;
 
 	(void)t;
 	for (int i = 0; i < s->n; i++) {
@@ -829,7 +886,7 @@ static int collect(void *ctx, void *snap, __u64 *t)
 		else if (err)
 			return err;
 	}
-	return 0;
+	return s->traced ? trace_collect(&s->tr, snap_trace(s, snap)) : 0;
 }
 
 /*
@@ -862,32 +919,45 @@ static const char *gap(bool *first)
 	return g;
 }
 
-/* One table row: the rates of counts d over dt; reasons too when asked. */
+#define ROW_FMT "%-16s %-13s %14s %14s %14s %15s %14s"
+
+/* One table row: the rates of counts d over dt, fail (a rate, or "-"); reasons when asked. */
 static void row_print(const struct stats_run *s, const char *dev, const char *col,
-		      const struct fwd_rec *d, __u64 dt, bool reasons)
+		      const struct fwd_rec *d, const char *fail, __u64 dt, bool reasons)
 {
 	bool sep = !s->opt->run.no_sep, first = true;
 	char a[32], b[32], c[32], e[32];
 
-	fprintf(s->out, "%-16s %-13s %14s %14s %14s %14s", dev, col,
-	       fmt_rate(a, rate_per_sec(d->rx, 0, dt), sep),
-	       fmt_rate(b, rate_per_sec(d->fwd, 0, dt), sep),
-	       fmt_rate(c, rate_per_sec(d->tx, 0, dt), sep),
-	       fmt_rate(e, rate_per_sec(rec_pass(d), 0, dt), sep));
+	fprintf(s->out, ROW_FMT, dev, col, fmt_rate(a, rate_per_sec(d->rx, 0, dt), sep),
+		fmt_rate(b, rate_per_sec(d->fwd, 0, dt), sep),
+		fmt_rate(c, rate_per_sec(d->tx, 0, dt), sep), fail,
+		fmt_rate(e, rate_per_sec(rec_pass(d), 0, dt), sep));
 	for (int r = 0; r < FWD_R_N && reasons; r++)
 		if (d->pass[r])
 			fprintf(s->out, "%s%s=%s", gap(&first), reason_names[r],
-			       fmt_rate(a, rate_per_sec(d->pass[r], 0, dt), sep));
+				fmt_rate(a, rate_per_sec(d->pass[r], 0, dt), sep));
 	fputc('\n', s->out);
+}
+
+/* The rate of a device's tx failures over dt ("-" without the tracepoints). */
+static const char *fail_rate(const struct stats_run *s, char buf[32], const struct tx_fail *f,
+			     __u64 dt)
+{
+	if (!s->traced)
+		return "-";
+	return fmt_rate(buf, rate_per_sec(f->total, 0, dt), !s->opt->run.no_sep);
 }
 
 static void print_table(const struct stats_run *s, const void *now, const void *then, __u64 dt)
 {
-	fprintf(s->out, "\nPeriod %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
-	       "Device", "CPU", "rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "pass (pkt/s)",
-	       "pass reasons (pkt/s)");
+	char fr[32];
+
+	fprintf(s->out, "\nPeriod %.3f s\n" ROW_FMT "  %s\n", (double)dt / 1e9, "Device", "CPU",
+		"rx (pkt/s)", "fwd (pkt/s)", "tx (pkt/s)", "tx-fail (pkt/s)", "pass (pkt/s)",
+		"pass reasons (pkt/s)");
 	for (int i = 0; i < s->n; i++) {
 		struct fwd_rec d = fwd_delta(dev_tot(s, now, i), dev_tot(s, then, i));
+		struct tx_fail f = tx_fail_delta(s, now, then, i);
 
 		for (int cpu = 0; cpu < s->ncpus; cpu++) {
 			struct fwd_rec dc = fwd_delta(&dev_cpus(s, now, i)[cpu],
@@ -897,9 +967,9 @@ static void print_table(const struct stats_run *s, const void *now, const void *
 			if (!dc.rx && !dc.tx)
 				continue;
 			snprintf(col, sizeof(col), "%d", cpu);
-			row_print(s, s->dev[i].ifc.name, col, &dc, dt, false);
+			row_print(s, s->dev[i].ifc.name, col, &dc, "-", dt, false);
 		}
-		row_print(s, s->dev[i].ifc.name, "total", &d, dt, true);
+		row_print(s, s->dev[i].ifc.name, "total", &d, fail_rate(s, fr, &f, dt), dt, true);
 	}
 	fflush(s->out);
 }
@@ -930,12 +1000,29 @@ static void json_rates(struct jw *w, const struct fwd_rec *d, __u64 dt)
 	jw_double(w, "pass_pps", rate_per_sec(rec_pass(d), 0, dt));
 }
 
-/* A device: delta (this interval, or the whole run in the summary), since_attach, rates. */
+/* "tx_failed": the device's tx failures over the object's period, by cause. */
+static void json_tx_fail(struct jw *w, const struct tx_fail *f, __u64 dt)
+{
+	jw_obj(w, "tx_failed");
+	jw_u64(w, "total", f->total);
+	jw_u64(w, "redirect_errors", f->redirect_errors);
+	jw_obj(w, "errors");
+	for (int k = 1; k < MON_R_MAX; k++)
+		jw_u64(w, trace_redir_names[k], f->errors[k]);
+	jw_obj_end(w);
+	jw_u64(w, "xmit_drops", f->xmit_drops);
+	jw_obj_end(w);
+	jw_double(w, "tx_failed_pps", rate_per_sec(f->total, 0, dt));
+}
+
+/* A device: delta (this interval, or the whole run in the summary), since_attach, rates, the
+ * tx failures of the delta's period (the kernel's view starts with this run). */
 static void json_dev(struct jw *w, const struct stats_run *s, int i, const void *now_snap,
 		     const void *then_snap, __u64 dt)
 {
 	const struct fwd_rec *now = dev_cpus(s, now_snap, i), *then = dev_cpus(s, then_snap, i);
 	struct fwd_rec d = fwd_delta(&now[s->ncpus], &then[s->ncpus]);
+	struct tx_fail f = tx_fail_delta(s, now_snap, then_snap, i);
 
 	jw_obj(w, NULL);
 	jw_str(w, "dev", s->dev[i].ifc.name);
@@ -943,6 +1030,8 @@ static void json_dev(struct jw *w, const struct stats_run *s, int i, const void 
 	json_counts(w, "delta", &d, true);
 	json_counts(w, "since_attach", &now[s->ncpus], true);
 	json_rates(w, &d, dt);
+	if (s->traced)
+		json_tx_fail(w, &f, dt);
 	jw_arr(w, "cpus");
 	for (int cpu = 0; cpu < s->ncpus; cpu++) {
 		struct fwd_rec dc = fwd_delta(&now[cpu], &then[cpu]);
@@ -977,19 +1066,19 @@ static void print_json(const struct stats_run *s, const char *type, const void *
 	jw_end(&w);
 }
 
-/* One summary row: counts (or, with dt, their rates) and the reasons. */
+/* One summary row: counts (or, with dt, their rates) and the reasons; fail as given. */
 static void sum_row(const struct stats_run *s, const char *dev, const char *what,
-		    const struct fwd_rec *r, __u64 dt)
+		    const struct fwd_rec *r, const char *fail, __u64 dt)
 {
 	bool sep = !s->opt->run.no_sep, first = true;
 	char a[32], b[32], c[32], e[32];
 
 	if (dt) {
-		row_print(s, dev, what, r, dt, true);
+		row_print(s, dev, what, r, fail, dt, true);
 		return;
 	}
-	fprintf(s->out, "%-16s %-13s %14s %14s %14s %14s", dev, what, fmt_u64(a, r->rx, sep),
-	       fmt_u64(b, r->fwd, sep), fmt_u64(c, r->tx, sep), fmt_u64(e, rec_pass(r), sep));
+	fprintf(s->out, ROW_FMT, dev, what, fmt_u64(a, r->rx, sep), fmt_u64(b, r->fwd, sep),
+		fmt_u64(c, r->tx, sep), fail, fmt_u64(e, rec_pass(r), sep));
 	for (int i = 0; i < FWD_R_N; i++)
 		if (r->pass[i])
 			fprintf(s->out, "%s%s=%s", gap(&first), reason_names[i],
@@ -1009,23 +1098,42 @@ static void stats_print(void *ctx, const void *now, const void *then, __u64 dt)
 }
 
 /* The text summary shows what the JSON one holds: this run's counts, their rates, and the
- * counts since each device was attached. */
+ * counts since each device was attached (tx-fail: this run only, the kernel's view starts with
+ * it). */
 static void stats_summary(void *ctx, const void *last, const void *first, __u64 dt, int sig)
 {
 	const struct stats_run *s = ctx;
+	bool sep = !s->opt->run.no_sep;
+	char fc[32], fr[32];
 
 	if (s->opt->run.json) {
 		print_json(s, "summary", last, first, dt, sig);
 		return;
 	}
-	fprintf(s->out, "\nSummary: %.3f s\n%-16s %-13s %14s %14s %14s %14s  %s\n", (double)dt / 1e9,
-	       "Device", "", "rx", "fwd", "tx", "pass", "pass reasons");
+	fprintf(s->out, "\nSummary: %.3f s\n" ROW_FMT "  %s\n", (double)dt / 1e9, "Device", "",
+		"rx", "fwd", "tx", "tx-fail", "pass", "pass reasons");
 	for (int i = 0; i < s->n; i++) {
 		struct fwd_rec d = fwd_delta(dev_tot(s, last, i), dev_tot(s, first, i));
+		struct tx_fail f = tx_fail_delta(s, last, first, i);
+		const char *name = s->dev[i].ifc.name;
 
-		sum_row(s, s->dev[i].ifc.name, "this run", &d, 0);
-		sum_row(s, s->dev[i].ifc.name, "rate (pkt/s)", &d, dt ? dt : 1);
-		sum_row(s, s->dev[i].ifc.name, "since attach", dev_tot(s, last, i), 0);
+		sum_row(s, name, "this run", &d, s->traced ? fmt_u64(fc, f.total, sep) : "-", 0);
+		sum_row(s, name, "rate (pkt/s)", &d, fail_rate(s, fr, &f, dt ? dt : 1), dt ? dt : 1);
+		sum_row(s, name, "since attach", dev_tot(s, last, i), "-", 0);
+	}
+	for (int i = 0; i < s->n && s->traced; i++) {
+		struct tx_fail f = tx_fail_delta(s, last, first, i);
+
+		if (!f.total)
+			continue;
+		fprintf(s->out, "%-16s tx-fail:", s->dev[i].ifc.name);
+		for (int k = 1; k < MON_R_MAX; k++)
+			if (f.errors[k])
+				fprintf(s->out, " %s %s", trace_redir_names[k],
+					fmt_u64(fc, f.errors[k], sep));
+		if (f.xmit_drops)
+			fprintf(s->out, " dropped by the driver %s", fmt_u64(fc, f.xmit_drops, sep));
+		fputc('\n', s->out);
 	}
 	fflush(s->out);
 }
@@ -1057,6 +1165,41 @@ static int stats_devices(struct stats_run *s, const struct fwd_state *st)
 	return 0;
 }
 
+/*
+ * The kernel's view of the watched devices' redirects (failures into them, driver drops), from
+ * the shared tracepoint module: events from or to those devices (of this namespace's, when
+ * there are more than its filter holds). Without it xdp_fwd -s goes on, saying so.
+ */
+static int stats_trace_start(struct stats_run *s)
+{
+	struct trace_opts to = {
+		.groups = TRACE_REDIRECT | TRACE_XMIT,
+		.err_by_dev = true,
+		.no_sep = s->opt->run.no_sep,
+		.verbose = s->opt->run.verbose,
+	};
+	char why[192];
+	int err;
+
+	if (s->n <= MON_DEV_MAX) {
+		to.n_dev = s->n;
+		for (int i = 0; i < s->n; i++)
+			to.dev[i] = s->dev[i].ifc.ifindex;
+	}
+	err = trace_open(&s->tr, &to);
+	if (err == -ENOMEM)
+		return report(err, EXIT_FAIL_MEM, "allocate statistics");
+	if (err) {
+		fprintf(stderr, "xdp_fwd: no tx-fail counts (%s)\n",
+			trace_failure(&s->tr, err, why, sizeof(why)));
+		trace_close(&s->tr);
+		return 0;
+	}
+	s->traced = true;
+	trace_notices(&s->tr, false);
+	return 0;
+}
+
 static void print_start(const struct stats_run *s, const struct fwd_state *st)
 {
 	struct jw w;
@@ -1083,6 +1226,8 @@ static void print_start(const struct stats_run *s, const struct fwd_state *st)
 	jw_u64(&w, "stats", st->map_id[MAP_STATS]);
 	jw_u64(&w, "stats_hi", st->map_id[MAP_STATS_HI]);
 	jw_obj_end(&w);
+	if (s->traced)
+		trace_json_tracepoints(&s->tr, &w);
 	jw_end(&w);
 }
 
@@ -1110,6 +1255,8 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 	}
 	ret = stats_devices(s, st);
 	state_unlock(st);	/* only reads from here on */
+	if (!ret)
+		ret = stats_trace_start(s);
 	if (ret)
 		goto out;
 	if (sampler_init(&smp, &stats_ops, s, snap_size(s), &opt->run, 0)) {
@@ -1124,6 +1271,7 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 	}
 	print_start(s, st);
 	err = sampler_run(&smp);
+	trace_detach(&s->tr);
 	if (err == -ENODEV)
 		ret = report(0, EXIT_FAIL, "device %s disappeared", s->dev[s->which].ifc.name);
 	else if (err == -ENOLINK)
@@ -1134,6 +1282,7 @@ static int do_stats(const struct fwd_opts *opt, struct fwd_state *st)
 	ret = sampler_end(&smp, ret, true);
 out:
 	sampler_close(&smp);
+	trace_close(&s->tr);
 	free(s);
 	return ret;
 }

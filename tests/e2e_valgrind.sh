@@ -48,6 +48,21 @@ test_valgrind_xdp_monitor() {
 	vg_run monitor "$BINDIR/xdp_monitor" --stats -i 0.5 --duration 4
 }
 
+# --multi into two veth pairs of NS_B (a pass program on each peer), with egress programs, the
+# success tracepoint, the dummies and the peer check: the widest path.
+test_valgrind_xdp_redirect() {
+	vg_setup
+	local i
+	for i in 0 2; do
+		ip -n "$NS_B" link add "vrd$i" type veth peer name "vrd$((i + 1))" || fail "veth pair"
+		ip -n "$NS_B" link set "vrd$i" up
+		ip -n "$NS_B" link set "vrd$((i + 1))" up
+		xdp_bare "$NS_B" "vrd$((i + 1))" pass || fail "XDP_PASS on vrd$((i + 1))"
+	done
+	vg_run redirect "$BINDIR/xdp_redirect" "$VETH_B" vrd0 vrd2 --multi --egress-prog forward \
+		--stats -i 0.5 --duration 4
+}
+
 test_valgrind_cpustat() {
 	vg_setup
 	vg_run cpustat "$BINDIR/cpustat" -i 0.5 --duration 3

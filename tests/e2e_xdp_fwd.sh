@@ -425,14 +425,14 @@ test_stats_table_and_json() {
 	grep -q "^Summary" "$out" || fail "no summary: $(cat "$out")"
 }
 
-# text_row FILE DEV WHAT...: the four counts (rx fwd tx pass) of DEV's summary row WHAT
-# ("this run", "since attach") in a text summary printed with -z.
+# text_row FILE DEV WHAT...: the four counts (rx fwd tx pass; not tx-fail) of DEV's summary
+# row WHAT ("this run", "since attach") in a text summary printed with -z.
 text_row() {
 	local f=$1 dev=$2
 	shift 2
 	awk -v dev="$dev" -v what="$*" 'BEGIN {n = split(what, w, " ")}
 		/^Summary/ {s = 1}
-		s && $1 == dev && $2 == w[1] && $3 == w[2] {print $4, $5, $6, $7}' "$f"
+		s && $1 == dev && $2 == w[1] && $3 == w[2] {print $4, $5, $6, $8}' "$f"
 }
 
 # One run watched by a text and a JSON xdp_fwd -s at once: both summaries give the same counts
@@ -488,6 +488,54 @@ test_json_and_text_summaries_agree() {
 		"$(awk -v r="$rate" -v d="$dur" -v n=$N 'BEGIN { e = 1 + n * 0.0005 / (d * d)
 			# the duration is printed to 1 ms: n/d is known to within n * 0.0005 / d^2
 			print (r - n / d <= e && n / d - r <= e) }')" 1
+}
+
+# A port whose veth peer runs no XDP program cannot send what xdp_fwd redirects into it: the
+# attach warns, and -s reports every one of those frames as tx-fail next to fwd and tx, text
+# and JSON alike (EOPNOTSUPP since 6.3; before, veth's driver drops them: ENXIO).
+test_tx_failures_reported_per_egress_device() {
+	local t err sel pjs ptxt
+	fwd_lab
+	ip -n "$NS_C" link set dev "$VETH_C" xdp off
+	err=$(fwd "$VETH_B" "$VETH_R2" 2>&1 >/dev/null) || fail "attach: $err"
+	case $err in
+	*"warning: the peer of veth $VETH_R2 ($VETH_C, in another network namespace) runs no XDP program"*) ;;
+	*) fail "no warning at attach: $err" ;;
+	esac
+	expect_eq "warnings" "$(printf '%s\n' "$err" | grep -c warning)" 1
+	t=$(tmpdir)
+	bg "$t/s.json" in_b "$BINDIR/xdp_fwd" -s -j -i 0.2
+	pjs=$BG_PID
+	bg "$t/s.txt" in_b "$BINDIR/xdp_fwd" -s -z -i 0.2
+	ptxt=$BG_PID
+	wait_until 10 has_line "$t/s.json" interval || fail "no JSON interval: $(cat "$t/s.json.err")"
+	wait_until 10 grep -q "^Period" "$t/s.txt" || fail "no table: $(cat "$t/s.txt.err")"
+	send_a $N --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
+	sel="[d for d in j['devices'] if d['dev'] == '$VETH_R2'][0]"
+	wait_until 10 jeq "$t/s.json" interval "$sel['since_attach']['tx']" $N ||
+		fail "tx never $N: $(tail -1 "$t/s.json" | cut -c1-300)"
+	# (tx_failed of an interval line is that interval's: the summary has the run's)
+	stop "$pjs" INT
+	expect_eq "JSON -s exit code" "$STOP_RC" 0
+	stop "$ptxt" INT
+	expect_eq "text -s exit code" "$STOP_RC" 0
+	expect_eq "fwd at $VETH_B" "$(jget "$t/s.json" summary \
+		"[d for d in j['devices'] if d['dev'] == '$VETH_B'][0]['delta']['fwd']")" $N
+	expect_eq "tx failed at $VETH_R2" "$(jget "$t/s.json" summary "$sel['tx_failed']['total']")" $N
+	expect_eq "none at $VETH_B" "$(jget "$t/s.json" summary \
+		"[d for d in j['devices'] if d['dev'] == '$VETH_B'][0]['tx_failed']['total']")" 0
+	if bpftool btf dump file /sys/kernel/btf/vmlinux format raw |
+		grep -q "'NETDEV_XDP_ACT_NDO_XMIT'"; then
+		expect_eq "EOPNOTSUPP" "$(jget "$t/s.json" summary \
+			"$sel['tx_failed']['errors']['EOPNOTSUPP']")" $N
+	else
+		expect_eq "driver drops" "$(jget "$t/s.json" summary "$sel['tx_failed']['xmit_drops']")" $N
+	fi
+	expect_eq "text: this run at $VETH_R2 (rx fwd tx tx-fail pass)" "$(awk -v dev="$VETH_R2" \
+		'/^Summary/ {s = 1} s && $1 == dev && $2 == "this" {print $4, $5, $6, $7, $8}' \
+		"$t/s.txt")" "0 0 $N $N 0"
+	grep -q "^$VETH_R2 *tx-fail: " "$t/s.txt" || fail "no tx-fail detail: $(tail -8 "$t/s.txt")"
+	fwd -d "$VETH_B" "$VETH_R2" >/dev/null || fail "detach"
 }
 
 test_nsenter_and_ip_netns_exec_share_one_router() {

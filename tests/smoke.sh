@@ -12,10 +12,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 SMOKE=(
 	"e2e_xdp_rxq_info drop_native_counts_exactly jumbo_multi_buffer"
 	"e2e_xdp_monitor map_redirects_counted_once exceptions_counted_exactly"
-	"e2e_xdp_fwd ipv4_forwarded_exactly_once jumbo_frames_forwarded_whole"
+	"e2e_xdp_fwd ipv4_forwarded_exactly_once jumbo_frames_forwarded_whole tx_failures_reported_per_egress_device"
 	"e2e_xdpsock rxdrop_native_counts_exactly frags_multi_buffer_rxdrop"
 	"e2e_xdp_sample_pkts json_n_samples_match"
 	"e2e_cpustat json_one_row_per_cpu"
+	"e2e_xdp_redirect redirect_counts_exactly multi_three_ports_counts_exactly port_without_peer_program_named_and_dropped monitor_beside_counts_the_same"
 )
 
 "$O/tests/prog_run"

@@ -913,7 +913,7 @@ static long cpulist_num(const char **s)
 	return v;
 }
 
-int cpulist_parse(const char *s, bool *set, int n, int *bad)
+int cpulist_parse(const char *s, bool *set, int n, int *order, int *bad)
 {
 	int count = 0;
 
@@ -939,6 +939,8 @@ int cpulist_parse(const char *s, bool *set, int n, int *bad)
 			if (set[c])
 				return -EEXIST;
 			set[c] = true;
+			if (order)
+				order[count] = (int)c;
 			count++;
 		}
 		*bad = -1;
@@ -965,7 +967,7 @@ int cpus_online(bool *set, int n)
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		len--;
 	buf[len] = '\0';
-	err = cpulist_parse(buf, set, n, &bad);
+	err = cpulist_parse(buf, set, n, NULL, &bad);
 	/* CPUs beyond n (not possible) cannot be online: none of ours */
 	return err < 0 && err != -ERANGE ? err : 0;
 }

@@ -83,16 +83,21 @@ $(O)/%_user.o: %_user.c $(O)/%.skel.h | $(O)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(INCLUDES) -c $< -o $@
 
-# The shared user-space modules: common_user (every tool), frame (frame building).
-$(O)/common_user.o $(O)/frame.o: $(O)/%.o: %.c | $(O)
+# The shared user-space modules: common_user (every tool), frame (frame building), xdp_trace
+# (the xdp:* tracepoints, around xdp_monitor's BPF object).
+$(O)/common_user.o $(O)/frame.o $(O)/xdp_trace.o: $(O)/%.o: %.c | $(O)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(INCLUDES) -c $< -o $@
+$(O)/xdp_trace.o: $(O)/xdp_monitor.skel.h
 
 # Per-tool libraries.
 $(BINDIR)/xdpsock: LDLIBS += $(shell pkg-config --libs libxdp 2>/dev/null || echo -lxdp)
 $(BINDIR)/xdp_sample_pkts: LDLIBS += $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 $(BINDIR)/xdpsock: LDLIBS += -lpthread
 $(BINDIR)/xdpsock: $(O)/frame.o
+# the tools that count the xdp:* tracepoints
+TRACE_TOOLS := xdp_monitor xdp_fwd xdp_redirect xdp_redirect_cpu
+$(filter $(TRACE_TOOLS:%=$(BINDIR)/%),$(BINS)): $(O)/xdp_trace.o
 
 $(BINS): $(BINDIR)/%: $(O)/%_user.o $(O)/common_user.o
 	$(call msg,LINK,$@)

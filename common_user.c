@@ -20,7 +20,10 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/ethtool.h>
+#include <linux/genetlink.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -518,6 +521,199 @@ int iface_driver(const char *ifname, char *buf, size_t len)
 		snprintf(buf, len, "%s", info.driver);
 	close(fd);
 	return err;
+}
+
+/* ------------------------------------------------------------------ redirect targets */
+
+/* The netdev generic netlink family (Linux 6.3+; <linux/netdev.h> is newer than Debian 12's
+ * headers): a device's XDP features. */
+#define NETDEV_GENL_NAME "netdev"
+#define NETDEV_GENL_CMD_DEV_GET 1
+#define NETDEV_GENL_A_DEV_IFINDEX 1
+#define NETDEV_GENL_A_DEV_XDP_FEATURES 3
+#define NETDEV_GENL_XDP_ACT_NDO_XMIT (1ULL << 2)
+
+struct nl_req {
+	struct nlmsghdr nh;
+	union {
+		struct ifinfomsg ifi;
+		struct genlmsghdr g;
+	};
+	char attrs[64];
+};
+
+/* Append attribute type with len bytes of data to r. */
+static void nl_attr(struct nl_req *r, unsigned short type, const void *data, size_t len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = (unsigned short)(NLA_HDRLEN + len);
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+/* One request, one answer into buf: its length, or -errno (the kernel's error). */
+static int nl_talk(int proto, struct nl_req *r, char *buf, size_t len)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	r->nh.nlmsg_flags = NLM_F_REQUEST;
+	r->nh.nlmsg_seq = 1;
+	if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = recv(fd, buf, len, 0);
+	if (n < 0)
+		err = -errno;
+	else if (n < (ssize_t)sizeof(*nh) || !NLMSG_OK(nh, (size_t)n))
+		err = -EBADMSG;
+	else if (nh->nlmsg_type == NLMSG_ERROR)
+		err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error ?: -ENOMSG;
+	else
+		err = (int)nh->nlmsg_len;
+out:
+	close(fd);
+	return err;
+}
+
+/* The attribute type of the attributes that start off bytes into msg (of len bytes); NULL. */
+static const struct nlattr *nl_find(const char *msg, int len, size_t off, unsigned short type)
+{
+	const struct nlattr *a;
+
+	for (size_t o = NLMSG_ALIGN(off); o + NLA_HDRLEN <= (size_t)len;
+	     o += NLA_ALIGN(a->nla_len)) {
+		a = (const struct nlattr *)(msg + o);
+		if (a->nla_len < NLA_HDRLEN || o + a->nla_len > (size_t)len)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+	}
+	return NULL;
+}
+
+static const void *nla_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+/* A device's XDP features (NETDEV_XDP_ACT_*): 0, or -errno (-ENOENT before 6.3). */
+static int xdp_features(int ifindex, __u64 *features)
+{
+	struct nl_req r = { .nh = { .nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN),
+				    .nlmsg_type = GENL_ID_CTRL },
+			    .g = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 } };
+	char buf[4096];
+	const struct nlattr *a;
+	__u32 idx = (__u32)ifindex;
+	int n;
+
+	nl_attr(&r, CTRL_ATTR_FAMILY_NAME, NETDEV_GENL_NAME, sizeof(NETDEV_GENL_NAME));
+	n = nl_talk(NETLINK_GENERIC, &r, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	a = nl_find(buf, n, NLMSG_LENGTH(GENL_HDRLEN), CTRL_ATTR_FAMILY_ID);
+	if (!a)
+		return -ENOENT;
+	r = (struct nl_req){ .nh = { .nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN),
+				     .nlmsg_type = *(const __u16 *)nla_data(a) },
+			     .g = { .cmd = NETDEV_GENL_CMD_DEV_GET, .version = 1 } };
+	nl_attr(&r, NETDEV_GENL_A_DEV_IFINDEX, &idx, sizeof(idx));
+	n = nl_talk(NETLINK_GENERIC, &r, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	a = nl_find(buf, n, NLMSG_LENGTH(GENL_HDRLEN), NETDEV_GENL_A_DEV_XDP_FEATURES);
+	if (!a || a->nla_len < NLA_HDRLEN + sizeof(__u64))
+		return -ENOENT;
+	memcpy(features, nla_data(a), sizeof(*features));
+	return 0;
+}
+
+struct link_facts {
+	bool veth;
+	int peer;		/* IFLA_LINK: the veth peer's ifindex (in its namespace) */
+	bool peer_elsewhere;	/* the peer is in another namespace, nsid */
+	int nsid;
+	bool xdp;		/* it runs an XDP program */
+	char name[IF_NAMESIZE];
+};
+
+/* What rtnetlink says about ifindex, of our namespace (nsid < 0) or namespace id nsid. */
+static int link_facts(int ifindex, int nsid, struct link_facts *lf)
+{
+	struct nl_req r = { .nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+				    .nlmsg_type = RTM_GETLINK },
+			    .ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex } };
+	size_t off = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	const struct nlattr *a, *in;
+	char buf[16384];
+	int n;
+
+	memset(lf, 0, sizeof(*lf));
+	if (nsid >= 0)
+		nl_attr(&r, IFLA_TARGET_NETNSID, &nsid, sizeof(nsid));
+	n = nl_talk(NETLINK_ROUTE, &r, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	a = nl_find(buf, n, off, IFLA_IFNAME);
+	if (a)
+		snprintf(lf->name, sizeof(lf->name), "%.*s", (int)(a->nla_len - NLA_HDRLEN),
+			 (const char *)nla_data(a));
+	a = nl_find(buf, n, off, IFLA_LINKINFO);
+	in = a ? nl_find((const char *)nla_data(a), a->nla_len - NLA_HDRLEN, 0, IFLA_INFO_KIND)
+	       : NULL;
+	lf->veth = in && !strncmp(nla_data(in), "veth", in->nla_len - NLA_HDRLEN);
+	a = nl_find(buf, n, off, IFLA_LINK);
+	if (a)
+		lf->peer = *(const int *)nla_data(a);
+	a = nl_find(buf, n, off, IFLA_LINK_NETNSID);
+	if (a) {
+		lf->nsid = *(const int *)nla_data(a);
+		lf->peer_elsewhere = lf->nsid >= 0;
+	}
+	a = nl_find(buf, n, off, IFLA_XDP);
+	in = a ? nl_find((const char *)nla_data(a), a->nla_len - NLA_HDRLEN, 0, IFLA_XDP_ATTACHED)
+	       : NULL;
+	lf->xdp = in && *(const __u8 *)nla_data(in) != XDP_ATTACHED_NONE;
+	return 0;
+}
+
+int xdp_xmit_check(const struct iface *ifc, char *why, size_t len)
+{
+	struct link_facts lf, peer;
+	bool known, ok;
+	__u64 feat;
+	int err;
+
+	err = link_facts(ifc->ifindex, -1, &lf);
+	if (err)
+		return err;
+	known = !xdp_features(ifc->ifindex, &feat);
+	if (known && (feat & NETDEV_GENL_XDP_ACT_NDO_XMIT))
+		return 1;
+	if (!lf.veth) {
+		if (known)
+			snprintf(why, len, "%s cannot transmit redirected XDP frames (its driver "
+				 "lacks ndo_xdp_xmit)", ifc->name);
+		return !known;
+	}
+	if (!lf.peer || link_facts(lf.peer, lf.peer_elsewhere ? lf.nsid : -1, &peer))
+		return known ? 0 : -ENOENT;
+	/* before 6.3 the peer's program is what we can see (GRO on there would do as well) */
+	ok = !known && peer.xdp;
+	if (!ok)
+		snprintf(why, len, "the peer of veth %s (%s%s) runs no XDP program%s: frames "
+			 "redirected into %s are dropped", ifc->name, peer.name,
+			 lf.peer_elsewhere ? ", in another network namespace" : "",
+			 known ? " and has GRO off" : "", ifc->name);
+	return ok;
 }
 
 /* ------------------------------------------------------------------ XDP attach */

@@ -219,6 +219,17 @@ int iface_driver(const char *ifname, char *buf, size_t len);	/* ethtool driver n
  */
 int iface_track(struct iface *ifc, int link_fd);
 
+/*
+ * Can frames redirected into ifc (XDP_REDIRECT by bpf_redirect or a devmap) leave through it?
+ * 1 yes, 0 no (why says so in a sentence), -errno when it cannot be told. Since Linux 6.3 the
+ * device's XDP features say it (NETDEV_XDP_ACT_NDO_XMIT, netdev generic netlink); a veth has
+ * that while its peer runs an XDP program or has GRO on. Before 6.3, for a veth, whether its
+ * peer (found through rtnetlink, in whatever namespace it is) runs an XDP program. Without
+ * that, frames redirected into a veth are dropped: with EOPNOTSUPP since 6.3 (xdp_redirect_err),
+ * by the driver before (devmap_xmit drops, ENXIO); in a broadcast the port is skipped.
+ */
+int xdp_xmit_check(const struct iface *ifc, char *why, size_t len);
+
 /* ---- XDP attach: through a bpf_link, or through netlink (outlives the process) ---- */
 
 enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_SKB };

@@ -25,6 +25,7 @@ struct mon_cfg {		/* .rodata, written before load; defaults count everything */
 	__u32 netns;		/* count only devices of this netns (inode), 0: every netns */
 	__u32 n_dev;		/* 0: every device */
 	__u32 dev[MON_DEV_MAX];	/* ifindexes (of netns) to match, from or to */
+	__u32 err_by_dev;	/* also count redirect errors per (from, to, errno): redirect_err_dev */
 };
 
 /* A device seen by a tracepoint: ifindex within its network namespace (inode). */
@@ -36,6 +37,17 @@ struct mon_dev {
 /* redirect_cnt (PERCPU_ARRAY, MON_R_MAX): one counter per outcome and CPU */
 struct mon_redir_rec {
 	__u64 count;
+};
+
+/*
+ * redirect_err_dev (PERCPU_HASH, with cfg.err_by_dev): redirect errors per source, target and
+ * errno slot; value struct mon_redir_rec. The target is the devmap entry's device or
+ * bpf_redirect()'s ifindex; zero where the event names none (broadcast, cpumap, xskmap).
+ */
+struct mon_err_key {
+	struct mon_dev from;
+	struct mon_dev to;
+	__u32 slot;		/* enum mon_redir, an error (never MON_R_SUCCESS) */
 };
 
 /* exception_cnt (PERCPU_HASH): key device + action */

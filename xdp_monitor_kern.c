@@ -38,6 +38,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, MON_PAIRS_MAX);
+	__type(key, struct mon_err_key);
+	__type(value, struct mon_redir_rec);
+} redirect_err_dev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MON_PAIRS_MAX);
 	__type(key, struct mon_exc_key);
 	__type(value, struct mon_exc_rec);
 } exception_cnt SEC(".maps");
@@ -153,25 +160,49 @@ static __always_inline struct mon_dev redir_target(struct mon_dev from, const vo
 	return to;
 }
 
-/* probe: the devices come from a raw_tp program, as plain numbers (read with probe reads) */
+static __always_inline void count_err_dev(struct mon_dev from, struct mon_dev to, __u32 slot)
+{
+	struct mon_err_key key = { .from = from, .to = to, .slot = slot };
+	struct mon_redir_rec *r, zero = {};
+
+	r = bpf_map_lookup_elem(&redirect_err_dev, &key);
+	if (!r) {
+		bpf_map_update_elem(&redirect_err_dev, &key, &zero, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&redirect_err_dev, &key);
+		if (!r)
+			return;
+	}
+	r->count++;
+}
+
+/* probe: the devices come from a raw_tp program, as plain numbers (read with probe reads).
+ * The target is found only where it is needed: for the filter when the source does not match,
+ * and for an error counted per device. */
 static __always_inline int count_redirect(const struct net_device *dev, const void *tgt,
 					  int err, enum bpf_map_type map_type, __u32 map_id,
 					  __u32 index, bool probe)
 {
+	struct mon_dev from = {}, to = {};
+	bool by_dev = cfg.err_by_dev && err;
 	struct mon_redir_rec *r;
 	__u32 key;
 
-	if (FILTERED) {
-		struct mon_dev from = probe ? dev_id_probe(dev) : dev_id(dev);
+	if (FILTERED || by_dev) {
+		bool match;
 
-		if (!dev_match(from) &&
-		    !dev_match(redir_target(from, tgt, map_type, map_id, index)))
+		from = probe ? dev_id_probe(dev) : dev_id(dev);
+		match = !FILTERED || dev_match(from);
+		if (by_dev || !match)
+			to = redir_target(from, tgt, map_type, map_id, index);
+		if (!match && !dev_match(to))
 			return 0;
 	}
 	key = redir_slot(err);
 	r = bpf_map_lookup_elem(&redirect_cnt, &key);
 	if (r)
 		r->count++;
+	if (by_dev)
+		count_err_dev(from, to, key);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <string.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -206,6 +207,39 @@ TEST(attach_link_holder_is_named)
 		  "holder found");
 	ASSERT_EQ(pid, getpid(), "this process");
 	ASSERT_EQ(xdp_busy_check(&t.dev, true) == 0, 0, "--force cannot take it");
+out:
+	xdp_attach_release(&xa);
+	at_close(&t);
+}
+
+/* xdp_xmit_check: a veth takes redirected frames only while its peer runs an XDP program (or,
+ * seen through the XDP features of 6.3+, has GRO on); the message names the peer. */
+TEST(xmit_check_follows_the_veth_peer)
+{
+	struct xdp_opts x = { .mode = XDP_MODE_AUTO };
+	struct xdp_attach xa = XDP_ATTACH_INIT;
+	struct iface peer;
+	char why[256] = "";
+	struct at t;
+
+	if (!at_open(&t))
+		return;
+	if (!ASSERT_OK(iface_parse(&peer, "at1"), "at1"))
+		goto out;
+	ASSERT_EQ(xdp_xmit_check(&t.dev, why, sizeof(why)), 0, "no program on the peer");
+	ASSERT_TRUE(strstr(why, "peer of veth at0 (at1) runs no XDP program") != NULL, why);
+	if (!ASSERT_OK(xdp_attach_prog(&xa, prog(&t, 0), &peer, &x, XDP_VIA_LINK, NULL),
+		       "program on the peer"))
+		goto out;
+	ASSERT_EQ(xdp_xmit_check(&t.dev, why, sizeof(why)), 1, "a program on the peer");
+	xdp_attach_release(&xa);
+	ASSERT_EQ(xdp_xmit_check(&t.dev, why, sizeof(why)), 0, "the program gone again");
+	if (xdp_redirect_frags_ok()) {	/* XDP features: 6.3+ */
+		if (!ASSERT_OK(sh("ethtool -K at1 gro on >/dev/null"), "GRO on at1"))
+			goto out;
+		ASSERT_EQ(xdp_xmit_check(&t.dev, why, sizeof(why)), 1, "GRO on the peer");
+	}
+	ASSERT_TRUE(xdp_xmit_check(&t.lo, why, sizeof(why)) >= 0, "lo: an answer");
 out:
 	xdp_attach_release(&xa);
 	at_close(&t);

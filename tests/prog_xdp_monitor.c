@@ -240,9 +240,34 @@ TEST(mon_raw_tp_map_redirects_counted_once)
 	redirect_success(true, true);
 }
 
-static void redirect_errors(bool raw)
+/* redirect_err_dev's count for (from, to, slot) of namespace ns */
+static __u64 err_dev(struct xdp_monitor_kern *s, int from, int to, __u32 ns, enum mon_redir slot)
 {
-	struct mon_cfg cfg = { .netns = netns_ino() };
+	struct mon_err_key k = { .from = { (__u32)from, ns }, .to = { (__u32)to, ns },
+				 .slot = slot };
+	struct mon_redir_rec r = {};
+
+	PERCPU_SUM(bpf_map__fd(s->maps.redirect_err_dev), &k, ncpus_possible(), &r);
+	return r.count;
+}
+
+static int map_entries(struct xdp_monitor_kern *s)
+{
+	struct mon_err_key k, *prev = NULL;
+	int n = 0, fd = bpf_map__fd(s->maps.redirect_err_dev);
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+/* Errors by errno; with err_by_dev also per (from, to): 300 ENETDOWN va->vb, 200 EINVAL
+ * va->ifindex 9999. Without it redirect_err_dev stays empty. */
+static void redirect_errors(bool raw, bool by_dev)
+{
+	struct mon_cfg cfg = { .netns = netns_ino(), .err_by_dev = by_dev };
 	struct xdp_monitor_kern *s = NULL;
 	int va, vb, prog = -1, nodev = -1;
 
@@ -262,6 +287,13 @@ static void redirect_errors(bool raw)
 	ASSERT_EQ(redir(s, MON_R_EINVAL), 200, "EINVAL (no such ifindex)");
 	ASSERT_EQ(redir(s, MON_R_SUCCESS), 0, "successes not counted without stats");
 	ASSERT_EQ(xmit(s, va, vb, cfg.netns).events, 0, "nothing transmitted");
+	if (by_dev) {
+		ASSERT_EQ(err_dev(s, va, vb, cfg.netns, MON_R_ENETDOWN), 300, "ENETDOWN va->vb");
+		ASSERT_EQ(err_dev(s, va, 9999, cfg.netns, MON_R_EINVAL), 200, "EINVAL va->9999");
+		ASSERT_EQ(map_entries(s), 2, "two (from, to, errno) keys");
+	} else {
+		ASSERT_EQ(map_entries(s), 0, "no per-device errors unless asked");
+	}
 out:
 	if (prog >= 0)
 		close(prog);
@@ -273,12 +305,23 @@ out:
 
 TEST(mon_redirect_errors_by_errno)
 {
-	redirect_errors(false);
+	redirect_errors(false, false);
 }
 
 TEST(mon_raw_tp_redirect_errors_by_errno)
 {
-	redirect_errors(true);
+	redirect_errors(true, false);
+}
+
+TEST(mon_redirect_errors_by_device)
+{
+	redirect_errors(false, true);
+}
+
+/* the raw_tp variants find the target with probe reads: the same keys */
+TEST(mon_raw_tp_redirect_errors_by_device)
+{
+	redirect_errors(true, true);
 }
 
 /* The filters: another namespace's inode, or other devices, count nothing; the target device

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "common_user.h"
+#include "xdp_trace.h"
 #include "xdp_redirect_cpu.h"
 #include "xdp_redirect_cpu.skel.h"
 
@@ -185,18 +186,20 @@ struct run {
 	const struct rcpu_opts *opt;
 	FILE *out;			/* stdout, through struct out */
 	struct xdp_redirect_cpu_kern *skel;
+	struct trace tr;		/* the xdp:* tracepoints: cpumap, redirect errors, xmit */
+	bool tr_on;			/* tr is counting (else those columns are left out) */
 	int ncpus;			/* possible CPUs */
 	int stats_fd, remote_fd, cpumap_fd;
 	struct bpf_cpumap_val entry;	/* what each target CPU's cpumap entry holds */
 	__u32 cpumap_id;
 	__u64 stress_rounds;		/* --stress: times the entries were re-created */
-	void *zero;			/* a snapshot of zero counters */
 	bool show_rx;			/* the receive CPUs' rows (Ctrl-\) */
 };
 
 /*
  * A snapshot: the header, the first stage's record of each receive CPU, the second stage's of
- * each CPU. (Offsets, not pointers: the driver's snapshots start zeroed.)
+ * each CPU, then the tracepoints' reading (trace_snap_size() bytes, when they count). Offsets,
+ * not pointers: the driver's snapshots start zeroed.
  */
 struct snap_hdr {
 	__u64 stress_rounds;
@@ -206,6 +209,7 @@ struct view {
 	struct snap_hdr *h;
 	struct rcpu_rec *rx;		/* [ncpus] */
 	struct rcpu_remote_rec *remote;	/* [ncpus] */
+	struct trace_snap *tr;		/* NULL: the tracepoints do not count */
 };
 
 static struct view view_of(const struct run *r, const void *snap)
@@ -215,18 +219,20 @@ static struct view view_of(const struct run *r, const void *snap)
 	v.h = (struct snap_hdr *)snap;
 	v.rx = (struct rcpu_rec *)(v.h + 1);
 	v.remote = (struct rcpu_remote_rec *)(v.rx + r->ncpus);
+	v.tr = r->tr_on ? (struct trace_snap *)(v.remote + r->ncpus) : NULL;
 	return v;
 }
 
 static size_t snap_size(const struct run *r)
 {
 	return sizeof(struct snap_hdr) +
-	       (size_t)r->ncpus * (sizeof(struct rcpu_rec) + sizeof(struct rcpu_remote_rec));
+	       (size_t)r->ncpus * (sizeof(struct rcpu_rec) + sizeof(struct rcpu_remote_rec)) +
+	       (r->tr_on ? trace_snap_size(&r->tr) : 0);
 }
 
 static int collect(void *ctx, void *snap, __u64 *t)
 {
-	const struct run *r = ctx;
+	struct run *r = ctx;
 	struct view v = view_of(r, snap);
 	struct rcpu_remote_rec remote;
 	struct rcpu_rec *rx = malloc(sizeof(*rx));	/* 4 KiB: not on the stack */
@@ -240,13 +246,15 @@ static int collect(void *ctx, void *snap, __u64 *t)
 	err = PERCPU_READ(r->stats_fd, &zero, r->ncpus, v.rx, rx);
 	if (!err)
 		err = PERCPU_READ(r->remote_fd, &zero, r->ncpus, v.remote, &remote);
+	if (!err && v.tr)
+		err = trace_collect(&r->tr, v.tr);
 	free(rx);
 	return err;
 }
 
 /* ------------------------------------------------------------------ figures */
 
-/* The first stage: one receive CPU (cpu >= 0) or all. */
+/* The first stage: one receive CPU (cpu >= 0) or all. v NULL: zeros (before the start). */
 struct rx_fig {
 	__u64 rx, redirected, no_entry, malformed;
 };
@@ -255,7 +263,7 @@ static struct rx_fig rx_fig(const struct run *r, const struct view *v, int cpu)
 {
 	struct rx_fig f = {};
 
-	for (int c = 0; c < r->ncpus; c++) {
+	for (int c = 0; v && c < r->ncpus; c++) {
 		if (cpu >= 0 && c != cpu)
 			continue;
 		f.rx += v->rx[c].rx;
@@ -266,28 +274,82 @@ static struct rx_fig rx_fig(const struct run *r, const struct view *v, int cpu)
 	return f;
 }
 
-/* A target CPU, the i-th of --cpu (i < 0: all of them): what the first stage sent it, what its
- * second stage did. */
+/*
+ * A target CPU, the i-th of --cpu (i < 0: all of them): what the first stage sent it, what the
+ * kernel's cpumap did with it (the tracepoints: enqueued into its queue from any CPU, dropped
+ * there because it was full, and its kthread's work), what its second stage did.
+ */
 struct tgt_fig {
 	__u64 chosen, chosen_no_entry;
+	struct mon_enq_rec enq;
+	struct mon_kthr_rec kthr;
 	struct rcpu_remote_rec remote;
 };
+
+static void tgt_add(const struct run *r, const struct view *v, __u32 cpu, struct tgt_fig *f)
+{
+	const struct trace *t = &r->tr;
+
+	REC_ADD(&f->remote, &v->remote[cpu]);
+	if (!v->tr)
+		return;
+	/* CPUs beyond the tracepoints' slots share the last one */
+	for (int from = 0; from < t->ncpus; from++)
+		REC_ADD(&f->enq, &v->tr->enq[(size_t)(cpu < (__u32)t->enq_slots ? cpu :
+						       (__u32)t->enq_slots - 1) * t->ncpus + from]);
+	REC_ADD(&f->kthr, &v->tr->kthr[cpu]);
+}
 
 static struct tgt_fig tgt_fig(const struct run *r, const struct view *v, int i)
 {
 	const struct rcpu_opts *opt = r->opt;
 	struct tgt_fig f = {};
 
-	for (int k = 0; k < (int)opt->ncpus; k++) {
+	for (int k = 0; v && k < (int)opt->ncpus; k++) {
 		if (i >= 0 && k != i)
 			continue;
 		for (int c = 0; c < r->ncpus; c++) {
 			f.chosen += v->rx[c].target[k].redirected;
 			f.chosen_no_entry += v->rx[c].target[k].no_entry;
 		}
-		REC_ADD(&f.remote, &v->remote[opt->cpus[k]]);
+		tgt_add(r, v, opt->cpus[k], &f);
 	}
 	return f;
+}
+
+/* Frames per bulk: of an enqueue (a flush into the queue), of a kthread round. */
+static double per_event(__u64 frames, __u64 events)
+{
+	return events ? (double)frames / (double)events : 0.0;
+}
+
+/* What the tracepoints saw of our devices besides: redirect errors by errno (the first stage
+ * into the cpumap, the second stage into the devmap), transmits out of --redirect-dev. */
+struct dev_fig {
+	__u64 err[MON_R_MAX];		/* by enum mon_redir; [MON_R_SUCCESS] unused */
+	struct mon_xmit_rec xmit;
+};
+
+static struct dev_fig dev_fig(const struct run *r, const struct view *v)
+{
+	struct dev_fig f = {};
+
+	if (!v || !v->tr)
+		return f;
+	for (int slot = MON_R_SUCCESS + 1; slot < MON_R_MAX; slot++)
+		f.err[slot] = trace_redir(&r->tr, v->tr, slot, -1);
+	if (r->opt->remote == RCPU_REMOTE_REDIRECT)
+		f.xmit = trace_xmit(&r->tr, v->tr, 0, r->opt->redirect_dev.ifindex);
+	return f;
+}
+
+static __u64 err_total(const struct dev_fig *f)
+{
+	__u64 n = 0;
+
+	for (int slot = MON_R_SUCCESS + 1; slot < MON_R_MAX; slot++)
+		n += f->err[slot];
+	return n;
 }
 
 /* ------------------------------------------------------------------ output */
@@ -310,9 +372,20 @@ static void print_rx_row(const struct run *r, const char *label, const struct rx
 static void print_tgt_row(const struct run *r, const char *label, const struct tgt_fig *n,
 			  const struct tgt_fig *t, __u64 dt)
 {
-	char a[32];
+	const struct mon_enq_rec *e = &n->enq, *eo = &t->enq;
+	const struct mon_kthr_rec *k = &n->kthr, *ko = &t->kthr;
+	char a[32], b[32], c[32], d[32], x[32], y[32];
 
-	fprintf(r->out, "  %-14s %14s\n", label, rate(a, r, n->chosen, t->chosen, dt));
+	fprintf(r->out, "  %-14s %12s", label, rate(a, r, n->chosen, t->chosen, dt));
+	if (r->tr_on)
+		fprintf(r->out, " %12s %10s %8.2f %12s %11s %8s",
+			rate(b, r, e->processed, eo->processed, dt),
+			rate(c, r, e->drops, eo->drops, dt),
+			per_event(e->processed + e->drops - eo->processed - eo->drops,
+				  e->events - eo->events),
+			rate(d, r, k->processed, ko->processed, dt), rate(x, r, k->drops, ko->drops, dt),
+			rate(y, r, k->sched, ko->sched, dt));
+	fputc('\n', r->out);
 }
 
 static void print_remote_row(const struct run *r, const char *label, const struct tgt_fig *n,
@@ -324,6 +397,35 @@ static void print_remote_row(const struct run *r, const char *label, const struc
 	fprintf(r->out, "  %-14s %14s %14s %16s %16s\n", label, rate(a, r, x->pass, y->pass, dt),
 		rate(b, r, x->drop, y->drop, dt), rate(c, r, x->redirect, y->redirect, dt),
 		rate(d, r, x->no_target, y->no_target, dt));
+}
+
+/* The redirect errors of the period by errno, and the transmits out of --redirect-dev. */
+static void print_dev_rows(const struct run *r, const struct view *s, const struct view *p,
+			   __u64 dt)
+{
+	struct dev_fig n = dev_fig(r, s), t = dev_fig(r, p);
+	const struct mon_xmit_rec *x = &n.xmit, *xo = &t.xmit;
+	char a[32], b[32], c[32];
+
+	if (!r->tr_on)
+		return;
+	if (err_total(&n) != err_total(&t)) {
+		fprintf(r->out, "%-16s", "redirect errors");
+		for (int slot = MON_R_SUCCESS + 1; slot < MON_R_MAX; slot++)
+			if (n.err[slot] != t.err[slot])
+				fprintf(r->out, " %s %s pkt/s", trace_redir_names[slot],
+					rate(a, r, n.err[slot], t.err[slot], dt));
+		fputc('\n', r->out);
+	}
+	if (r->opt->remote != RCPU_REMOTE_REDIRECT)
+		return;
+	fprintf(r->out, "%-16s %14s %14s %12s %8s %s\n", "transmit", "xmit pkt/s", "drop pkt/s",
+		"drv-err/s", "bulk-avg", "last-err");
+	fprintf(r->out, "  %-14s %14s %14s %12s %8.2f %s\n", r->opt->redirect_dev.name,
+		rate(a, r, x->sent, xo->sent, dt), rate(b, r, x->drops, xo->drops, dt),
+		rate(c, r, x->err_events, xo->err_events, dt),
+		per_event(x->sent + x->drops - xo->sent - xo->drops, x->events - xo->events),
+		trace_errno_name((long long)x->last_err));
 }
 
 static void print_tables(const struct run *r, const struct view *s, const struct view *p,
@@ -349,7 +451,11 @@ static void print_tables(const struct run *r, const struct view *s, const struct
 	rt = rx_fig(r, p, -1);
 	print_rx_row(r, "total", &rn, &rt, dt);
 
-	fprintf(r->out, "%-16s %14s\n", "target CPU", "chosen pkt/s");
+	fprintf(r->out, "%-16s %12s", "target CPU", "chosen pkt/s");
+	if (r->tr_on)
+		fprintf(r->out, " %12s %10s %8s %12s %11s %8s", "enq pkt/s", "enq-drop/s", "bulk-avg",
+			"kthr pkt/s", "kthr-drop/s", "sched/s");
+	fputc('\n', r->out);
 	for (int i = 0; i < (int)opt->ncpus; i++) {
 		tn = tgt_fig(r, s, i);
 		tt = tgt_fig(r, p, i);
@@ -360,19 +466,20 @@ static void print_tables(const struct run *r, const struct view *s, const struct
 	tt = tgt_fig(r, p, -1);
 	print_tgt_row(r, "total", &tn, &tt, dt);
 
-	if (opt->remote == REMOTE_NONE)
-		return;
-	fprintf(r->out, "%-16s %14s %14s %16s %16s\n", "second stage", "pass pkt/s",
-		"drop pkt/s", "redirect pkt/s", "no-target pkt/s");
-	for (int i = 0; i < (int)opt->ncpus; i++) {
-		tn = tgt_fig(r, s, i);
-		tt = tgt_fig(r, p, i);
-		snprintf(col, sizeof(col), "%u", opt->cpus[i]);
-		print_remote_row(r, col, &tn, &tt, dt);
+	if (opt->remote != REMOTE_NONE) {
+		fprintf(r->out, "%-16s %14s %14s %16s %16s\n", "second stage", "pass pkt/s",
+			"drop pkt/s", "redirect pkt/s", "no-target pkt/s");
+		for (int i = 0; i < (int)opt->ncpus; i++) {
+			tn = tgt_fig(r, s, i);
+			tt = tgt_fig(r, p, i);
+			snprintf(col, sizeof(col), "%u", opt->cpus[i]);
+			print_remote_row(r, col, &tn, &tt, dt);
+		}
+		tn = tgt_fig(r, s, -1);
+		tt = tgt_fig(r, p, -1);
+		print_remote_row(r, "total", &tn, &tt, dt);
 	}
-	tn = tgt_fig(r, s, -1);
-	tt = tgt_fig(r, p, -1);
-	print_remote_row(r, "total", &tn, &tt, dt);
+	print_dev_rows(r, s, p, dt);
 }
 
 /* A flow's counter: its value since start and, as KEY_pps, its rate over the period. */
@@ -393,10 +500,23 @@ static void json_rx(struct jw *w, const struct rx_fig *n, const struct rx_fig *t
 	jw_u64(w, "malformed", n->malformed);
 }
 
-static void json_tgt(struct jw *w, const struct tgt_fig *n, const struct tgt_fig *t, __u64 dt)
+static void json_tgt(const struct run *r, struct jw *w, const struct tgt_fig *n,
+		     const struct tgt_fig *t, __u64 dt)
 {
 	jw_flow(w, "chosen", n->chosen, t->chosen, dt);
 	jw_u64(w, "chosen_no_entry", n->chosen_no_entry);
+	if (r->tr_on) {
+		jw_flow(w, "enqueued", n->enq.processed, t->enq.processed, dt);
+		jw_u64(w, "enqueue_drops", n->enq.drops);
+		jw_u64(w, "enqueue_bulks", n->enq.events);
+		jw_flow(w, "kthread_processed", n->kthr.processed, t->kthr.processed, dt);
+		jw_u64(w, "kthread_drops", n->kthr.drops);
+		jw_u64(w, "kthread_sched", n->kthr.sched);
+		jw_u64(w, "kthread_rounds", n->kthr.events);
+		jw_u64(w, "kthread_xdp_pass", n->kthr.xdp_pass);
+		jw_u64(w, "kthread_xdp_drop", n->kthr.xdp_drop);
+		jw_u64(w, "kthread_xdp_redirect", n->kthr.xdp_redirect);
+	}
 	jw_u64(w, "pass", n->remote.pass);
 	jw_u64(w, "drop", n->remote.drop);
 	jw_u64(w, "redirect", n->remote.redirect);
@@ -404,7 +524,29 @@ static void json_tgt(struct jw *w, const struct tgt_fig *n, const struct tgt_fig
 	jw_u64(w, "short_frame", n->remote.short_frame);
 }
 
-/* The body of an interval or summary line: counters of s since start, rates against p. */
+static void json_dev(const struct run *r, struct jw *w, const struct view *s)
+{
+	struct dev_fig f = dev_fig(r, s);
+
+	if (!r->tr_on)
+		return;
+	jw_obj(w, "redirect_errors");
+	for (int slot = MON_R_SUCCESS + 1; slot < MON_R_MAX; slot++)
+		jw_u64(w, trace_redir_names[slot], f.err[slot]);
+	jw_obj_end(w);
+	if (r->opt->remote != RCPU_REMOTE_REDIRECT)
+		return;
+	jw_obj(w, "xmit");
+	jw_u64(w, "sent", f.xmit.sent);
+	jw_u64(w, "drops", f.xmit.drops);
+	jw_u64(w, "drv_err_events", f.xmit.err_events);
+	jw_u64(w, "bulks", f.xmit.events);
+	jw_str(w, "last_err", trace_errno_name((long long)f.xmit.last_err));
+	jw_obj_end(w);
+}
+
+/* The body of an interval or summary line: counters of s since start, rates against p (NULL:
+ * zero counters, so rates over the whole run). */
 static void json_body(struct jw *w, const struct run *r, const struct view *s,
 		      const struct view *p, __u64 dt)
 {
@@ -435,15 +577,16 @@ static void json_body(struct jw *w, const struct run *r, const struct view *s,
 		tt = tgt_fig(r, p, i);
 		jw_obj(w, NULL);
 		jw_i64(w, "cpu", opt->cpus[i]);
-		json_tgt(w, &tn, &tt, dt);
+		json_tgt(r, w, &tn, &tt, dt);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 	tn = tgt_fig(r, s, -1);
 	tt = tgt_fig(r, p, -1);
 	jw_obj(w, "target_total");
-	json_tgt(w, &tn, &tt, dt);
+	json_tgt(r, w, &tn, &tt, dt);
 	jw_obj_end(w);
+	json_dev(r, w, s);
 	jw_u64(w, "stress_rounds", s->h->stress_rounds);
 }
 
@@ -484,15 +627,36 @@ static const char *cpus_str(const struct rcpu_opts *opt, char *buf, size_t len)
 	return buf;
 }
 
+/* One target CPU's line of the text summary. */
+static void summary_tgt(const struct run *r, const char *label, const struct tgt_fig *t)
+{
+	bool sep = !r->opt->run.no_sep;
+	char a[32], b[32], c[32], d[32];
+
+	fprintf(r->out, "  %s: %s chosen", label, fmt_u64(a, t->chosen, sep));
+	if (r->tr_on)
+		fprintf(r->out, ", %s enqueued (%s dropped), kthread %s (%s dropped)",
+			fmt_u64(a, t->enq.processed, sep), fmt_u64(b, t->enq.drops, sep),
+			fmt_u64(c, t->kthr.processed, sep), fmt_u64(d, t->kthr.drops, sep));
+	if (r->opt->remote != REMOTE_NONE)
+		fprintf(r->out, "\n  %*s  second stage: pass %s, drop %s, redirect %s, no-target %s",
+			(int)strlen(label), "",
+			fmt_u64(a, t->remote.pass, sep), fmt_u64(b, t->remote.drop, sep),
+			fmt_u64(c, t->remote.redirect, sep), fmt_u64(d, t->remote.no_target, sep));
+	fputc('\n', r->out);
+}
+
 /* The counters since the program was loaded (they start at zero), over the run's time. */
 static void rcpu_summary(void *ctx, const void *last, const void *first, __u64 dt, int signal)
 {
 	const struct run *r = ctx;
 	const struct rcpu_opts *opt = r->opt;
-	struct view s = view_of(r, last), zero = view_of(r, r->zero);
+	struct view s = view_of(r, last);
 	bool sep = !opt->run.no_sep;
 	char a[32], b[32], c[32], d[32], cpus[128];
 	struct rx_fig rx = rx_fig(r, &s, -1);
+	struct dev_fig df = dev_fig(r, &s);
+	struct tgt_fig t;
 	struct jw w;
 
 	(void)first;
@@ -500,7 +664,7 @@ static void rcpu_summary(void *ctx, const void *last, const void *first, __u64 d
 		jw_begin(&w, r->out);
 		jw_str(&w, "type", "summary");
 		jw_u64(&w, "duration_ns", dt);
-		json_body(&w, r, &s, &zero, dt);	/* rates: averages over the run */
+		json_body(&w, r, &s, NULL, dt);
 		jw_i64(&w, "signal", signal);
 		jw_end(&w);
 		return;
@@ -510,16 +674,15 @@ static void rcpu_summary(void *ctx, const void *last, const void *first, __u64 d
 		fmt_u64(a, rx.rx, sep), fmt_rate(b, rate_per_sec(rx.rx, 0, dt), sep),
 		fmt_u64(c, rx.redirected, sep), fmt_u64(d, rx.no_entry, sep));
 	for (int i = 0; i < (int)opt->ncpus; i++) {
-		struct tgt_fig t = tgt_fig(r, &s, i);
-
-		fprintf(r->out, "  CPU %u: %s chosen", opt->cpus[i], fmt_u64(a, t.chosen, sep));
-		if (opt->remote != REMOTE_NONE)
-			fprintf(r->out, "; second stage pass %s, drop %s, redirect %s, no-target %s",
-				fmt_u64(a, t.remote.pass, sep), fmt_u64(b, t.remote.drop, sep),
-				fmt_u64(c, t.remote.redirect, sep),
-				fmt_u64(d, t.remote.no_target, sep));
-		fputc('\n', r->out);
+		t = tgt_fig(r, &s, i);
+		snprintf(cpus, sizeof(cpus), "CPU %u", opt->cpus[i]);
+		summary_tgt(r, cpus, &t);
 	}
+	if (err_total(&df))
+		fprintf(r->out, "  %s redirect errors\n", fmt_u64(a, err_total(&df), sep));
+	if (opt->remote == RCPU_REMOTE_REDIRECT && r->tr_on)
+		fprintf(r->out, "  %s: %s sent, %s dropped\n", opt->redirect_dev.name,
+			fmt_u64(a, df.xmit.sent, sep), fmt_u64(b, df.xmit.drops, sep));
 	if (opt->stress)
 		fprintf(r->out, "  --stress: the cpumap entries re-created %s times\n",
 			fmt_u64(a, s.h->stress_rounds, sep));
@@ -624,6 +787,17 @@ struct egress {
 	struct xdp_attach xa;
 };
 
+/* A device that cannot transmit the frames (a veth whose peer runs no XDP program, ...) is
+ * named at the start: the frames would be dropped. The run goes on (a program may come). */
+static int egress_check(const struct rcpu_opts *opt)
+{
+	char why[256];
+
+	if (!xdp_xmit_check(&opt->redirect_dev, why, sizeof(why)))
+		fprintf(stderr, "%s: warning: %s\n", rcpu_tool.name, why);
+	return 0;
+}
+
 static int egress_setup(struct run *r, struct egress *e)
 {
 	const struct rcpu_opts *opt = r->opt;
@@ -639,7 +813,7 @@ static int egress_setup(struct run *r, struct egress *e)
 		return report(-errno, EXIT_FAIL, "put %s into the devmap", opt->redirect_dev.name);
 	if (opt->redirect_dev.ifindex == opt->dev.ifindex ||
 	    bpf_xdp_query(opt->redirect_dev.ifindex, 0, &q) || q.prog_id)
-		return 0;
+		return egress_check(opt);
 	e->pass = xdp_redirect_cpu_kern__open();
 	if (!e->pass)
 		return report(-errno, EXIT_FAIL_BPF, "open BPF object");
@@ -658,7 +832,7 @@ static int egress_setup(struct run *r, struct egress *e)
 	fprintf(stderr, "%s: %s ran no XDP program: an XDP_PASS one is attached for this run "
 		"(some drivers transmit redirected frames only with one)\n", rcpu_tool.name,
 		opt->redirect_dev.name);
-	return 0;
+	return egress_check(opt);
 }
 
 static void egress_release(struct egress *e)
@@ -709,7 +883,45 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	jw_bool(&w, "stress", opt->stress);
 	jw_u64(&w, "prog_id", xa->prog_id);
 	jw_u64(&w, "cpumap_id", r->cpumap_id);
+	if (r->tr_on)
+		trace_json_tracepoints(&r->tr, &w);
 	jw_end(&w);
+}
+
+/*
+ * The tracepoints for the cpumap columns, redirect errors of our devices and the transmits out
+ * of --redirect-dev. Without them (a kernel that lacks them, a verifier that refuses their
+ * programs) the run goes on with our own counters, saying so once.
+ */
+static void trace_start(struct run *r)
+{
+	const struct rcpu_opts *opt = r->opt;
+	struct trace_opts to = {
+		.groups = TRACE_CPUMAP | TRACE_REDIRECT | TRACE_XMIT,
+		.no_sep = opt->run.no_sep,
+		.n_dev = 1,
+		.dev = { opt->dev.ifindex, opt->redirect_dev.ifindex },
+		.verbose = opt->run.verbose,
+	};
+	char why[160];
+	int err;
+
+	if (opt->remote == RCPU_REMOTE_REDIRECT && opt->redirect_dev.ifindex != opt->dev.ifindex)
+		to.n_dev = 2;
+	err = trace_open(&r->tr, &to);
+	r->tr_on = !err && trace_on(&r->tr, "xdp_cpumap_enqueue") &&
+		   trace_on(&r->tr, "xdp_cpumap_kthread");
+	if (err)
+		fprintf(stderr, "%s: the cpumap columns are off: %s\n", rcpu_tool.name,
+			trace_failure(&r->tr, err, why, sizeof(why)));
+	else if (!r->tr_on)
+		fprintf(stderr, "%s: the cpumap columns are off: this kernel lacks the "
+			"xdp:xdp_cpumap_enqueue and xdp_cpumap_kthread tracepoints\n",
+			rcpu_tool.name);
+	else
+		trace_notices(&r->tr, false);
+	if (!r->tr_on)
+		trace_close(&r->tr);
 }
 
 int main(int argc, char **argv)
@@ -718,7 +930,7 @@ int main(int argc, char **argv)
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct egress eg = { .xa = XDP_ATTACH_INIT };
 	struct sampler smp = SAMPLER_INIT;
-	struct run run = { .opt = &opt, .show_rx = true };
+	struct run run = { .opt = &opt, .tr = TRACE_INIT, .show_rx = true };
 	int err, ret;
 
 	ret = tool_begin(argc, argv, &rcpu_tool, &opt);
@@ -735,20 +947,21 @@ int main(int argc, char **argv)
 		return ret;
 	log_setup(opt.run.verbose);
 
-	run.zero = calloc(1, snap_size(&run));
-	if (!run.zero || sampler_init(&smp, &rcpu_ops, &run, snap_size(&run), &opt.run, 0)) {
-		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
-		goto out;
-	}
-	run.out = smp.out.f;
 	ret = load(&run);
 	if (!ret)
 		ret = entries_create(&run);
 	if (!ret)
 		ret = egress_setup(&run, &eg);
-	if (!ret)
-		ret = xdp_attach_or_report(&xa, run.skel->progs.xdp_redirect_cpu_prog, &opt.dev,
-					   &opt.xdp, XDP_VIA_LINK);
+	if (ret)
+		goto out;
+	trace_start(&run);
+	if (sampler_init(&smp, &rcpu_ops, &run, snap_size(&run), &opt.run, 0)) {
+		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate statistics");
+		goto out;
+	}
+	run.out = smp.out.f;
+	ret = xdp_attach_or_report(&xa, run.skel->progs.xdp_redirect_cpu_prog, &opt.dev, &opt.xdp,
+				   XDP_VIA_LINK);
 	if (ret)
 		goto out;
 	print_banner(&run, &xa);
@@ -758,9 +971,10 @@ int main(int argc, char **argv)
 	err = sampler_start(&smp);
 	if (!err)
 		err = sampler_run(&smp);
-	/* detach first: whatever the output does next, the devices are free */
+	/* detach first: whatever the output does next, the devices and tracepoints are free */
 	xdp_attach_release(&xa);
 	egress_release(&eg);
+	trace_detach(&run.tr);
 	if (err)
 		ret = sampler_report(&smp, err, opt.stress ? "read statistics or re-create the "
 				     "cpumap entries" : "read statistics");
@@ -769,7 +983,7 @@ out:
 	xdp_attach_release(&xa);
 	egress_release(&eg);
 	sampler_close(&smp);
+	trace_close(&run.tr);
 	xdp_redirect_cpu_kern__destroy(run.skel);
-	free(run.zero);
 	return ret;
 }

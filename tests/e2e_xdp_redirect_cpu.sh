@@ -9,7 +9,13 @@
 
 RCPU="$BINDIR/xdp_redirect_cpu"
 N=10000
-RATE=20000	# frames per second: the 2-vCPU VMs keep every count exact at this pace
+RATE=20000	# frames per second, from one CPU
+# Queues that cannot overflow, whatever the scheduler does to the kthreads on a busy machine or
+# in the 2-vCPU VMs: a target CPU's queue holds more than all the frames sent to it, and
+# frames redirected into a veth (whose peer's ring holds 256) go in bursts of 250, each one
+# received before the next is sent.
+QSIZE=16384
+BURST=250
 
 # need_two_cpus: skip unless CPUs 0 and 1 are online (the lab's target CPUs).
 need_two_cpus() {
@@ -21,8 +27,9 @@ need_two_cpus() {
 # rcpu_start ARGS...: the tool on NS_B's veth in the background, JSON to $OUT, until attached.
 rcpu_start() {
 	OUT="$(tmpdir)/rcpu.json"
-	bg_started "$OUT" in_b "$RCPU" "$VETH_B" --json --interval 0.2 "$@"
+	bg_started "$OUT" in_b "$RCPU" "$VETH_B" --json --interval 0.2 --qsize $QSIZE "$@"
 	RCPU_PID=$BG_PID
+	CPUMAPS_SEEN=$(cpumaps_now)
 }
 
 # send_cpu0 N [pktgen options]: send_a from CPU 0 only, paced. Frames are received on the
@@ -32,11 +39,16 @@ send_cpu0() {
 		fail "pktgen failed"
 }
 
-# rcpu_stop_at N: the run counts N frames received, ends on SIGINT with exit 0 and a summary
-# of N frames received and redirected.
+# rcpu_stop_at N: the run counts N frames received, and its target CPUs' kthreads (the
+# tracepoints) as many as were chosen for them; it ends on SIGINT with exit 0 and a summary of
+# N frames received and redirected.
 rcpu_stop_at() {
 	wait_until 10 jeq "$OUT" interval "j['rx']['rx']" "$1" ||
 		fail "rx $(jget "$OUT" interval "j['rx']['rx']"), want $1"
+	wait_until 10 jeq "$OUT" interval \
+		"j['target_total']['kthread_processed'] + j['target_total']['enqueue_drops'] >= $1" 1 ||
+		fail "kthreads processed $(jget "$OUT" interval "j['target_total']")"
+	CPUMAPS_SEEN="$CPUMAPS_SEEN $(cpumaps_now)"
 	stop "$RCPU_PID" INT
 	expect_eq "exit status after SIGINT ($(cat "$OUT.err"))" "$STOP_RC" 0
 	expect_eq "summary rx" "$(jget "$OUT" summary "j['rx']['rx']")" "$1"
@@ -62,6 +74,48 @@ print([f for f in json.load(sys.stdin) if "options" in f][0]["options"]["prog"][
 	map=$(bpftool prog show id "$prog" -j | jfield map_ids | tr -d '[]') || return 1
 	bpftool map dump id "$map" -j | python3 -c 'import json, sys
 print(" ".join(str(v["value"]) for v in json.load(sys.stdin)[0]["formatted"]["values"]))'
+}
+
+# cpumaps_now: the ids of every cpumap in the kernel.
+cpumaps_now() {
+	bpftool map list -j | python3 -c 'import json, sys
+print(" ".join(str(m["id"]) for m in json.load(sys.stdin) if m["type"] == "cpumap"))'
+}
+
+# foreign_cpumaps: the cpumaps other than this run's that existed at its start or end.
+foreign_cpumaps() {
+	# shellcheck disable=SC2086 # one id a word
+	printf '%s\n' $CPUMAPS_SEEN | grep -vx "$(jget "$OUT" start "j['cpumap_id']")" | sort -u |
+		tr '\n' ' '
+}
+
+# cpumap_cmp: how the cpumap events compare with what this run sent: "==", or ">=" (saying
+# why) when other cpumaps existed, whose events count too.
+cpumap_cmp() {
+	local foreign
+	foreign=$(foreign_cpumaps)
+	if [ -z "$foreign" ]; then
+		echo "=="
+		return
+	fi
+	echo "  note: other cpumaps ($foreign) existed during the run: their events count too" >&2
+	echo ">="
+}
+
+# expect_cpumap_exact: the kernel's cpumap (the tracepoints) enqueued, and the kthread of each
+# target CPU processed, exactly the frames chosen for it; none dropped for a full queue.
+# The cpumap tracepoints are counted for every cpumap (the shared module does not tell maps
+# apart yet): when another one existed at the start or the end of the run (a test running in
+# parallel on this machine), its events may add to ours, and ours must only not be short.
+expect_cpumap_exact() {
+	local chosen foreign cmp
+	chosen=$(per_target "t['chosen']")
+	foreign=$(foreign_cpumaps)
+	cmp=$(cpumap_cmp)
+	jeq "$OUT" summary "all(t['enqueued'] $cmp t['chosen'] and t['kthread_processed'] $cmp t['chosen'] for t in j['targets'])" 1 ||
+		fail "per target: chosen $chosen, enqueued $(per_target "t['enqueued']"), kthread processed $(per_target "t['kthread_processed']")"
+	[ -n "$foreign" ] ||
+		expect_eq "enqueue drops" "$(jget "$OUT" summary "j['target_total']['enqueue_drops']")" 0
 }
 
 # snmp_is NS PROTO FIELD VALUE: the counter has that value.
@@ -92,6 +146,7 @@ test_strategies_spread_exactly() {
 		expect_eq "$lb over $cpus: dropped on each target" "$(per_target "t['drop']")" \
 			"${want/:/ }"
 		expect_eq "$lb: target CPUs in --cpu order" "$(per_target "t['cpu']")" "${cpus/,/ }"
+		expect_cpumap_exact
 		lab_down
 	done
 }
@@ -144,12 +199,17 @@ test_pass_builds_skbs_on_the_target_cpu() {
 			send_cpu0 $N
 			rcpu_stop_at $N
 			wait_until 5 snmp_is "$NS_B" Udp NoPorts $((noports + N)) ||
-				fail "-r $ra: Udp NoPorts went from $noports to $(snmp "$NS_B" Udp NoPorts)"
+				fail "-r $ra --cpu $cpus: Udp NoPorts went from $noports to" \
+					"$(snmp "$NS_B" Udp NoPorts); $(jget "$OUT" summary "j['targets']")"
 			expect_eq "-r $ra --cpu $cpus: skbs per CPU (tc)" \
 				"$(first_two "$(tc_counts "$NS_B" "$VETH_B")")" "${want/:/ }"
+			expect_cpumap_exact
 			if [ "$ra" = pass ]; then
 				expect_eq "-r pass --cpu $cpus: second stage passed" \
 					"$(per_target "t['pass']")" \
+					"$(per_target "t['chosen']")"
+				expect_eq "-r pass: the kernel's count of XDP_PASS in the kthreads" \
+					"$(per_target "t['kthread_xdp_pass']")" \
 					"$(per_target "t['chosen']")"
 			fi
 			lab_down
@@ -189,12 +249,18 @@ test_redirect_back_to_sender_swapped_or_not() {
 			rcpu_start --cpu 0,1 --lb round-robin -r redirect -D "$VETH_B" --no-swapmac
 		fi
 		expect_eq "swapmac" "$(jget "$OUT" start "j['swapmac']")" $swap
-		res=$( (taskset -pc 0 "$BASHPID" >/dev/null &&
-			send_a 5000 --rate "$RATE" --expect-back 10)) || fail "pktgen failed"
-		expect_eq "frames back" "$(jfield received <<<"$res")" 5000
-		expect_eq "frames back with MACs swapped" "$(jfield swapped <<<"$res")" $((swap * 5000))
-		rcpu_stop_at 5000
-		expect_eq "redirected per target" "$(per_target "t['redirect']")" "2500 2500"
+		local i back=0 swapped=0
+		for i in 1 2 3 4 5 6 7 8; do
+			res=$( (taskset -pc 0 "$BASHPID" >/dev/null &&
+				send_a $BURST --rate "$RATE" --expect-back 10)) || fail "pktgen failed"
+			back=$((back + $(jfield received <<<"$res")))
+			swapped=$((swapped + $(jfield swapped <<<"$res")))
+		done
+		expect_eq "frames back" $back $((8 * BURST))
+		expect_eq "frames back with MACs swapped" $swapped $((swap * 8 * BURST))
+		rcpu_stop_at $((8 * BURST))
+		expect_eq "redirected per target" "$(per_target "t['redirect']")" \
+			"$((4 * BURST)) $((4 * BURST))"
 		lab_down
 	done
 }
@@ -213,11 +279,65 @@ test_redirect_to_another_device_reaches_its_peer() {
 	grep -q "$VETH_R2 ran no XDP program: an XDP_PASS one is attached" "$OUT.err" ||
 		fail "no notice of the program on $VETH_R2: $(cat "$OUT.err")"
 	xdp_attached "$NS_B" "$VETH_R2" || fail "no XDP program on $VETH_R2 during the run"
-	send_cpu0 $N
-	expect_rxq_counted "$rx" "$rx_pid" $N
-	rcpu_stop_at $N
-	expect_eq "redirected per target" "$(per_target "t['redirect']")" "5000 5000"
+	local i n=0
+	for i in 1 2 3 4 5 6 7 8; do
+		send_cpu0 $BURST
+		n=$((n + BURST))
+		wait_until 10 jeq "$rx" interval "j['total']['processed']" $n ||
+			fail "xdp_rxq_info on $VETH_C counted $(jget "$rx" interval \
+				"j['total']['processed']"), want $n"
+	done
+	expect_rxq_counted "$rx" "$rx_pid" $n
+	rcpu_stop_at $n
+	expect_eq "redirected per target" "$(per_target "t['redirect']")" "$((n / 2)) $((n / 2))"
+	expect_eq "sent out of $VETH_R2 (xdp_devmap_xmit)" "$(jget "$OUT" summary "j['xmit']['sent']")" $n
+	expect_eq "redirect errors" "$(jget "$OUT" summary "sum(j['redirect_errors'].values())")" 0
 	wait_until 5 xdp_detached "$NS_B" "$VETH_R2" || fail "the XDP_PASS program stayed on $VETH_R2"
+}
+
+# A veth to redirect into whose peer runs no XDP program drops every frame: the tool says so
+# at the start, and the frames show as redirect errors (EOPNOTSUPP, since Linux 6.3) or as
+# transmit drops (before).
+test_redirect_to_a_veth_without_peer_program_warned() {
+	need_two_cpus
+	router_lab_up || fail "router lab"
+	rcpu_start --cpu 0,1 --lb round-robin -r redirect -D "$VETH_R2"
+	grep -q "warning: the peer of veth $VETH_R2 ($VETH_C, in another network namespace) runs no XDP program" \
+		"$OUT.err" || fail "no warning: $(cat "$OUT.err")"
+	send_cpu0 1000
+	rcpu_stop_at 1000
+	expect_eq "redirected by the second stage" "$(jget "$OUT" summary \
+		"j['target_total']['redirect']")" 1000
+	expect_eq "lost: redirect errors + transmit drops" "$(jget "$OUT" summary \
+		"sum(j['redirect_errors'].values()) + j['xmit']['drops']")" 1000
+	expect_eq "sent" "$(jget "$OUT" summary "j['xmit']['sent']")" 0
+}
+
+# xdp_monitor --stats beside the tool counts the same N: N redirect successes (into the
+# cpumap), N enqueued, N processed by the kthreads.
+test_xdp_monitor_beside_counts_the_same() {
+	need_two_cpus
+	lab_up
+	local mon="$TMP_DIR/mon.json"
+	bg_started "$mon" in_b "$BINDIR/xdp_monitor" --stats --dev "$VETH_B" --json --interval 0.2
+	local mon_pid=$BG_PID
+	rcpu_start --cpu 0,1 --lb round-robin -r drop
+	send_cpu0 $N
+	rcpu_stop_at $N
+	wait_until 10 jeq "$mon" interval \
+		"sum(k['processed'] for k in j['cpumap_kthread'])" $N ||
+		fail "xdp_monitor: $(tail -1 "$mon" | cut -c1-400)"
+	stop "$mon_pid" INT
+	expect_eq "xdp_monitor exit" "$STOP_RC" 0
+	expect_eq "xdp_monitor redirect successes" "$(jget "$mon" summary "j['redirect']['success']")" $N
+	expect_eq "xdp_monitor redirect errors" "$(jget "$mon" summary "j['redirect']['error']")" 0
+	local cmp
+	cmp=$(cpumap_cmp)
+	jeq "$mon" summary "sum(e['processed'] for e in j['cpumap_enqueue']) $cmp $N" 1 ||
+		fail "xdp_monitor cpumap enqueued: $(jget "$mon" summary "j['cpumap_enqueue']")"
+	jeq "$mon" summary "sorted(k['cpu'] for k in j['cpumap_kthread'] if k['processed'] $cmp 5000)[:2] == [0, 1]" 1 ||
+		fail "xdp_monitor kthread processed per CPU: $(jget "$mon" summary "j['cpumap_kthread']")"
+	expect_cpumap_exact
 }
 
 # ---------------------------------------------------------------- --stress
@@ -229,8 +349,9 @@ test_stress_keeps_every_frame_accounted() {
 	lab_up
 	OUT="$(tmpdir)/rcpu.json"
 	bg_started "$OUT" in_b "$RCPU" "$VETH_B" --json --interval 0.1 --cpu 0,1 --lb round-robin \
-		-r pass --stress
+		-r pass --stress --qsize $QSIZE
 	RCPU_PID=$BG_PID
+	CPUMAPS_SEEN=$(cpumaps_now)
 	RATE=10000 send_cpu0 20000
 	rcpu_stop_at 20000
 	local rounds
@@ -238,6 +359,7 @@ test_stress_keeps_every_frame_accounted() {
 	[ "$rounds" -ge 10 ] || fail "entries re-created $rounds times in 2 s, want 10 or more"
 	expect_eq "chosen per target" "$(per_target "t['chosen']")" "10000 10000"
 	expect_eq "passed per target" "$(per_target "t['pass']")" "10000 10000"
+	expect_cpumap_exact
 }
 
 # ---------------------------------------------------------------- the usual
@@ -258,7 +380,8 @@ test_table_output_has_rows_and_totals() {
 	grep -q "^  total " "$out" || fail "no total row"
 	grep -q "^Summary: $VETH_B->CPU 0,1, .*: 10,000 rx" "$out" ||
 		fail "summary: $(grep -A3 Summary "$out")"
-	grep -q "^  CPU 1: 5,000 chosen; second stage pass 5,000" "$out" ||
+	grep -A1 "^  CPU 1: 5,000 chosen, 5,000 enqueued (0 dropped), kthread 5,000" "$out" |
+		grep -q "^         second stage: pass 5,000, drop 0," ||
 		fail "summary per CPU: $(grep -A3 Summary "$out")"
 }
 
@@ -352,7 +475,7 @@ test_short_options_all_work() {
 	local out="$TMP_DIR/short.json"
 	# -c -l -q -r -D -x -i -S -F -z -j -d: every short form
 	in_b "$RCPU" -d "$VETH_B" -c 1 -l touch -q 64 -r redirect -D "$VETH_B" -x -i 0.25 -S -F -z \
-		-j --duration 0.6 >"$out" || fail "exit status $?"
+		-j --duration 0.6 >"$out" 2>"$out.err" || fail "exit status $?: $(cat "$out.err")"
 	expect_eq "cpus" "$(jget "$out" start "j['cpus']")" "[1]"
 	expect_eq "lb" "$(jget "$out" start "j['lb']")" touch
 	expect_eq "qsize" "$(jget "$out" start "j['qsize']")" 64

@@ -13,11 +13,12 @@ run_args() {
 	xdp_sample_pkts) echo "$VETH_B --json --quiet --interval 0.2" ;;
 	xdp_monitor) echo "--json --interval 0.2" ;;
 	cpustat) echo "--json --interval 0.2" ;;
+	xdp_redirect_cpu) echo "$VETH_B --cpu 0 -r drop --json --interval 0.2" ;;
 	esac
 }
 
-device_tools="xdp_rxq_info xdpsock xdp_sample_pkts"
-all_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat"
+device_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_redirect_cpu"
+all_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat xdp_redirect_cpu"
 
 built() { [ -x "$BINDIR/$1" ]; }
 
@@ -68,6 +69,7 @@ counted() {
 	xdp_rxq_info) jeq "$2" interval "j['total']['processed']" "$3" ;;
 	xdpsock) jeq "$2" interval "j['total']['rx']" "$3" ;;
 	xdp_sample_pkts) jeq "$2" interval "j['received']" "$3" ;;
+	xdp_redirect_cpu) jeq "$2" interval "j['rx']['rx']" "$3" ;;
 	esac
 }
 

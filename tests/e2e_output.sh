@@ -8,8 +8,8 @@
 # xdp_sample_pkts' pcap output in e2e_xdp_sample_pkts.sh.
 . "$(dirname "$0")/lib.sh"
 
-tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat"
-device_tools="xdp_rxq_info xdpsock xdp_sample_pkts"
+tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat xdp_redirect_cpu"
+device_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_redirect_cpu"
 
 built() { [ -x "$BINDIR/$1" ]; }
 
@@ -24,6 +24,7 @@ cmd() {
 	xdp_sample_pkts) echo "$BINDIR/xdp_sample_pkts $VETH_B -i 0.01 $j" ;;
 	xdp_monitor) echo "$BINDIR/xdp_monitor -i 0.01 $j" ;;
 	cpustat) echo "$BINDIR/cpustat -i 0.01 $j" ;;
+	xdp_redirect_cpu) echo "$BINDIR/xdp_redirect_cpu $VETH_B --cpu 0 -i 0.01 $j" ;;
 	esac
 }
 

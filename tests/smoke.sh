@@ -16,6 +16,7 @@ SMOKE=(
 	"e2e_xdpsock rxdrop_native_counts_exactly frags_multi_buffer_rxdrop"
 	"e2e_xdp_sample_pkts json_n_samples_match"
 	"e2e_cpustat json_one_row_per_cpu"
+	"e2e_xdp_redirect_cpu strategies_spread_exactly pass_builds_skbs_on_the_target_cpu stress_keeps"
 )
 
 "$O/tests/prog_run"

@@ -76,7 +76,7 @@ static const struct opt_def rcpu_opt_defs[] = {
 	O("qsize", 'q', OPT_U32, qsize, "N", "frames each target CPU's queue holds", .min = 1,
 	  .max = QSIZE_MAX),
 	O("remote-action", 'r', OPT_ENUM, remote, "ACTION",
-	  "program run on the target CPU (the second stage)",
+	  "the second stage: a program run on the target CPU",
 	  .values = rcpu_remotes),
 	O("redirect-dev", 'D', OPT_IFACE, redirect_dev, "IFACE",
 	  "where --remote-action redirect sends the frames"),
@@ -107,11 +107,15 @@ static const struct opt_tool rcpu_tool = {
 "--remote-action: none (no program: the skb is built on the target CPU), pass (a program\n"
 "passes: the same, counted), drop, redirect (out of --redirect-dev, MACs swapped).\n"
 "Tables, rates per second over the measured period:\n"
-"  receive CPU    rx, redirected into the cpumap, no-entry (passed on the receive CPU:\n"
-"                 the target had no cpumap entry)\n"
-"  target CPU     chosen (the frames the first stage sent to it)\n"
-"  second stage   its verdicts on the target CPU: pass, drop, redirect, no-target\n"
-"                 (redirect without a device: passed)\n"
+"  receive CPU   rx = redirect (into the cpumap) + no-entry (the target CPU had no cpumap\n"
+"                entry: the frame passed on the receive CPU)\n"
+"  target CPU    chosen (sent to it by the first stage) = enq (entered its queue) + enq-drop\n"
+"                (the queue was full); kthr: taken by its kthread, kthr-drop (no skb),\n"
+"                bulk-avg: frames per flush into the queue, sched: kthread sleeps. From the\n"
+"                xdp:xdp_cpumap_* tracepoints, which count the events of every cpumap.\n"
+"  second stage  its verdicts on the target CPU: pass, drop, redirect, no-target\n"
+"                (redirect, but no device: passed)\n"
+"  transmit      with redirect: frames sent out of --redirect-dev, dropped, driver errors\n"
 "Ctrl-\\ (SIGQUIT) toggles the receive-CPU rows. Exit codes: see README.\n",
 };
 
@@ -276,8 +280,9 @@ static struct rx_fig rx_fig(const struct run *r, const struct view *v, int cpu)
 
 /*
  * A target CPU, the i-th of --cpu (i < 0: all of them): what the first stage sent it, what the
- * kernel's cpumap did with it (the tracepoints: enqueued into its queue from any CPU, dropped
- * there because it was full, and its kthread's work), what its second stage did.
+ * kernel's cpumap did with it (the tracepoints: frames flushed towards its queue from any CPU,
+ * enq.processed, of which enq.drops found it full; its kthread's work), what its second stage
+ * did.
  */
 struct tgt_fig {
 	__u64 chosen, chosen_no_entry;
@@ -379,10 +384,9 @@ static void print_tgt_row(const struct run *r, const char *label, const struct t
 	fprintf(r->out, "  %-14s %12s", label, rate(a, r, n->chosen, t->chosen, dt));
 	if (r->tr_on)
 		fprintf(r->out, " %12s %10s %8.2f %12s %11s %8s",
-			rate(b, r, e->processed, eo->processed, dt),
+			rate(b, r, e->processed - e->drops, eo->processed - eo->drops, dt),
 			rate(c, r, e->drops, eo->drops, dt),
-			per_event(e->processed + e->drops - eo->processed - eo->drops,
-				  e->events - eo->events),
+			per_event(e->processed - eo->processed, e->events - eo->events),
 			rate(d, r, k->processed, ko->processed, dt), rate(x, r, k->drops, ko->drops, dt),
 			rate(y, r, k->sched, ko->sched, dt));
 	fputc('\n', r->out);
@@ -506,7 +510,8 @@ static void json_tgt(const struct run *r, struct jw *w, const struct tgt_fig *n,
 	jw_flow(w, "chosen", n->chosen, t->chosen, dt);
 	jw_u64(w, "chosen_no_entry", n->chosen_no_entry);
 	if (r->tr_on) {
-		jw_flow(w, "enqueued", n->enq.processed, t->enq.processed, dt);
+		jw_flow(w, "enqueued", n->enq.processed - n->enq.drops,
+			t->enq.processed - t->enq.drops, dt);
 		jw_u64(w, "enqueue_drops", n->enq.drops);
 		jw_u64(w, "enqueue_bulks", n->enq.events);
 		jw_flow(w, "kthread_processed", n->kthr.processed, t->kthr.processed, dt);
@@ -635,8 +640,8 @@ static void summary_tgt(const struct run *r, const char *label, const struct tgt
 
 	fprintf(r->out, "  %s: %s chosen", label, fmt_u64(a, t->chosen, sep));
 	if (r->tr_on)
-		fprintf(r->out, ", %s enqueued (%s dropped), kthread %s (%s dropped)",
-			fmt_u64(a, t->enq.processed, sep), fmt_u64(b, t->enq.drops, sep),
+		fprintf(r->out, ", %s enqueued (%s dropped: queue full), kthread %s (%s dropped)",
+			fmt_u64(a, t->enq.processed - t->enq.drops, sep), fmt_u64(b, t->enq.drops, sep),
 			fmt_u64(c, t->kthr.processed, sep), fmt_u64(d, t->kthr.drops, sep));
 	if (r->opt->remote != REMOTE_NONE)
 		fprintf(r->out, "\n  %*s  second stage: pass %s, drop %s, redirect %s, no-target %s",

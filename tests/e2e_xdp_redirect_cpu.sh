@@ -103,7 +103,8 @@ cpumap_cmp() {
 }
 
 # expect_cpumap_exact: the kernel's cpumap (the tracepoints) enqueued, and the kthread of each
-# target CPU processed, exactly the frames chosen for it; none dropped for a full queue.
+# target CPU processed, exactly the frames chosen for it; none dropped for a full queue (the
+# test's queues cannot fill).
 # The cpumap tracepoints are counted for every cpumap (the shared module does not tell maps
 # apart yet): when another one existed at the start or the end of the run (a test running in
 # parallel on this machine), its events may add to ours, and ours must only not be short.
@@ -112,7 +113,7 @@ expect_cpumap_exact() {
 	chosen=$(per_target "t['chosen']")
 	foreign=$(foreign_cpumaps)
 	cmp=$(cpumap_cmp)
-	jeq "$OUT" summary "all(t['enqueued'] $cmp t['chosen'] and t['kthread_processed'] $cmp t['chosen'] for t in j['targets'])" 1 ||
+	jeq "$OUT" summary "all(t['enqueued'] + t['enqueue_drops'] $cmp t['chosen'] and t['kthread_processed'] $cmp t['chosen'] for t in j['targets'])" 1 ||
 		fail "per target: chosen $chosen, enqueued $(per_target "t['enqueued']"), kthread processed $(per_target "t['kthread_processed']")"
 	[ -n "$foreign" ] ||
 		expect_eq "enqueue drops" "$(jget "$OUT" summary "j['target_total']['enqueue_drops']")" 0
@@ -338,6 +339,28 @@ test_xdp_monitor_beside_counts_the_same() {
 	jeq "$mon" summary "sorted(k['cpu'] for k in j['cpumap_kthread'] if k['processed'] $cmp 5000)[:2] == [0, 1]" 1 ||
 		fail "xdp_monitor kthread processed per CPU: $(jget "$mon" summary "j['cpumap_kthread']")"
 	expect_cpumap_exact
+}
+
+# A queue of 8 frames under a burst: frames dropped for a full queue, counted, and the rest
+# exactly what the kthread took and the second stage dropped; nothing unaccounted for.
+test_full_queue_drops_accounted() {
+	need_two_cpus
+	lab_up
+	rcpu_start --cpu 1 --lb no-touch -r drop --qsize 8
+	send_a 0 --live --duration 0.5 >"$TMP_DIR/src.json" || fail "source failed"
+	local sent
+	sent=$(jfield sent "$TMP_DIR/src.json")
+	rcpu_stop_at "$sent"
+	local t="j['targets'][0]"
+	jeq "$OUT" summary "$t['enqueue_drops'] > 0" 1 ||
+		fail "no frame found the queue full: $(jget "$OUT" summary "$t")"
+	jeq "$OUT" summary "$t['enqueued'] + $t['enqueue_drops'] $(cpumap_cmp) $sent" 1 ||
+		fail "enqueued + dropped != $sent: $(jget "$OUT" summary "$t")"
+	[ -n "$(foreign_cpumaps)" ] && return
+	expect_eq "the kthread took what was enqueued" \
+		"$(jget "$OUT" summary "$t['kthread_processed'] - $t['enqueued']")" 0
+	expect_eq "the second stage dropped what was enqueued" \
+		"$(jget "$OUT" summary "$t['drop'] - $t['enqueued']")" 0
 }
 
 # ---------------------------------------------------------------- --stress

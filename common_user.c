@@ -1093,6 +1093,81 @@ int ncpus_possible(void)
 	return libbpf_num_possible_cpus();
 }
 
+/* One number of a CPU list at *s: its value, *s moved past it; -1 when there is none. */
+static long cpulist_num(const char **s)
+{
+	char *end;
+	long v;
+
+	if (**s < '0' || **s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(*s, &end, 10);
+	if (errno || v > INT_MAX)
+		v = INT_MAX;	/* too large: refused as out of range */
+	*s = end;
+	return v;
+}
+
+int cpulist_parse(const char *s, bool *set, int n, int *order, int *bad)
+{
+	int count = 0;
+
+	*bad = -1;
+	memset(set, 0, (size_t)n * sizeof(*set));
+	for (;;) {
+		long lo = cpulist_num(&s), hi = lo;
+
+		if (lo < 0)
+			return -EINVAL;
+		if (*s == '-') {
+			s++;
+			hi = cpulist_num(&s);
+			if (hi < lo)
+				return -EINVAL;
+		}
+		if (*s && *s != ',')
+			return -EINVAL;
+		for (long c = lo; c <= hi; c++) {
+			*bad = (int)c;
+			if (c >= n)
+				return -ERANGE;
+			if (set[c])
+				return -EEXIST;
+			set[c] = true;
+			if (order)
+				order[count] = (int)c;
+			count++;
+		}
+		*bad = -1;
+		if (!*s)
+			return count;
+		s++;	/* the comma: a number must follow */
+	}
+}
+
+int cpus_online(bool *set, int n)
+{
+	char buf[4096];
+	ssize_t len;
+	int fd, bad, err;
+
+	fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	err = len < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = '\0';
+	err = cpulist_parse(buf, set, n, NULL, &bad);
+	/* CPUs beyond n (not possible) cannot be online: none of ours */
+	return err < 0 && err != -ERANGE ? err : 0;
+}
+
 int percpu_read(int map_fd, const void *key, size_t rec_size, int ncpus, void *per_cpu,
 		void *total)
 {

@@ -320,6 +320,15 @@ int xdp_prog_name(__u32 prog_id, char *buf, size_t len);	/* name of a loaded pro
  */
 int ncpus_possible(void);	/* libbpf_num_possible_cpus(), cached by the caller */
 /*
+ * A CPU list as the kernel prints them ("0-3,6", the form of /sys/devices/system/cpu/online):
+ * set[c] = true for each CPU c listed, set[] having n entries (cleared first), and order (may be
+ * NULL; room for n) the CPUs in the order listed. Returns how many are listed, or -EINVAL (not
+ * such a list: *bad is -1), -ERANGE (CPU *bad is n or more), -EEXIST (CPU *bad listed twice).
+ */
+int cpulist_parse(const char *s, bool *set, int n, int *order, int *bad);
+/* The online CPUs (/sys/devices/system/cpu/online) into set[0..n-1]; 0 or -errno. */
+int cpus_online(bool *set, int n);
+/*
  * Read key of a per-CPU map whose value is a record of rec_size bytes: per_cpu (may be NULL)
  * receives ncpus records, CPU by CPU, and total their sum. Returns 0 or -errno.
  */

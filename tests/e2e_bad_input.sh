@@ -16,12 +16,13 @@ tool_base() {
 	xdp_sample_pkts) echo "$VETH_B" ;;
 	cpustat) echo "--duration 1" ;;
 	xdp_redirect) echo "$VETH_B lo --duration 1" ;;
+	xdp_redirect_cpu) echo "$VETH_B --cpu 0 --duration 1" ;;
 	esac
 }
 
 tools_built() {
 	local t
-	for t in xdp_rxq_info xdp_monitor xdp_fwd xdpsock xdp_sample_pkts cpustat xdp_redirect; do
+	for t in xdp_rxq_info xdp_monitor xdp_fwd xdpsock xdp_sample_pkts cpustat xdp_redirect xdp_redirect_cpu; do
 		[ -x "$BINDIR/$t" ] && echo "$t"
 	done
 }
@@ -105,7 +106,7 @@ test_every_tool_without_privileges() {
 # tool_caps TOOL: the capabilities README "Privileges" lists for TOOL (xdp_fwd: see its tests).
 tool_caps() {
 	case $1 in
-	xdp_rxq_info|xdp_sample_pkts|xdp_redirect) echo "bpf net_admin perfmon" ;;
+	xdp_rxq_info|xdp_sample_pkts|xdp_redirect|xdp_redirect_cpu) echo "bpf net_admin perfmon" ;;
 	xdp_monitor|cpustat) echo "bpf perfmon" ;;
 	xdpsock) echo "bpf net_admin perfmon net_raw ipc_lock" ;;
 	esac
@@ -118,6 +119,7 @@ cap_cmd() {
 	xdp_sample_pkts) echo "$VETH_B --duration 0.3" ;;
 	xdpsock) echo "-i $VETH_B -c -d 0.3" ;;
 	xdp_redirect) echo "$VETH_B lo --duration 0.3" ;;
+	xdp_redirect_cpu) echo "$VETH_B --cpu 0 -r pass --duration 0.3" ;;
 	*) echo "--duration 0.3" ;;
 	esac
 }
@@ -139,7 +141,7 @@ test_each_tool_needs_exactly_its_capabilities() {
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
 	lab_up
 	local t caps c rest err rc cap
-	for t in xdp_rxq_info xdp_sample_pkts xdp_monitor cpustat xdpsock xdp_redirect; do
+	for t in xdp_rxq_info xdp_sample_pkts xdp_monitor cpustat xdpsock xdp_redirect xdp_redirect_cpu; do
 		[ -x "$BINDIR/$t" ] || continue
 		caps=$(tool_caps "$t")
 		# shellcheck disable=SC2046

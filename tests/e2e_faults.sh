@@ -14,11 +14,12 @@ run_args() {
 	xdp_monitor) echo "--json --interval 0.2" ;;
 	cpustat) echo "--json --interval 0.2" ;;
 	xdp_redirect) echo "$VETH_B lo --json --interval 0.2" ;;
+	xdp_redirect_cpu) echo "$VETH_B --cpu 0 -r drop --json --interval 0.2" ;;
 	esac
 }
 
-device_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_redirect"
-all_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat xdp_redirect"
+device_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_redirect xdp_redirect_cpu"
+all_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat xdp_redirect xdp_redirect_cpu"
 
 built() { [ -x "$BINDIR/$1" ]; }
 
@@ -70,6 +71,7 @@ counted() {
 	xdpsock) jeq "$2" interval "j['total']['rx']" "$3" ;;
 	xdp_sample_pkts) jeq "$2" interval "j['received']" "$3" ;;
 	xdp_redirect) jeq "$2" interval "j['total']['rx']" "$3" ;;
+	xdp_redirect_cpu) jeq "$2" interval "j['rx']['rx']" "$3" ;;
 	esac
 }
 

@@ -8,8 +8,8 @@
 # xdp_sample_pkts' pcap output in e2e_xdp_sample_pkts.sh.
 . "$(dirname "$0")/lib.sh"
 
-tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat xdp_redirect"
-device_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_redirect"
+tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_monitor cpustat xdp_redirect xdp_redirect_cpu"
+device_tools="xdp_rxq_info xdpsock xdp_sample_pkts xdp_redirect xdp_redirect_cpu"
 
 built() { [ -x "$BINDIR/$1" ]; }
 
@@ -25,6 +25,7 @@ cmd() {
 	xdp_monitor) echo "$BINDIR/xdp_monitor -i 0.01 $j" ;;
 	cpustat) echo "$BINDIR/cpustat -i 0.01 $j" ;;
 	xdp_redirect) echo "$BINDIR/xdp_redirect $VETH_B lo -i 0.01 $j" ;;
+	xdp_redirect_cpu) echo "$BINDIR/xdp_redirect_cpu $VETH_B --cpu 0 -i 0.01 $j" ;;
 	esac
 }
 

@@ -68,6 +68,12 @@ test_valgrind_cpustat() {
 	vg_run cpustat "$BINDIR/cpustat" -i 0.5 --duration 3
 }
 
+test_valgrind_xdp_redirect_cpu() {
+	vg_setup
+	vg_run rcpu "$BINDIR/xdp_redirect_cpu" "$VETH_B" --cpu all --lb round-robin -r redirect \
+		-D "$VETH_B" --stress -i 0.5 --duration 4
+}
+
 test_valgrind_xdp_fwd() {
 	vg_setup
 	local t

@@ -438,6 +438,64 @@ TEST(enum_names)
 	ASSERT_TRUE(!strcmp(opt_enum_name(t_actions, 42), "?"), "unknown value");
 }
 
+/* CPU lists as the kernel prints them: accepted with the CPUs they name, refused with the
+ * reason and the CPU at fault. */
+TEST(cpulist_accept_and_reject)
+{
+	static const struct {
+		const char *s;
+		int ret, bad;
+		const char *want;	/* the CPUs set, as '1'/'0' for CPUs 0..7 */
+		const char *in_order;	/* the CPUs in the order listed */
+	} c[] = {
+		{ "0", 1, -1, "10000000", "0" },
+		{ "0-3,6", 5, -1, "11110010", "01236" },
+		{ "7,1", 2, -1, "01000001", "71" },
+		{ "2-2", 1, -1, "00100000", "2" },
+		{ "5,0-4,7,6", 8, -1, "11111111", "50123476" },
+		{ "", -EINVAL, -1, NULL, NULL },
+		{ "a", -EINVAL, -1, NULL, NULL },
+		{ "1,", -EINVAL, -1, NULL, NULL },
+		{ ",1", -EINVAL, -1, NULL, NULL },
+		{ "1,,2", -EINVAL, -1, NULL, NULL },
+		{ "3-1", -EINVAL, -1, NULL, NULL },
+		{ "1-", -EINVAL, -1, NULL, NULL },
+		{ "-1", -EINVAL, -1, NULL, NULL },
+		{ " 1", -EINVAL, -1, NULL, NULL },
+		{ "1 ", -EINVAL, -1, NULL, NULL },
+		{ "0x1", -EINVAL, -1, NULL, NULL },
+		{ "8", -ERANGE, 8, NULL, NULL },
+		{ "0-9", -ERANGE, 8, NULL, NULL },
+		{ "99999999999", -ERANGE, 2147483647, NULL, NULL },
+		{ "1,0-2", -EEXIST, 1, NULL, NULL },
+		{ "3,3", -EEXIST, 3, NULL, NULL },
+	};
+	bool set[8];
+	char got[9], what[64];
+	int bad, order[8];
+
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		int ret = cpulist_parse(c[i].s, set, 8, order, &bad);
+
+		snprintf(what, sizeof(what), "'%s': result", c[i].s);
+		ASSERT_EQ(ret, c[i].ret, what);
+		snprintf(what, sizeof(what), "'%s': the CPU at fault", c[i].s);
+		ASSERT_EQ(bad, c[i].bad, what);
+		if (!c[i].want)
+			continue;
+		for (int k = 0; k < 8; k++)
+			got[k] = set[k] ? '1' : '0';
+		got[8] = '\0';
+		snprintf(what, sizeof(what), "'%s': the CPUs", c[i].s);
+		ASSERT_TRUE(!strcmp(got, c[i].want), what);
+		for (int k = 0; k < ret; k++)
+			got[k] = (char)('0' + order[k]);
+		got[ret] = '\0';
+		snprintf(what, sizeof(what), "'%s': the CPUs in order", c[i].s);
+		ASSERT_TRUE(!strcmp(got, c[i].in_order), what);
+	}
+}
+
 /* ---------------------------------------------------------------- frame.c */
 
 TEST(csum_rfc1071_example)

@@ -393,7 +393,8 @@ TEST(mon_cpumap_enqueue_and_kthread)
 	struct bpf_cpumap_val val = { .qsize = 2048 };
 	struct xdp_monitor_kern *s = NULL;
 	int map, prog = -1, ncpus = ncpus_possible();
-	__u32 cpu = ncpus > 1 ? (__u32)ncpus - 1 : 0, processed = 0, drops = 0, handled = 0;
+	__u32 cpu = ncpus > 1 ? (__u32)ncpus - 1 : 0, zero = 0, processed = 0, drops = 0;
+	__u32 handled = 0;
 	struct mon_kthr_rec kthr[ncpus > 0 ? ncpus : 1], ktot;
 	struct mon_enq_rec enq;
 
@@ -414,8 +415,8 @@ TEST(mon_cpumap_enqueue_and_kthread)
 	if (!ASSERT_OK(live(prog, 1, 500), "live frames"))
 		goto out;
 	for (int i = 0; i < 100; i++) {	/* the kthread runs asynchronously: up to 5 s */
-		if (!ASSERT_OK(PERCPU_READ(bpf_map__fd(s->maps.cpumap_kthread_cnt), 0, ncpus, kthr,
-					   &ktot), "read cpumap_kthread_cnt"))
+		if (!ASSERT_OK(PERCPU_READ(bpf_map__fd(s->maps.cpumap_kthread_cnt), &zero, ncpus,
+					   kthr, &ktot), "read cpumap_kthread_cnt"))
 			goto out;
 		handled = (__u32)(kthr[cpu].processed + kthr[cpu].drops);
 		if (handled >= 500)

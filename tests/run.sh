@@ -37,17 +37,45 @@ if [ "$(id -u)" != 0 ]; then
 	unpriv=1
 	echo "run.sh: NOT ROOT: the prog and e2e layers need root (CAP_BPF, CAP_NET_ADMIN, namespaces) and will skip; this run tests almost nothing${ALLOW_UNPRIVILEGED:+ (allowed by ALLOW_UNPRIVILEGED)}" >&2
 fi
-for s in "${suites[@]}"; do
-	case $s in
+suite_cmd() {
+	case $1 in
 	unit) cmd=("$O/tests/unit_common") ;;
 	prog) cmd=("$O/tests/prog_run") ;;
-	e2e_*) cmd=(bash "$here/$s.sh") ;;
+	e2e_*) cmd=(bash "$here/$1.sh") ;;
 	smoke) cmd=(bash "$here/smoke.sh") ;;
-	vm_*) cmd=(bash "$here/vm.sh" --smoke "${s#vm_}") ;;
-	*) echo "run.sh: unknown suite '$s'" >&2; exit 2 ;;
+	vm_*) cmd=(bash "$here/vm.sh" --smoke "${1#vm_}") ;;
+	*) echo "run.sh: unknown suite '$1'" >&2; exit 2 ;;
 	esac
+}
+for s in "${suites[@]}"; do
+	suite_cmd "$s"
+done
+
+# The vm_* suites each keep one CPU busy (qemu's TCG on one thread) for minutes: when the first
+# comes up, all of them start at once (after the host's suites, which they would slow down),
+# and each is reported in its turn when it ends. VM_SERIAL=1 runs them one after the other.
+declare -A vm_pid=()
+vm_start() {
+	local v
+	for v in "${suites[@]}"; do
+		case $v in vm_*) ;; *) continue ;; esac
+		[ -z "${vm_pid[$v]:-}" ] || continue
+		suite_cmd "$v"
+		"${cmd[@]}" >"$logs/$v.log" 2>&1 &
+		vm_pid[$v]=$!
+	done
+}
+t_vm=
+for s in "${suites[@]}"; do
+	suite_cmd "$s"
 	t0=$(date +%s)
-	"${cmd[@]}" >"$logs/$s.log" 2>&1
+	if [[ $s == vm_* ]] && [ -z "${VM_SERIAL:-}" ]; then
+		[ -n "$t_vm" ] || { t_vm=$t0; vm_start; }
+		t0=$t_vm
+		wait "${vm_pid[$s]}"
+	else
+		"${cmd[@]}" >"$logs/$s.log" 2>&1
+	fi
 	rc=$?
 	seen=$(grep -cE '^(PASS|FAIL|SKIP) ' "$logs/$s.log" 2>/dev/null)
 	seen=${seen:-0}

@@ -403,6 +403,27 @@ static void print_remote_row(const struct run *r, const char *label, const struc
 		rate(d, r, x->no_target, y->no_target, dt));
 }
 
+typedef void tgt_row_fn(const struct run *r, const char *label, const struct tgt_fig *n,
+			const struct tgt_fig *t, __u64 dt);
+
+/* One row of a target-CPU table a --cpu entry, then the total. */
+static void print_tgt_rows(const struct run *r, const struct view *s, const struct view *p,
+			   __u64 dt, tgt_row_fn *row)
+{
+	struct tgt_fig n, t;
+	char col[16];
+
+	for (int i = 0; i < (int)r->opt->ncpus; i++) {
+		n = tgt_fig(r, s, i);
+		t = tgt_fig(r, p, i);
+		snprintf(col, sizeof(col), "%u", r->opt->cpus[i]);
+		row(r, col, &n, &t, dt);
+	}
+	n = tgt_fig(r, s, -1);
+	t = tgt_fig(r, p, -1);
+	row(r, "total", &n, &t, dt);
+}
+
 /* The redirect errors of the period by errno, and the transmits out of --redirect-dev. */
 static void print_dev_rows(const struct run *r, const struct view *s, const struct view *p,
 			   __u64 dt)
@@ -437,7 +458,6 @@ static void print_tables(const struct run *r, const struct view *s, const struct
 {
 	const struct rcpu_opts *opt = r->opt;
 	struct rx_fig rn, rt;
-	struct tgt_fig tn, tt;
 	char col[16];
 
 	fprintf(r->out, "\nPeriod %.3f s\n", (double)dt / 1e9);
@@ -460,28 +480,11 @@ static void print_tables(const struct run *r, const struct view *s, const struct
 		fprintf(r->out, " %12s %10s %8s %12s %11s %8s", "enq pkt/s", "enq-drop/s", "bulk-avg",
 			"kthr pkt/s", "kthr-drop/s", "sched/s");
 	fputc('\n', r->out);
-	for (int i = 0; i < (int)opt->ncpus; i++) {
-		tn = tgt_fig(r, s, i);
-		tt = tgt_fig(r, p, i);
-		snprintf(col, sizeof(col), "%u", opt->cpus[i]);
-		print_tgt_row(r, col, &tn, &tt, dt);
-	}
-	tn = tgt_fig(r, s, -1);
-	tt = tgt_fig(r, p, -1);
-	print_tgt_row(r, "total", &tn, &tt, dt);
-
+	print_tgt_rows(r, s, p, dt, print_tgt_row);
 	if (opt->remote != REMOTE_NONE) {
 		fprintf(r->out, "%-16s %14s %14s %16s %16s\n", "second stage", "pass pkt/s",
 			"drop pkt/s", "redirect pkt/s", "no-target pkt/s");
-		for (int i = 0; i < (int)opt->ncpus; i++) {
-			tn = tgt_fig(r, s, i);
-			tt = tgt_fig(r, p, i);
-			snprintf(col, sizeof(col), "%u", opt->cpus[i]);
-			print_remote_row(r, col, &tn, &tt, dt);
-		}
-		tn = tgt_fig(r, s, -1);
-		tt = tgt_fig(r, p, -1);
-		print_remote_row(r, "total", &tn, &tt, dt);
+		print_tgt_rows(r, s, p, dt, print_remote_row);
 	}
 	print_dev_rows(r, s, p, dt);
 }

@@ -220,6 +220,17 @@ a_to_c() {
 	recv_expect "$n" "$ttl"
 }
 
+# stats_both DIR: `xdp_fwd -s` twice in the background, as a table (DIR/s.txt, $ptxt) and as
+# JSON lines (DIR/s.json, $pjs), both printing already.
+stats_both() {
+	bg "$1/s.txt" in_b "$BINDIR/xdp_fwd" -s -z -i 0.2
+	ptxt=$BG_PID
+	bg "$1/s.json" in_b "$BINDIR/xdp_fwd" -s -j -i 0.2
+	pjs=$BG_PID
+	wait_until 10 has_line "$1/s.json" interval || fail "no JSON interval: $(cat "$1/s.json.err")"
+	wait_until 10 grep -q "^Period" "$1/s.txt" || fail "no table: $(cat "$1/s.txt.err")"
+}
+
 # counter DEV EXPR: evaluate EXPR on DEV's counts since attach (bound to d) of one
 # xdp_fwd -s --json read.
 counter() {
@@ -451,12 +462,7 @@ test_json_and_text_summaries_agree() {
 	send_a 100 --dst-ip "$IP_C" >/dev/null || fail "pktgen failed"
 	local t ptxt pjs dev
 	t=$(tmpdir)
-	bg "$t/s.txt" in_b "$BINDIR/xdp_fwd" -s -z -i 0.2
-	ptxt=$BG_PID
-	bg "$t/s.json" in_b "$BINDIR/xdp_fwd" -s -j -i 0.2
-	pjs=$BG_PID
-	wait_until 10 has_line "$t/s.json" interval || fail "no JSON interval: $(cat "$t/s.json.err")"
-	wait_until 10 grep -q "^Period" "$t/s.txt" || fail "no table: $(cat "$t/s.txt.err")"
+	stats_both "$t"
 	paced "$NS_C" "$VETH_C" $N send_a --dst-ip "$IP_C" --rate 20000 || fail "pktgen failed"
 	wait_until 10 jeq "$t/s.json" interval \
 		"[d for d in j['devices'] if d['dev'] == '$VETH_R2'][0]['since_attach']['tx']" \
@@ -508,12 +514,7 @@ test_tx_failures_reported_per_egress_device() {
 	esac
 	expect_eq "warnings" "$(printf '%s\n' "$err" | grep -c warning)" 1
 	t=$(tmpdir)
-	bg "$t/s.json" in_b "$BINDIR/xdp_fwd" -s -j -i 0.2
-	pjs=$BG_PID
-	bg "$t/s.txt" in_b "$BINDIR/xdp_fwd" -s -z -i 0.2
-	ptxt=$BG_PID
-	wait_until 10 has_line "$t/s.json" interval || fail "no JSON interval: $(cat "$t/s.json.err")"
-	wait_until 10 grep -q "^Period" "$t/s.txt" || fail "no table: $(cat "$t/s.txt.err")"
+	stats_both "$t"
 	send_a $N --dst-ip "$IP_C" --rate 20000 >/dev/null || fail "pktgen failed"
 	sel="[d for d in j['devices'] if d['dev'] == '$VETH_R2'][0]"
 	wait_until 10 jeq "$t/s.json" interval "$sel['since_attach']['tx']" $N ||

@@ -742,6 +742,21 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 }
 
 
+/* kernel.perf_event_paranoid, or 2 (the kernel's default) when it cannot be read. Debian's
+ * kernels add level 3, their default: perf events only for CAP_SYS_ADMIN. */
+static int perf_paranoid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	int v = 2;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 2;
+		fclose(f);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	struct sp_opts opt = sp_defaults;
@@ -806,6 +821,12 @@ int main(int argc, char **argv)
 		ret = report(0, EXIT_FAIL_PRIV, "missing privileges: a perf buffer of %u pages per "
 			     "CPU needs CAP_IPC_LOCK, or a higher kernel.perf_event_mlock_kb or "
 			     "memlock limit (ulimit -l); or lower --pages", opt.pages);
+		goto out;
+	}
+	if (!run.pb && errno == EACCES && perf_paranoid() >= 3) {
+		ret = report(0, EXIT_FAIL_PRIV, "missing privileges: kernel.perf_event_paranoid is %d "
+			     "here (Debian's default), which opens the perf buffer to CAP_SYS_ADMIN "
+			     "only; or lower it (sysctl kernel.perf_event_paranoid=2)", perf_paranoid());
 		goto out;
 	}
 	if (!run.pb) {

@@ -38,7 +38,8 @@ def main():
     # full: more than half the pipe holds data and nothing more came for 0.2 s (a write that
     # does not fit in what is left waits)
     filled = False
-    deadline = time.monotonic() + 15
+    scale = float(os.environ.get("TIME_SCALE", "1"))	# tests/lib.sh
+    deadline = time.monotonic() + 15 * scale
     buf = bytearray(4)
     last, since = -1, time.monotonic()
     while time.monotonic() < deadline and proc.poll() is None:
@@ -56,7 +57,7 @@ def main():
     if proc.poll() is None:
         proc.send_signal(sig)
     try:
-        rc = proc.wait(timeout=5)
+        rc = proc.wait(timeout=5 * scale)
     except subprocess.TimeoutExpired:
         proc.kill()
         rc = proc.wait()

@@ -15,6 +15,11 @@
 : "${O:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}"
 : "${BINDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 PKTGEN="$O/tests/pktgen"
+# Every bound on waiting (wait_until, stop, the 2 s signal checks) is multiplied by TIME_SCALE:
+# 1 on a real machine, 5 inside the kernel lab's emulated guest (tests/vm.sh), which runs
+# 10-30 times slower. Counts stay exact whatever it is.
+: "${TIME_SCALE:=$([ -n "${VMLAB_GUEST:-}" ] && echo 5 || echo 1)}"
+export TIME_SCALE
 LAB_ID=$$
 NS_A="xa$LAB_ID"
 NS_B="xb$LAB_ID"
@@ -154,7 +159,8 @@ xdp_rx_packets() {
 wait_until() {
 	local limit=$1 t=0
 	shift
-	local steps=$((limit * 20))
+	local steps
+	steps=$(awk -v l="$limit" -v s="$TIME_SCALE" 'BEGIN { printf "%d", l * 20 * s }')
 	while ! "$@" >/dev/null 2>&1; do
 		t=$((t + 1))
 		[ "$t" -ge "$steps" ] && return 1
@@ -206,7 +212,7 @@ stop() {
 	kill "-$sig" "$pid" 2>/dev/null
 	while kill -0 "$pid" 2>/dev/null; do
 		t=$((t + 1))
-		if [ "$t" -gt 200 ]; then
+		if [ "$t" -gt $((200 * TIME_SCALE)) ]; then
 			kill -KILL "$pid" 2>/dev/null
 			break
 		fi
@@ -328,7 +334,7 @@ expect_signal_despite_blocked_reader() {
 	secs=$(jfield secs <<<"$res")
 	filled=$(jfield filled <<<"$res")
 	expect_eq "$what: the output pipe filled" "$filled" 1
-	python3 -c "import sys; sys.exit(not $secs < 2.0)" ||
+	python3 -c "import sys; sys.exit(not $secs < 2.0 * $TIME_SCALE)" ||
 		fail "$what: SIG$sig took ${secs}s to end it (exit $rc)"
 	case $rc in 0|1) ;; *) fail "$what: exit $rc after SIG$sig with a blocked reader: $res" ;; esac
 	case $res in *"not written: its reader did not keep up"*) ;;

@@ -431,36 +431,47 @@ test_busy_device_refused() {
 # The summary always says what the kernel dropped before the sockets and why, not only with
 # -x: xdpsock is stopped (SIGSTOP) while 1,000 frames arrive, so its 64-entry RX ring fills and
 # the rest are dropped as rx_queue_full. With --frags too.
+# kernel_drops_case [--frags]: (in the lab) a stopped xdpsock with a 64-slot RX ring gets
+# 1,000 frames: 64 received, 936 dropped in the kernel (rx_queue_full), said in the JSON and
+# text summaries.
+kernel_drops_case() {
+	local frags=${1:-} txt
+	# shellcheck disable=SC2086
+	xsk_start -c --ring-size 64 --frames 256 $frags
+	kill -STOP "$XSK_PID"
+	send_a 1000 >/dev/null || { kill -CONT "$XSK_PID"; fail "pktgen failed"; }
+	kill -CONT "$XSK_PID"
+	wait_until 10 jeq "$OUT" interval "j['total']['rx']" 64 ||
+		fail "rx: $(tail -1 "$OUT" | cut -c1-300)"
+	xsk_stop
+	expect_eq "rx ${frags:-without --frags}" "$(jget "$OUT" summary "j['total']['rx']")" 64
+	expect_eq "kernel drops ${frags:-without --frags}" \
+		"$(jget "$OUT" summary "(j['kernel_drops']['total'], j['kernel_drops']['rx_queue_full'])")" \
+		"(936, 936)"
+	# the table summary says it too, without -x
+	txt="$(tmpdir)/drops.txt"
+	# shellcheck disable=SC2086
+	bg "$txt" in_b "$XSK" -i "$VETH_B" -c --ring-size 64 --frames 256 -n 0.2 $frags
+	local pid=$BG_PID
+	wait_until 10 grep -q "^xdpsock rxdrop" "$txt" || fail "no banner: $(cat "$txt.err")"
+	kill -STOP "$pid"
+	send_a 1000 >/dev/null || { kill -CONT "$pid"; fail "pktgen failed"; }
+	kill -CONT "$pid"
+	wait_until 10 grep -q "^0  .* 64 " "$txt" || fail "table: $(tail -3 "$txt")"
+	stop "$pid" INT
+	grep -q "^Dropped in the kernel: 936 packets (rx_queue_full 936: RX ring full" "$txt" ||
+		fail "text summary ${frags:-without --frags}: $(grep -A3 ^Summary "$txt")"
+}
+
 test_kernel_drops_in_summary() {
 	lab_up
-	local frags txt
-	for frags in "" --frags; do
-		# shellcheck disable=SC2086
-		xsk_start -c --ring-size 64 --frames 256 $frags
-		kill -STOP "$XSK_PID"
-		send_a 1000 >/dev/null || { kill -CONT "$XSK_PID"; fail "pktgen failed"; }
-		kill -CONT "$XSK_PID"
-		wait_until 10 jeq "$OUT" interval "j['total']['rx']" 64 ||
-			fail "rx: $(tail -1 "$OUT" | cut -c1-300)"
-		xsk_stop
-		expect_eq "rx ${frags:-without --frags}" "$(jget "$OUT" summary "j['total']['rx']")" 64
-		expect_eq "kernel drops ${frags:-without --frags}" \
-			"$(jget "$OUT" summary "(j['kernel_drops']['total'], j['kernel_drops']['rx_queue_full'])")" \
-			"(936, 936)"
-		# the table summary says it too, without -x
-		txt="$(tmpdir)/drops.txt"
-		# shellcheck disable=SC2086
-		bg "$txt" in_b "$XSK" -i "$VETH_B" -c --ring-size 64 --frames 256 -n 0.2 $frags
-		local pid=$BG_PID
-		wait_until 10 grep -q "^xdpsock rxdrop" "$txt" || fail "no banner: $(cat "$txt.err")"
-		kill -STOP "$pid"
-		send_a 1000 >/dev/null || { kill -CONT "$pid"; fail "pktgen failed"; }
-		kill -CONT "$pid"
-		wait_until 10 grep -q "^0  .* 64 " "$txt" || fail "table: $(tail -3 "$txt")"
-		stop "$pid" INT
-		grep -q "^Dropped in the kernel: 936 packets (rx_queue_full 936: RX ring full" "$txt" ||
-			fail "text summary ${frags:-without --frags}: $(grep -A3 ^Summary "$txt")"
-	done
+	kernel_drops_case
+}
+
+test_kernel_drops_in_summary_frags() {
+	lab_up
+	need_frags
+	kernel_drops_case --frags
 }
 
 # Each txonly address is checked on its own and named when wrong.

@@ -116,6 +116,7 @@ $(O)/tests/bpf_insn_ref.o: tests/bpf_insn_ref.c | $(O)/tests
 	$(bpf_compile)
 $(O)/tests/prog_run: | $(O)/tests/bpf_insn_ref.o
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o
+$(O)/tests/pktgen: LDLIBS += -lpthread
 $(O)/tests/progcost.o: $(SKELS)
 $(O)/tests/progcost: $(O)/tests/progcost.o $(O)/tests/prog_lib.o $(O)/tests/harness.o \
 		     $(O)/common_user.o

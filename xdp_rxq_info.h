@@ -20,14 +20,29 @@ struct rxq_cfg {		/* .rodata, written before load; the object's defaults pass al
 };
 
 /*
- * One record per RX queue and CPU (PERCPU_ARRAY rxq_stats, RXQ_MAX + 1 slots). Slot RXQ_MAX
- * collects every queue index >= RXQ_MAX (an issue: the table is too small or the driver reports
- * a bogus index). Per-CPU totals are sums over the slots, so each packet costs one lookup.
+ * One counter per CPU, RX queue slot and kind (PERCPU_ARRAY rxq_stats of RXQ_KINDS * RXQ_SLOTS
+ * records, key rxq_key(kind, slot)). Slot RXQ_MAX collects every queue index >= RXQ_MAX (an
+ * issue: the table is too small or the driver reports a bogus index). The kind says what else
+ * is true of the packets counted there: a bit for a wrong ingress ifindex, a bit for a frame
+ * shorter than --read/--swapmac wanted. So a packet costs one lookup and one increment whatever
+ * happens to it, and the program keeps nothing across the lookup. User space sums the kinds:
+ * processed = all four, bad_ifindex = kinds with RXQ_K_BAD_IFINDEX, short_frame = RXQ_K_SHORT.
  */
+#define RXQ_SLOTS (RXQ_MAX + 1)
+
+enum rxq_kind {
+	RXQ_K_BAD_IFINDEX = 1U << 0,	/* issue: ctx->ingress_ifindex differs from cfg.ifindex */
+	RXQ_K_SHORT = 1U << 1,		/* info: frame shorter than what --read/--swapmac wanted */
+	RXQ_KINDS = 4,
+};
+
+static inline __u32 rxq_key(__u32 kind, __u32 slot)
+{
+	return kind * RXQ_SLOTS + slot;
+}
+
 struct rxq_rec {
-	__u64 processed;	/* every packet seen */
-	__u64 bad_ifindex;	/* issue: ctx->ingress_ifindex differs from cfg.ifindex */
-	__u64 short_frame;	/* info: frame shorter than what --read/--swapmac wanted */
+	__u64 packets;
 };
 #define RXQ_REC_N (sizeof(struct rxq_rec) / sizeof(__u64))
 

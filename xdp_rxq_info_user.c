@@ -86,7 +86,7 @@ static const struct opt_tool rxq_tool = {
 	       "Ctrl-\\ (SIGQUIT) toggles the RXQ table. Exit codes: see README.\n",
 };
 
-/* One reading of every slot: (RXQ_MAX + 1) slots x ncpus x RXQ_REC_N counters. */
+/* One reading of every record: RXQ_KINDS x RXQ_SLOTS keys x ncpus x RXQ_REC_N counters. */
 struct snap {
 	__u64 t;
 	__u64 *v;
@@ -103,11 +103,17 @@ struct run {
 	bool show_rxq;
 };
 
-#define SLOTS (RXQ_MAX + 1)
+#define SLOTS RXQ_SLOTS
+#define KEYS (RXQ_KINDS * RXQ_SLOTS)
 
-static __u64 *at(const struct run *r, const struct snap *s, int slot, int cpu)
+static __u64 *at(const struct run *r, const struct snap *s, __u32 key, int cpu)
 {
-	return &s->v[((size_t)slot * r->ncpus + cpu) * RXQ_REC_N];
+	return &s->v[((size_t)key * r->ncpus + cpu) * RXQ_REC_N];
+}
+
+static const struct rxq_rec *rec_at(const struct run *r, const struct snap *s, __u32 key, int cpu)
+{
+	return (const struct rxq_rec *)at(r, s, key, cpu);
 }
 
 static int collect(struct run *r, struct snap *s)
@@ -115,8 +121,8 @@ static int collect(struct run *r, struct snap *s)
 	__u64 total[RXQ_REC_N];
 	int err;
 
-	for (int slot = 0; slot < SLOTS; slot++) {
-		err = percpu_sum(r->map_fd, slot, RXQ_REC_N, r->ncpus, at(r, s, slot, 0), total);
+	for (__u32 key = 0; key < KEYS; key++) {
+		err = percpu_sum(r->map_fd, key, RXQ_REC_N, r->ncpus, at(r, s, key, 0), total);
 		if (err)
 			return err;
 	}
@@ -137,16 +143,19 @@ static struct figures sum(const struct run *r, const struct snap *s, int slot, i
 		if (slot >= 0 && q != slot)
 			continue;
 		for (int c = 0; c < r->ncpus; c++) {
-			const __u64 *v;
-
 			if (cpu >= 0 && c != cpu)
 				continue;
-			v = at(r, s, q, c);
-			f.processed += v[0];
-			f.bad_ifindex += v[1];
-			f.short_frame += v[2];
-			if (q == RXQ_MAX)
-				f.overflow += v[0];
+			for (__u32 k = 0; k < RXQ_KINDS; k++) {
+				__u64 n = rec_at(r, s, rxq_key(k, (__u32)q), c)->packets;
+
+				f.processed += n;
+				if (k & RXQ_K_BAD_IFINDEX)
+					f.bad_ifindex += n;
+				if (k & RXQ_K_SHORT)
+					f.short_frame += n;
+				if (q == RXQ_MAX)
+					f.overflow += n;
+			}
 		}
 	}
 	f.issue = f.bad_ifindex + f.overflow;
@@ -319,7 +328,7 @@ static void print_summary(const struct run *r, const struct loop *lp)
 
 static int snaps_alloc(struct run *r)
 {
-	size_t n = (size_t)SLOTS * r->ncpus * RXQ_REC_N;
+	size_t n = (size_t)KEYS * r->ncpus * RXQ_REC_N;
 
 	r->cur.v = calloc(n, sizeof(__u64));
 	r->prev.v = calloc(n, sizeof(__u64));
@@ -337,7 +346,7 @@ static void snaps_free(struct run *r)
 static void snap_copy(const struct run *r, struct snap *dst, const struct snap *src)
 {
 	dst->t = src->t;
-	memcpy(dst->v, src->v, (size_t)SLOTS * r->ncpus * RXQ_REC_N * sizeof(__u64));
+	memcpy(dst->v, src->v, (size_t)KEYS * r->ncpus * RXQ_REC_N * sizeof(__u64));
 }
 
 /* The poll loop: collect, print, until a signal, the duration, or the device going away. */

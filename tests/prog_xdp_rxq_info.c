@@ -35,9 +35,16 @@ static struct xdp_rxq_info_kern *rxq_load(__u32 action, __u32 flags, __u32 read_
 #define PROG(s) bpf_program__fd((s)->progs.xdp_rxq_info_prog)
 #define STATS(s) bpf_map__fd((s)->maps.rxq_stats)
 
+/* Field 0: packets counted for queue slot q; 1: of them with a wrong ingress ifindex; 2: short. */
 static __u64 slot(struct xdp_rxq_info_kern *s, __u32 q, unsigned int field)
 {
-	return map_sum(STATS(s), q, RXQ_REC_N, field);
+	static const __u32 want[] = { 0, RXQ_K_BAD_IFINDEX, RXQ_K_SHORT };
+	__u64 n = 0;
+
+	for (__u32 k = 0; k < RXQ_KINDS; k++)
+		if ((k & want[field]) == want[field])
+			n += map_sum(STATS(s), rxq_key(k, q), RXQ_REC_N, 0);
+	return n;
 }
 
 /* Loads, or marks the test skipped (EPERM) or failed; NULL when the test must end. */

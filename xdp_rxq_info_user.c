@@ -23,6 +23,7 @@ struct rxq_opts {
 	bool skb_mode;
 	bool swapmac;
 	bool read;
+	bool check_ifindex;
 	__u32 read_bytes;
 	double interval;
 	double duration;
@@ -55,6 +56,9 @@ static const struct opt_def rxq_opt_defs[] = {
 	O("swapmac", 'm', OPT_BOOL, swapmac, NULL,
 	  "swap Ethernet source and destination (on with XDP_TX)"),
 	O("read", 'r', OPT_BOOL, read, NULL, "read the first cache line of every packet"),
+	O("check-ifindex", 0, OPT_BOOL, check_ifindex, NULL,
+	  "count packets whose ingress ifindex is not the device's as issues (a driver bug; "
+	  "costs a little per packet)"),
 	O("read-bytes", 0, OPT_U32, read_bytes, "N",
 	  "read one byte of every 64-byte line up to N bytes (implies --read)", .min = 1,
 	  .max = RXQ_READ_MAX),
@@ -82,7 +86,8 @@ static const struct opt_tool rxq_tool = {
 	.defs = rxq_opt_defs,
 	.defaults = &rxq_defaults,
 	.doc = "Columns: pps = packets per second over the measured period; issue = packets seen\n"
-	       "with a wrong ingress ifindex or an RX queue index >= 64 (the overflow row).\n"
+	       "with an RX queue index >= 64 (the overflow row) or, with --check-ifindex, a wrong\n"
+	       "ingress ifindex.\n"
 	       "Ctrl-\\ (SIGQUIT) toggles the RXQ table. Exit codes: see README.\n",
 };
 
@@ -404,6 +409,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 		jw_str(&w, "action", opt_enum_name(rxq_actions, opt->action));
 		jw_bool(&w, "swapmac", opt->swapmac);
 		jw_u64(&w, "read_bytes", opt->read ? opt->read_bytes : 0);
+		jw_bool(&w, "check_ifindex", opt->check_ifindex);
 		jw_u64(&w, "prog_id", xa->prog_id);
 		jw_end(&w);
 		return;
@@ -413,6 +419,8 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	       opt_enum_name(rxq_actions, opt->action), what);
 	if (opt->read)
 		fprintf(r->out, " (%u bytes)", opt->read_bytes);
+	if (opt->check_ifindex)
+		fprintf(r->out, " check-ifindex");
 	fprintf(r->out, "\n");
 	fflush(r->out);
 }
@@ -470,7 +478,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	skel->rodata->cfg.action = (__u32)opt.action;
-	skel->rodata->cfg.ifindex = (__u32)opt.dev.ifindex;
+	skel->rodata->cfg.ifindex = opt.check_ifindex ? (__u32)opt.dev.ifindex : 0;
 	skel->rodata->cfg.flags = (opt.read ? RXQ_F_READ : 0) | (opt.swapmac ? RXQ_F_SWAPMAC : 0);
 	skel->rodata->cfg.read_bytes = opt.read_bytes;
 	/* it reads past the first buffer only through bpf_xdp_load_bytes: frags-capable, so it

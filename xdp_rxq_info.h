@@ -46,4 +46,55 @@ struct rxq_rec {
 };
 #define RXQ_REC_N (sizeof(struct rxq_rec) / sizeof(__u64))
 
+/* The programs of the object: the general one runs any configuration; the others run the
+ * common ones with the options compiled in. */
+enum rxq_prog {
+	RXQ_PROG_GENERAL,	/* xdp_rxq_info_prog */
+	RXQ_PROG_NO_TOUCH,	/* xdp_rxq_info_no_touch */
+	RXQ_PROG_READ,		/* xdp_rxq_info_read: the first line */
+	RXQ_PROG_SWAPMAC,	/* xdp_rxq_info_swapmac */
+	RXQ_PROGS,
+};
+
+/* The program that runs cfg: the specialised one when there is one. */
+static inline enum rxq_prog rxq_prog_of(const struct rxq_cfg *cfg)
+{
+	if (cfg->ifindex)
+		return RXQ_PROG_GENERAL;
+	if (cfg->flags == 0)
+		return RXQ_PROG_NO_TOUCH;
+	if (cfg->flags == RXQ_F_READ && cfg->read_bytes <= RXQ_LINE)
+		return RXQ_PROG_READ;
+	if (cfg->flags == RXQ_F_SWAPMAC)
+		return RXQ_PROG_SWAPMAC;
+	return RXQ_PROG_GENERAL;
+}
+
+#ifndef __bpf__
+#include <bpf/libbpf.h>
+
+/* Of progs (enum rxq_prog order), load only the one that runs cfg; returns it. */
+static inline struct bpf_program *rxq_prog_autoload(struct bpf_program *const progs[RXQ_PROGS],
+						    const struct rxq_cfg *cfg)
+{
+	struct bpf_program *p = progs[rxq_prog_of(cfg)];
+
+	for (int i = 0; i < RXQ_PROGS; i++)
+		bpf_program__set_autoload(progs[i], progs[i] == p);
+	return p;
+}
+
+/* The same for an opened skeleton whose .rodata cfg is written (user space, after the
+ * skeleton's header): loads only the program for that cfg; evaluates to it. */
+#define rxq_prog_pick(skel)                                                                 \
+	({                                                                                  \
+		struct bpf_program *const _progs[RXQ_PROGS] = {                             \
+			(skel)->progs.xdp_rxq_info_prog, (skel)->progs.xdp_rxq_info_no_touch, \
+			(skel)->progs.xdp_rxq_info_read, (skel)->progs.xdp_rxq_info_swapmac,  \
+		};                                                                          \
+		struct rxq_cfg _cfg = (skel)->rodata->cfg;                                  \
+		rxq_prog_autoload(_progs, &_cfg);                                           \
+	})
+#endif
+
 #endif /* XDP_RXQ_INFO_H */

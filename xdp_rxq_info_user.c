@@ -446,6 +446,7 @@ int main(int argc, char **argv)
 {
 	struct rxq_opts opt = rxq_defaults;
 	struct xdp_rxq_info_kern *skel = NULL;
+	struct bpf_program *prog;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct loop lp = LOOP_INIT;
 	struct out so = OUT_INIT;
@@ -477,13 +478,16 @@ int main(int argc, char **argv)
 		ret = report(-errno, EXIT_FAIL_BPF, "open BPF object");
 		goto out;
 	}
-	skel->rodata->cfg.action = (__u32)opt.action;
-	skel->rodata->cfg.ifindex = opt.check_ifindex ? (__u32)opt.dev.ifindex : 0;
-	skel->rodata->cfg.flags = (opt.read ? RXQ_F_READ : 0) | (opt.swapmac ? RXQ_F_SWAPMAC : 0);
-	skel->rodata->cfg.read_bytes = opt.read_bytes;
+	skel->rodata->cfg = (struct rxq_cfg){
+		.action = (__u32)opt.action,
+		.ifindex = opt.check_ifindex ? (__u32)opt.dev.ifindex : 0,
+		.flags = (opt.read ? RXQ_F_READ : 0) | (opt.swapmac ? RXQ_F_SWAPMAC : 0),
+		.read_bytes = opt.read_bytes,
+	};
+	prog = rxq_prog_pick(skel);
 	/* it reads past the first buffer only through bpf_xdp_load_bytes: frags-capable, so it
 	 * attaches at jumbo MTUs in native mode too */
-	xdp_prog_frags_capable(skel->progs.xdp_rxq_info_prog);
+	xdp_prog_frags_capable(prog);
 	err = xdp_rxq_info_kern__load(skel);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");
@@ -498,8 +502,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	loop_add_out(&lp, &so);
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, opt.mode,
-				   opt.force);
+	ret = xdp_attach_or_report(&xa, prog, &opt.dev, opt.mode, opt.force);
 	if (ret)
 		goto out;
 	run.link_fd = xa.link_fd;

@@ -56,7 +56,8 @@ static const struct opt_def cost_defs[] = {
 	O("suite", 'S', OPT_ENUM, suite, "NAME", "programs to cost: rxq, redirect, redirect_cpu",
 	  .values = cost_suites),
 	O("prog-id", 'p', OPT_U32, prog_id, "ID",
-	  "also cost this loaded XDP program (a peer's), in the same rounds", .min = 1),
+	  "also cost this loaded XDP program (a peer's), in the same rounds", .min = 1,
+	  .max = 4294967295.0),
 	O("prog-name", 'N', OPT_STR, prog_name, "NAME", "its name in the output"),
 	OPT_END,
 };
@@ -160,6 +161,7 @@ static int rxq_case(struct cost_run *c, const char *name, __u32 flags, __u32 rea
 		    __u32 len, int bare)
 {
 	struct xdp_rxq_info_kern *s = xdp_rxq_info_kern__open();
+	struct bpf_program *prog;
 
 	if (!s)
 		return -errno;
@@ -167,9 +169,10 @@ static int rxq_case(struct cost_run *c, const char *name, __u32 flags, __u32 rea
 	s->rodata->cfg.action = XDP_DROP;
 	s->rodata->cfg.flags = flags;
 	s->rodata->cfg.read_bytes = read_bytes;
+	prog = rxq_prog_pick(s);	/* the program the tool runs for this configuration */
 	if (xdp_rxq_info_kern__load(s))
 		return -errno;
-	return add_case(c, name, bpf_program__fd(s->progs.xdp_rxq_info_prog), bare, len);
+	return add_case(c, name, bpf_program__fd(prog), bare, len);
 }
 
 static int suite_rxq(struct cost_run *c)

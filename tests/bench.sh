@@ -269,7 +269,7 @@ script.append(f'set multiplot layout {len(panels)},1 title "XDP suite vs bare pr
               f'veth lab, {meta["date"]} (compare within one run)"')
 script.append("set style data histograms\nset style histogram clustered gap 1\n"
               "set style fill solid 0.75 border -1\nset boxwidth 0.9\nset grid y\n"
-              "set key top right\nset xtics nomirror rotate by -20 left\nset bmargin 6")
+              "set key top right\nset xtics nomirror rotate by -15 left font \",8\"\nset bmargin 7\nset rmargin 12")
 for q in panels:
     sets = cmp[q]
     unit = next(r for _, roles in sets for r in roles.values())["unit"]

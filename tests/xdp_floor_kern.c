@@ -25,14 +25,19 @@ int xdp_floor_pass(struct xdp_md *ctx)
 }
 
 /* xdp_rxq_info's frame work alone: --read (the first line), --swapmac, and XDP_TX --swapmac. */
-SEC("xdp")
-int xdp_floor_read(struct xdp_md *ctx)
+static __always_inline void read_first_line(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	void *data = (void *)(long)ctx->data;
 
 	if (data + 1 <= data_end)
 		PARSE_KEEP(*(__u8 *)data);
+}
+
+SEC("xdp")
+int xdp_floor_read(struct xdp_md *ctx)
+{
+	read_first_line(ctx);
 	return XDP_DROP;
 }
 
@@ -83,11 +88,7 @@ int xdp_floor_drop_count(struct xdp_md *ctx)
 SEC("xdp")
 int xdp_floor_read_count(struct xdp_md *ctx)
 {
-	void *data_end = (void *)(long)ctx->data_end;
-	void *data = (void *)(long)ctx->data;
-
-	if (data + 1 <= data_end)
-		PARSE_KEEP(*(__u8 *)data);
+	read_first_line(ctx);
 	return counted(ctx, XDP_DROP);
 }
 

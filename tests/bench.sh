@@ -4,8 +4,10 @@
 # lab and writes build/bench/results.json, results.md and chart.png.
 #   BENCH_SECS     seconds measured per run (default 3)     BENCH_WARMUP  seconds before (1)
 #   BENCH_REPS     rounds, the cases of a question alternating within each round (3)
-#   BENCH_SOURCE_CPUS  CPUs the live-frames source sends from (default 1; N > 1: N threads
-#                  into a veth with N queues, each CPU its own source-receiver pipeline)
+#   BENCH_SOURCE_CPUS  CPUs the live-frames source sends from, one pinned thread each (default
+#                  1; N > 1: into a veth with N queues, each CPU its own source-receiver pipeline)
+#   BENCH_NICE     niceness of the source (e.g. -20 on a machine others load: its CPU share, and
+#                  so every rate, then moves less with their load)
 #   PEERS_DIR      where to look for the peers (xdp-bench, xdp-forward, the AF_XDP example's
 #                  xdpsock) before PATH          arguments: which bench_<tool> to run
 # Numbers from veth on a shared VM: compare the ratios within one run, not absolute values.
@@ -22,17 +24,21 @@ BENCH_JSONL="$BENCH_DIR/results.jsonl"
 # optional fields put the row into a comparison: QUESTION (receive, redirect, forward, AF_XDP,
 # monitor overhead) groups the chart; SET is what is compared (one cluster of bars); ROLE is
 # ours, base (the bare program, or the kernel's own path) or peer; NAME labels the bar.
+# RUNS="V..." in the environment: the row's value per round (ratios between rows with as many
+# rounds are then the median of the per-round ratios: cases of a round share the load).
 result() {
 	local group=$1 name=$2 value=$3 unit=$4 note=${5:-}
 	python3 - "$BENCH_JSONL" "$group" "$name" "$value" "$unit" "$note" "${6:-}" "${7:-}" \
-		"${8:-}" "${9:-}" <<'PY'
+		"${8:-}" "${9:-}" "${RUNS:-}" <<'PY'
 import json, sys
-path, group, name, value, unit, note, q, s, role, label = sys.argv[1:11]
+path, group, name, value, unit, note, q, s, role, label, runs = sys.argv[1:12]
 try:
     v = float(value)
 except ValueError:
     v = None
 row = {"group": group, "case": name, "value": v, "unit": unit, "note": note}
+if runs.split():
+    row["runs"] = [float(x) for x in runs.split()]
 if q:
     row.update({"question": q, "set": s, "role": role, "name": label or name})
 with open(path, "a") as f:
@@ -66,9 +72,18 @@ spread() {
 	printf '%s\n' "$@" | sort -g | awk -v m="$m" '{a[NR]=$1} END{ if (m > 0) printf "%.1f\n", 100*(a[NR]-a[1])/m; else print 0 }'
 }
 
-# ratio A B: A / B with three decimals, "-" when B is 0 or missing.
+# ratio A B: A / B with three decimals, "-" when B is 0 or missing. With lists of as many
+# values (one per round), the median of the per-round ratios.
 ratio() {
-	awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN{ if (b > 0) printf "%.3f", a / b; else print "-" }'
+	python3 - "${1:-0}" "${2:-0}" <<'PY'
+import statistics, sys
+a, b = ([float(x) for x in v.split()] for v in sys.argv[1:3])
+if len(a) > 1 and len(a) == len(b):
+    r = [x / y for x, y in zip(a, b) if y > 0]
+else:
+    r = [statistics.median(a) / statistics.median(b)] if a and b and statistics.median(b) > 0 else []
+print("%.3f" % statistics.median(r) if r else "-")
+PY
 }
 
 fmt_num() {
@@ -104,9 +119,10 @@ lab_bench_up() {
 	lab_up "$BENCH_SOURCE_CPUS"
 }
 
-# source_args: the live-frames source's options for BENCH_SOURCE_CPUS.
+# source_args: the live-frames source's options: BENCH_SOURCE_CPUS threads, each pinned to a
+# CPU (the receivers' softirq work runs there too, so the whole pipeline stays on it).
 source_args() {
-	[ "$BENCH_SOURCE_CPUS" -gt 1 ] && echo "--cpus $BENCH_SOURCE_CPUS"
+	echo "--cpus $BENCH_SOURCE_CPUS"
 }
 
 # with_source NS DEV [pktgen options]: the live-frames source from NS_A runs for BENCH_WARMUP +
@@ -118,8 +134,8 @@ with_source() {
 	shift 2
 	out="$(tmpdir)/source.json"
 	# shellcheck disable=SC2046
-	bg "$out" in_a "$PKTGEN" --dev "$VETH_A" --dst-mac "$MAC_B" --src-ip "$IP_A" \
-		--dst-ip "$IP_B" --count 0 --live $(source_args) \
+	bg "$out" in_a ${BENCH_NICE:+nice -n "$BENCH_NICE"} "$PKTGEN" --dev "$VETH_A" \
+		--dst-mac "$MAC_B" --src-ip "$IP_A" --dst-ip "$IP_B" --count 0 --live $(source_args) \
 		--duration "$(awk -v w="$BENCH_WARMUP" -v s="$BENCH_SECS" 'BEGIN{print w + s + 0.2}')" "$@"
 	pid=$BG_PID
 	sleep "$BENCH_WARMUP"
@@ -225,7 +241,15 @@ def fmt(v):
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
 def rt(a, b):
-    return f"x{a['value'] / b['value']:.3f}" if a and b and b["value"] else "-"
+    """ours / other: the median of the per-round ratios when both have the same rounds."""
+    if not (a and b and b["value"]):
+        return "-"
+    ra, rb = a.get("runs", []), b.get("runs", [])
+    if len(ra) > 1 and len(ra) == len(rb) and all(rb):
+        rs = sorted(x / y for x, y in zip(ra, rb))
+        n = len(rs)
+        return f"x{(rs[n // 2] if n % 2 else (rs[n // 2 - 1] + rs[n // 2]) / 2):.3f}"
+    return f"x{a['value'] / b['value']:.3f}"
 
 cmp = comparisons()
 json.dump({"meta": meta, "results": rows}, open(os.path.join(d, "results.json"), "w"), indent=1)
@@ -235,7 +259,8 @@ with open(os.path.join(d, "results.md"), "w") as f:
             f"{meta['source_cpus']} CPU(s); load average {meta['load_start']} at the start, "
             f"{' '.join(meta['load_end'])} at the end.\n\n{meta['peers']}\n\n")
     f.write("## Comparisons\n\nRates: higher is better; costs (ns): lower is better. A ratio is ours "
-            "over the other bar, measured alternately in the same lab.\n\n")
+            "over the other bar, measured alternately in the same lab: the median of the "
+            "per-round ratios where both have every round.\n\n")
     for q in QUESTIONS + sorted(set(cmp) - set(QUESTIONS)):
         if q not in cmp:
             continue

@@ -143,49 +143,48 @@ bench_xdp_fwd() {
 	fi
 	local n k x p
 	col() { echo "$rows" | awk -v c="$1" '{print $c}' | tr '\n' ' '; }
+	# inv NS...: 1e9 / each (a stage's time per frame as a rate)
+	inv() { awk '{ for (i = 1; i <= NF; i++) printf "%.0f ", $i > 0 ? 1e9 / $i : 0 }' <<<"$*"; }
 	n=$(echo "$rows" | wc -l)
 	# shellcheck disable=SC2046
-	result xdp_fwd "no router: dropped at R's veth1 (baseline)" "$(median $(col 1))" pps \
+	RUNS=$(col 1) result xdp_fwd "no router: dropped at R's veth1 (baseline)" "$(median $(col 1))" pps \
 		"median of $n rounds; live frames from A, bare XDP_DROP on veth1: $(col 1)"
 	# shellcheck disable=SC2046
-	local mk mx mp
-	# shellcheck disable=SC2046
-	mk=$(median $(col 2)) mx=$(median $(col 3))
-	result xdp_fwd "kernel forwarding, end to end" "$mk" pps \
+	RUNS=$(col 2) result xdp_fwd "kernel forwarding, end to end" "$(median $(col 2))" pps \
 		"counted at C (bare XDP_DROP on veth3): $(col 2)" forward "end to end" base "kernel forwarding"
-	result xdp_fwd "xdp_fwd, end to end" "$mx" pps \
-		"counted at C: $(col 3); x$(ratio "$mx" "$mk") of kernel forwarding" forward "end to end" ours xdp_fwd
+	# shellcheck disable=SC2046
+	RUNS=$(col 3) result xdp_fwd "xdp_fwd, end to end" "$(median $(col 3))" pps \
+		"counted at C: $(col 3); x$(ratio "$(col 3)" "$(col 2)") of kernel forwarding" \
+		forward "end to end" ours xdp_fwd
 	if [ -n "$PEER_XDP_FORWARD" ]; then
 		# shellcheck disable=SC2046
-		mp=$(median $(col 4))
-		result xdp_fwd "xdp-forward, end to end" "$mp" pps \
-			"counted at C: $(col 4); xdp_fwd is x$(ratio "$mx" "$mp") of this" forward "end to end" peer xdp-forward
+		RUNS=$(col 4) result xdp_fwd "xdp-forward, end to end" "$(median $(col 4))" pps \
+			"counted at C: $(col 4); xdp_fwd is x$(ratio "$(col 3)" "$(col 4)") of this" \
+			forward "end to end" peer xdp-forward
 	fi
 	# shellcheck disable=SC2046
 	k=$(median $(col 5)) x=$(median $(col 6))
-	result xdp_fwd "kernel forwarding, router stage" "$(_fwdb_pps "$k")" pps \
+	RUNS=$(inv "$(col 5)") result xdp_fwd "kernel forwarding, router stage" "$(_fwdb_pps "$k")" pps \
 		"1e9 / stage ns; stage = 1e9/pps - 1e9/baseline pps = $k ns (rounds: $(col 5)ns)" \
 		forward "router stage" base "kernel forwarding"
-	result xdp_fwd "xdp_fwd, router stage" "$(_fwdb_pps "$x")" pps \
-		"1e9 / stage ns; stage = $x ns (rounds: $(col 6)ns); x$(ratio "$k" "$x") of kernel forwarding" \
+	RUNS=$(inv "$(col 6)") result xdp_fwd "xdp_fwd, router stage" "$(_fwdb_pps "$x")" pps \
+		"1e9 / stage ns; stage = $x ns (rounds: $(col 6)ns); x$(ratio "$(col 5)" "$(col 6)") of kernel forwarding" \
 		forward "router stage" ours xdp_fwd
 	if [ -n "$PEER_XDP_FORWARD" ]; then
 		# shellcheck disable=SC2046
 		p=$(median $(col 7))
-		result xdp_fwd "xdp-forward, router stage" "$(_fwdb_pps "$p")" pps \
-			"1e9 / stage ns; stage = $p ns (rounds: $(col 7)ns); xdp_fwd is x$(ratio "$p" "$x") of this" \
+		RUNS=$(inv "$(col 7)") result xdp_fwd "xdp-forward, router stage" "$(_fwdb_pps "$p")" pps \
+			"1e9 / stage ns; stage = $p ns (rounds: $(col 7)ns); xdp_fwd is x$(ratio "$(col 7)" "$(col 6)") of this" \
 			forward "router stage" peer xdp-forward
 	fi
 	# shellcheck disable=SC2086
-	x=$(median $costs_x)
-	result xdp_fwd "xdp_fwd program, per forwarded frame (router lab)" "$x" ns \
+	RUNS=$costs_x result xdp_fwd "xdp_fwd program, per forwarded frame (router lab)" "$(median $costs_x)" ns \
 		"kernel run-time statistics on R's veth1 under live traffic, clock reads included; rounds: $costs_x" \
 		"program cost" "xdp_fwd / xdp-forward (live)" ours xdp_fwd
 	if [ -n "$PEER_XDP_FORWARD" ]; then
 		# shellcheck disable=SC2086
-		p=$(median $costs_p)
-		result xdp_fwd "xdp-forward program, per forwarded frame (router lab)" "$p" ns \
-			"the same; rounds: $costs_p; xdp_fwd is x$(ratio "$x" "$p") of this" \
+		RUNS=$costs_p result xdp_fwd "xdp-forward program, per forwarded frame (router lab)" "$(median $costs_p)" ns \
+			"the same; rounds: $costs_p; xdp_fwd is x$(ratio "$costs_x" "$costs_p") of this" \
 			"program cost" "xdp_fwd / xdp-forward (live)" peer xdp-forward
 	fi
 	local line

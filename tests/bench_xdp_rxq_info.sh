@@ -78,7 +78,7 @@ rx_set_run() {
 	done
 	local base="" m note role name
 	for e in "${entries[@]}"; do
-		[[ $e == base\|* ]] && base=$(median ${rxs[$e]})
+		[[ $e == base\|* ]] && base=${rxs[$e]}
 	done
 	for e in "${entries[@]}"; do
 		role=${e%%|*} name=${e#*|} name=${name%%|*}
@@ -86,25 +86,27 @@ rx_set_run() {
 		m=$(median ${rxs[$e]})
 		# shellcheck disable=SC2086
 		note="spread $(spread ${rxs[$e]})%, source sent $(fmt_num "$(median ${srcs[$e]})") pps"
-		[ "$role" != base ] && [ -n "$base" ] && note="$note, x$(ratio "$m" "$base") of the bare program"
+		[ "$role" != base ] && [ -n "$base" ] &&
+			note="$note, x$(ratio "${rxs[$e]}" "$base") of the bare program (median of the rounds' ratios)"
 		[ -n "${SOURCE_ALONE:-}" ] && awk -v a="$m" -v s="$SOURCE_ALONE" 'BEGIN{ exit !(a >= 0.95 * s) }' &&
 			note="$note, SOURCE-BOUND (within 5% of the source alone: a floor)"
 		n=$name
 		[ "$role" = ours ] && n="xdp_rxq_info $set"
-		result receive "$n ($mode)" "$m" pps "$note" receive "$set ($mode)" "$role" "$name"
+		RUNS=${rxs[$e]} result receive "$n ($mode)" "$m" pps "$note" receive "$set ($mode)" "$role" "$name"
 	done
 }
 
 bench_xdp_rxq_info() {
 	lab_bench_up || return 1
 	tmpdir >/dev/null	# made in this shell, so that lab_down removes it
-	in_b ethtool -K "$VETH_B" gro on >/dev/null	# NAPI on: live frames reach skb mode too
 	# XDP_TX sends frames back to NS_A: a bare drop there takes them off the wire cheaply.
 	ip -n "$NS_A" link set dev "$VETH_A" xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
 		program xdp_floor_drop
 
-	# The source: alone (nothing on VETH_B takes the frames: what it can offer at all), into a
+	# The source: alone (nothing on VETH_B takes the frames: no XDP program and GRO off, so the
+	# veth has no NAPI and refuses them at once: what the source can offer at all), into a
 	# bare XDP_DROP, and the AF_PACKET sender for comparison.
+	in_b ethtool -K "$VETH_B" gro off >/dev/null
 	local r v alone=() intodrop=() sp
 	for ((r = 0; r < BENCH_REPS; r++)); do
 		read -r _ v < <(rx_case native none)
@@ -122,6 +124,7 @@ bench_xdp_rxq_info() {
 	sp=$(send_a 0 --duration "$BENCH_SECS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pps"])')
 	ip -n "$NS_B" link set dev "$VETH_B" xdpdrv off
 	result source "AF_PACKET socket sender, 64 B" "$sp" pps "into a bare XDP_DROP; not used below"
+	in_b ethtool -K "$VETH_B" gro on >/dev/null	# NAPI on: live frames reach skb mode too
 
 	local mode
 	for mode in native skb; do
@@ -225,24 +228,23 @@ rxq_cost_live() {
 				nss[$e]+=" $ns"
 			done
 		done
-		local bare counted ours peer
+		local b=${nss[${entries[0]}]} k=${nss[${entries[1]}]} o=${nss[${entries[2]}]} p
 		# shellcheck disable=SC2086
-		bare=$(median ${nss[${entries[0]}]}) counted=$(median ${nss[${entries[1]}]})
-		# shellcheck disable=SC2086
-		ours=$(median ${nss[${entries[2]}]})
-		result progstats "bare: ${entries[0]#bare:}" "$bare" ns/run \
+		RUNS=$b result progstats "bare: ${entries[0]#bare:}" "$(median $b)" ns/run \
 			"kernel run-time stats under live frames (clock reads included)" \
 			"program cost" "$name (live)" base "bare work"
-		result progstats "bare: ${entries[1]#bare:}" "$counted" ns/run \
-			"the same work plus a per-queue counter; xdp_rxq_info is x$(ratio "$ours" "$counted") of this"
-		result progstats "xdp_rxq_info $name" "$ours" ns/run \
-			"x$(ratio "$ours" "$bare") of the bare work; runs:${nss[${entries[2]}]}" \
+		# shellcheck disable=SC2086
+		RUNS=$k result progstats "bare: ${entries[1]#bare:}" "$(median $k)" ns/run \
+			"the same work plus a per-queue counter; xdp_rxq_info is x$(ratio "$o" "$k") of this"
+		# shellcheck disable=SC2086
+		RUNS=$o result progstats "xdp_rxq_info $name" "$(median $o)" ns/run \
+			"x$(ratio "$o" "$b") of the bare work; runs:$o" \
 			"program cost" "$name (live)" ours xdp_rxq_info
 		if [ -n "${entries[3]:-}" ]; then
+			p=${nss[${entries[3]}]}
 			# shellcheck disable=SC2086
-			peer=$(median ${nss[${entries[3]}]})
-			result progstats "xdp-bench ${entries[3]#peer:}" "$peer" ns/run \
-				"xdp_rxq_info is x$(ratio "$ours" "$peer") of this" \
+			RUNS=$p result progstats "xdp-bench ${entries[3]#peer:}" "$(median $p)" ns/run \
+				"xdp_rxq_info is x$(ratio "$o" "$p") of this" \
 				"program cost" "$name (live)" peer "xdp-bench"
 		fi
 		unset nss

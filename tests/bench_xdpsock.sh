@@ -117,12 +117,12 @@ bench_xdpsock() {
 		# shellcheck disable=SC2086
 		[ -n "$PEER_XDPSOCK" ] && mp=$(median ${runs[peer]})
 		# shellcheck disable=SC2086
-		result xdpsock "xdpsock $what $mode copy" "$mo" pps \
-			"median of $BENCH_REPS, spread $(spread ${runs[ours]})%${mp:+, x$(ratio "$mo" "$mp") of the AF_XDP example}" \
+		RUNS=${runs[ours]} result xdpsock "xdpsock $what $mode copy" "$mo" pps \
+			"median of $BENCH_REPS:${runs[ours]}${mp:+; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example}" \
 			AF_XDP "$what $mode copy" ours xdpsock
 		# shellcheck disable=SC2086
-		[ -n "$mp" ] && result xdpsock "AF_XDP example $what $mode copy" "$mp" pps \
-			"median of $BENCH_REPS, spread $(spread ${runs[peer]})%" \
+		[ -n "$mp" ] && RUNS=${runs[peer]} result xdpsock "AF_XDP example $what $mode copy" "$mp" pps \
+			"median of $BENCH_REPS:${runs[peer]}" \
 			AF_XDP "$what $mode copy" peer "AF_XDP example"
 		unset runs
 	done

@@ -311,8 +311,9 @@ for q in panels:
                 vals.append("NaN" if v is None else f"{v:.4f}")
                 ymax = max(ymax, v or 0)
             o, b, p = roles.get("ours"), roles.get("base"), roles.get("peer")
-            lb = f"{rt(o, b)} of {b['name']}" if o and b else ""
-            lp = f"{rt(o, p)} of {p['name']}" if o and p else ""
+            # short labels: "x0.98 base", "x1.02 xdp-bench" (two decimals; the table has three)
+            lb = f"{rt(o, b)[:5]} base" if o and b and rt(o, b) != "-" else ""
+            lp = f"{rt(o, p)[:5]} {p['name'].split()[0]}" if o and p and rt(o, p) != "-" else ""
             name = s.replace('"', "'")
             f.write(f'"{name}" {" ".join(vals)} "{lb}" "{lp}"\n')
     script.append(f'set title "{q} ({ylabel}, {better})"')

@@ -19,7 +19,7 @@ mon_bench_case() {
 		bg "$out" in_a "$BINDIR/xdp_monitor" --json --interval 3600 \
 			$([ "$mode" = stats ] && echo --stats)
 		pid=$BG_PID
-		wait_until 10 has_line "$out" start || return 1
+		wait_until 10 has_line "$out" start || { stop "$pid" KILL; return 1; }
 	fi
 	res=$(with_source "$NS_B" "$VETH_B")
 	[ -n "$pid" ] && stop "$pid" INT
@@ -36,7 +36,7 @@ mon_bench_progtime() {
 	bg "$out" in_a "$BINDIR/xdp_monitor" --json --interval 3600 \
 		$([ "$mode" = stats ] && echo --stats)
 	local pid=$BG_PID
-	wait_until 10 has_line "$out" start || return 1
+	wait_until 10 has_line "$out" start || { stop "$pid" KILL; return 1; }
 	ids=$(jget "$out" start "' '.join(str(i) for i in j['prog_ids'])")
 	sysctl -qw kernel.bpf_stats_enabled=1
 	c0=$(mon_bench_xdp_pkts)

@@ -66,6 +66,9 @@ lab_down() {
 	done
 	BG_PIDS=()
 	for ns in "$NS_A" "$NS_B" "$NS_C"; do
+		# a process started in a subshell ($(...)) is not in BG_PIDS: whatever still runs in
+		# the lab's namespaces would outlive them (and keep its programs attached)
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"

@@ -403,7 +403,7 @@ test_table_output_has_rows_and_totals() {
 	grep -q "^  total " "$out" || fail "no total row"
 	grep -q "^Summary: $VETH_B->CPU 0,1, .*: 10,000 rx" "$out" ||
 		fail "summary: $(grep -A3 Summary "$out")"
-	grep -A1 "^  CPU 1: 5,000 chosen, 5,000 enqueued (0 dropped), kthread 5,000" "$out" |
+	grep -A1 "^  CPU 1: 5,000 chosen, 5,000 enqueued (0 dropped: queue full), kthread 5,000" "$out" |
 		grep -q "^         second stage: pass 5,000, drop 0," ||
 		fail "summary per CPU: $(grep -A3 Summary "$out")"
 }

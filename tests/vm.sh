@@ -40,7 +40,7 @@ FULL_TIMEOUT=${FULL_TIMEOUT:-7200}
 
 # Modules loaded at boot (their dependencies follow): the 9p root and the overlay on it, and
 # what the suite uses. The kernel's module requests go to busybox modprobe, over the same set.
-MODULES="virtio_pci 9pnet_virtio 9p overlay veth"
+MODULES="virtio_pci 9pnet_virtio 9p overlay veth sch_ingress cls_bpf"
 
 # ---------------------------------------------------------------- inside the guest
 

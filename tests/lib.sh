@@ -155,6 +155,13 @@ xdp_rx_packets() {
 		awk -v c="${XDP_COUNTER:-xdp_packets}" '$1 ~ "^rx_queue_[0-9]+_" c ":$" {s+=$2} END{print s+0}'
 }
 
+# need_two_cpus: skip unless two CPUs are online (tests that place work on CPUs 0 and 1).
+need_two_cpus() {
+	local online
+	online=$(getconf _NPROCESSORS_ONLN)
+	[ "$online" -ge 2 ] || skip "needs 2 online CPUs, found $online"
+}
+
 # ---------------------------------------------------------------- waiting, processes, JSON
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms; 1 if it never held.

@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/bench_xdpsock.sh: the "AF_XDP" question, sourced by tests/bench.sh after tests/lib.sh.
 # xdpsock next to the AF_XDP example of bpf-examples (when installed), each pair alternating in
-# the same lab, copy mode, default thread placement, counted the same way for both tools:
+# the same lab, copy mode, counted the same way for both tools, with two placements of their
+# data threads: "default" (what a user gets: xdpsock's --cpu auto, the example left to the
+# scheduler) and "pinned" (both on XB_PIN_CPU, the first CPU the source does not use:
+# xdpsock --cpu, the example under taskset). The source runs on the first BENCH_SOURCE_CPUS
+# CPUs, where veth then runs the receiver's NAPI and its XDP program.
 #   rxdrop native  frames the XDP program put into the socket (veth1's xdp_redirect counter)
 #                  under the live-frames flood, over the measured window;
 #   rxdrop skb     frames the tool says it received over the flood's time (generic XDP has no
@@ -10,17 +14,28 @@
 #   txonly         frames that reached veth1 (a bare XDP_DROP counts them) while the tool sent.
 
 # _xb_start WHO NS DEV OUT ARGS...: start xdpsock (ours) or the AF_XDP example (peer) on queue
-# 0 of DEV in NS, output to OUT; the pid is in XB_PID.
+# 0 of DEV in NS, output to OUT, pinned to XB_PIN when it is set; the pid is in XB_PID.
 _xb_start() {
 	local who=$1 ns=$2 dev=$3 out=$4
 	shift 4
 	if [ "$who" = peer ]; then
 		# the example prints cumulative per-socket counters every second
-		bg "$out" ip netns exec "$ns" "$PEER_XDPSOCK" -i "$dev" -q 0 -n 1 "$@"
+		bg "$out" ip netns exec "$ns" ${XB_PIN:+taskset -c "$XB_PIN"} "$PEER_XDPSOCK" \
+			-i "$dev" -q 0 -n 1 "$@"
 	else
-		bg "$out" ip netns exec "$ns" "$BINDIR/xdpsock" -i "$dev" -q 0 --json "$@"
+		bg "$out" ip netns exec "$ns" "$BINDIR/xdpsock" -i "$dev" -q 0 --json \
+			--cpu "${XB_PIN:-auto}" "$@"
 	fi
 	XB_PID=$BG_PID
+}
+
+# _xb_pin_cpu: the first CPU this shell may run on after the source's BENCH_SOURCE_CPUS (pktgen
+# --cpus takes the first ones), or the last one when the source takes them all.
+_xb_pin_cpu() {
+	python3 -c 'import os, sys
+cpus = sorted(os.sched_getaffinity(0))
+n = int(sys.argv[1])
+print(cpus[n] if n < len(cpus) else cpus[-1])' "$BENCH_SOURCE_CPUS"
 }
 
 # _xb_rx_count WHO FILE: frames the tool received, from its own output.
@@ -93,38 +108,58 @@ print(int(int(sys.argv[2]) * 1e9 / j["elapsed_ns"]) if j.get("elapsed_ns") else 
 	esac
 }
 
+# _xb_report CASE SET: the rows of one set from runs[ours] and runs[peer]: medians, spreads
+# ((max - min) / median over the rounds, in %), the median of the per-round ratios.
+_xb_report() {
+	local mo mp="" so sp=""
+	# shellcheck disable=SC2086
+	mo=$(median ${runs[ours]})
+	# shellcheck disable=SC2086
+	so=$(spread ${runs[ours]})
+	if [ -n "$PEER_XDPSOCK" ]; then
+		# shellcheck disable=SC2086
+		mp=$(median ${runs[peer]})
+		# shellcheck disable=SC2086
+		sp=$(spread ${runs[peer]})
+	fi
+	# shellcheck disable=SC2086
+	RUNS=${runs[ours]} result xdpsock "xdpsock $1" "$mo" pps \
+		"median of $BENCH_REPS:${runs[ours]} (spread $so%)${mp:+; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example}" \
+		AF_XDP "$2" ours xdpsock
+	# shellcheck disable=SC2086
+	[ -n "$mp" ] && RUNS=${runs[peer]} result xdpsock "AF_XDP example $1" "$mp" pps \
+		"median of $BENCH_REPS:${runs[peer]} (spread $sp%)" \
+		AF_XDP "$2" peer "AF_XDP example"
+}
+
 bench_xdpsock() {
 	lab_bench_up || return 1
 	tmpdir >/dev/null	# made in this shell, so that lab_down removes it
 	# live frames reach a veth through ndo_xdp_xmit, which needs the peer's NAPI: native XDP
 	# enables it, skb (generic) XDP does not, GRO does
 	in_b ethtool -K "$VETH_B" gro on >/dev/null 2>&1
-	local who=(ours) set what mode r i w v
+	local who=(ours) set what mode place r i w v pin
 	[ -n "$PEER_XDPSOCK" ] && who+=(peer)
+	pin=$(_xb_pin_cpu)
 	for set in "rxdrop native" "rxdrop skb" "l2fwd native" "l2fwd skb" "txonly native"; do
 		read -r what mode <<<"$set"
-		declare -A runs=()
-		for ((r = 0; r < BENCH_REPS; r++)); do
-			for ((i = 0; i < ${#who[@]}; i++)); do
-				w=${who[$(((i + r) % ${#who[@]}))]}
-				v=$(_xb_case "$w" "$what" "$mode")
-				runs[$w]+=" ${v:-0}"
+		for place in default pinned; do
+			declare -A runs=()
+			for ((r = 0; r < BENCH_REPS; r++)); do
+				for ((i = 0; i < ${#who[@]}; i++)); do
+					w=${who[$(((i + r) % ${#who[@]}))]}
+					v=$(XB_PIN=$([ "$place" = pinned ] && echo "$pin") \
+						_xb_case "$w" "$what" "$mode")
+					runs[$w]+=" ${v:-0}"
+				done
 			done
+			if [ "$place" = pinned ]; then
+				_xb_report "$what $mode copy, pinned to CPU $pin" "$what $mode pinned"
+			else
+				_xb_report "$what $mode copy, default placement" "$what $mode default"
+			fi
+			unset runs
 		done
-		local mo mp=""
-		# shellcheck disable=SC2086
-		mo=$(median ${runs[ours]})
-		# shellcheck disable=SC2086
-		[ -n "$PEER_XDPSOCK" ] && mp=$(median ${runs[peer]})
-		# shellcheck disable=SC2086
-		RUNS=${runs[ours]} result xdpsock "xdpsock $what $mode copy" "$mo" pps \
-			"median of $BENCH_REPS:${runs[ours]}${mp:+; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example}" \
-			AF_XDP "$what $mode copy" ours xdpsock
-		# shellcheck disable=SC2086
-		[ -n "$mp" ] && RUNS=${runs[peer]} result xdpsock "AF_XDP example $what $mode copy" "$mp" pps \
-			"median of $BENCH_REPS:${runs[peer]}" \
-			AF_XDP "$what $mode copy" peer "AF_XDP example"
-		unset runs
 	done
 	lab_down
 }

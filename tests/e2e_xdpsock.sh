@@ -431,18 +431,26 @@ test_busy_device_refused() {
 # The summary always says what the kernel dropped before the sockets and why, not only with
 # -x: xdpsock is stopped (SIGSTOP) while 1,000 frames arrive, so its 64-entry RX ring fills and
 # the rest are dropped as rx_queue_full. With --frags too.
+# xsk_burst_while_stopped RX ARGS...: xdpsock ARGS is stopped (SIGSTOP) while 1,000 frames
+# arrive, then goes on: it receives exactly RX of them, stops cleanly (xsk_stop).
+xsk_burst_while_stopped() {
+	local rx=$1
+	shift
+	xsk_start "$@"
+	kill -STOP "$XSK_PID"
+	send_a 1000 >/dev/null || { kill -CONT "$XSK_PID"; fail "pktgen failed"; }
+	kill -CONT "$XSK_PID"
+	wait_until 10 jeq "$OUT" interval "j['total']['rx']" "$rx" ||
+		fail "rx: $(tail -1 "$OUT" | cut -c1-300)"
+	xsk_stop
+}
+
 test_kernel_drops_in_summary() {
 	lab_up
 	local frags txt
 	for frags in "" --frags; do
 		# shellcheck disable=SC2086
-		xsk_start -c --ring-size 64 --frames 256 $frags
-		kill -STOP "$XSK_PID"
-		send_a 1000 >/dev/null || { kill -CONT "$XSK_PID"; fail "pktgen failed"; }
-		kill -CONT "$XSK_PID"
-		wait_until 10 jeq "$OUT" interval "j['total']['rx']" 64 ||
-			fail "rx: $(tail -1 "$OUT" | cut -c1-300)"
-		xsk_stop
+		xsk_burst_while_stopped 64 -c --ring-size 64 --frames 256 $frags
 		expect_eq "rx ${frags:-without --frags}" "$(jget "$OUT" summary "j['total']['rx']")" 64
 		expect_eq "kernel drops ${frags:-without --frags}" \
 			"$(jget "$OUT" summary "(j['kernel_drops']['total'], j['kernel_drops']['rx_queue_full'])")" \
@@ -469,13 +477,7 @@ test_kernel_drops_fill_ring_empty() {
 	local m
 	for m in 1 2; do
 		# 64 frames, all on the fill ring; RX rings of 256 with room for every one of them
-		xsk_start -c --ring-size 256 --frames 64 -M "$m"
-		kill -STOP "$XSK_PID"
-		send_a 1000 >/dev/null || { kill -CONT "$XSK_PID"; fail "pktgen failed"; }
-		kill -CONT "$XSK_PID"
-		wait_until 10 jeq "$OUT" interval "j['total']['rx']" 64 ||
-			fail "rx: $(tail -1 "$OUT" | cut -c1-300)"
-		xsk_stop
+		xsk_burst_while_stopped 64 -c --ring-size 256 --frames 64 -M "$m"
 		expect_eq "-M $m: kernel drops (total, rx_dropped, rx_queue_full)" \
 			"$(jget "$OUT" summary "(j['kernel_drops']['total'], j['kernel_drops']['rx_dropped'], j['kernel_drops']['rx_queue_full'])")" \
 			"(936, 936, 0)"

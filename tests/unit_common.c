@@ -591,8 +591,7 @@ TEST(queue_irq_from_sysfs_and_procfs)
 	n = queue_irq_cpus(root, "mlx0", 0, set, 8, &qi);
 	ASSERT_EQ(qi.irq, 61, "mlx5 queue 0: comp0, not async0 (whose name also ends in 0)");
 	ASSERT_TRUE(n == 1 && set[4], "on CPU 4");
-	/* virtio: the vectors belong to the PCI parent of the virtio device; only smp_affinity */
-	tree_put(root, "/sys/class/net/vnet0/device/../msi_irqs/.keep", "");
+	/* virtio: the vectors belong to the PCI parent of the virtio device */
 	tree_irq(root, "/sys/class/net/vnet0/device/..", 37, "virtio2-config", "0\n");
 	tree_irq(root, "/sys/class/net/vnet0/device/..", 38, "virtio2-input.0", "1\n");
 	tree_irq(root, "/sys/class/net/vnet0/device/..", 39, "virtio2-output.0", "0\n");

@@ -51,7 +51,8 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) 
 BINS     := $(TOOLS:%=$(BINDIR)/%)
 SKELS    := $(KERNS:%=$(O)/%.skel.h)
 PROG_TESTS := $(filter-out tests/prog_run.c,$(wildcard tests/prog_*.c))
-TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen $(O)/tests/progcost
+TEST_BINS  := $(O)/tests/unit_common $(O)/tests/prog_run $(O)/tests/pktgen $(O)/tests/progcost \
+	      $(O)/tests/progstats
 TEST_BPF   := $(patsubst tests/%.c,$(O)/tests/%.o,$(wildcard tests/*_kern.c))
 
 all: $(BINS) $(SKELS)
@@ -124,6 +125,8 @@ $(O)/tests/bpf_insn_ref.o: tests/bpf_insn_ref.c | $(O)/tests
 	$(bpf_compile)
 $(O)/tests/prog_run: | $(O)/tests/bpf_insn_ref.o
 $(O)/tests/pktgen: $(O)/tests/pktgen.o $(O)/common_user.o $(O)/frame.o
+$(O)/tests/pktgen: LDLIBS += -lpthread
+$(O)/tests/progstats: $(O)/tests/progstats.o $(O)/common_user.o
 $(O)/tests/progcost.o: $(SKELS)
 $(O)/tests/progcost: $(O)/tests/progcost.o $(O)/tests/prog_lib.o $(O)/tests/harness.o \
 		     $(O)/common_user.o $(O)/frame.o

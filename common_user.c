@@ -2,6 +2,7 @@
 /* common_user.c: options, devices, XDP attach, counter records, rates, formatting, output, loop,
  * the sampling driver, JSON, errors. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1146,26 +1148,208 @@ int cpulist_parse(const char *s, bool *set, int n, int *order, int *bad)
 	}
 }
 
-int cpus_online(bool *set, int n)
+/* The first line of a small file (sysfs, procfs) at root + path, without its newline; 0 or
+ * -errno. */
+static int read_line(const char *root, const char *path, char *buf, size_t len)
 {
-	char buf[4096];
-	ssize_t len;
-	int fd, bad, err;
+	char full[PATH_MAX];
+	ssize_t n;
+	int fd, err;
 
-	fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", root, path) >= sizeof(full))
+		return -ENAMETOOLONG;
+	fd = open(full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	err = len < 0 ? -errno : 0;
+	n = read(fd, buf, len - 1);
+	err = n < 0 ? -errno : 0;
 	close(fd);
 	if (err)
 		return err;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		len--;
-	buf[len] = '\0';
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	while (n > 0 && buf[0] && buf[strlen(buf) - 1] == ' ')
+		buf[strlen(buf) - 1] = '\0';
+	return 0;
+}
+
+int cpulist_read(const char *root, const char *path, bool *set, int n)
+{
+	char buf[4096];
+	int bad, err = read_line(root, path, buf, sizeof(buf));
+
+	if (err)
+		return err;
 	err = cpulist_parse(buf, set, n, NULL, &bad);
-	/* CPUs beyond n (not possible) cannot be online: none of ours */
 	return err < 0 && err != -ERANGE ? err : 0;
+}
+
+const char *cpulist_format(char *buf, size_t len, const bool *set, int n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < n; c++) {
+		int hi = c;
+
+		if (!set[c])
+			continue;
+		while (hi + 1 < n && set[hi + 1])
+			hi++;
+		if (hi == c)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%d",
+						off ? "," : "", c);
+		else
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%d-%d",
+						off ? "," : "", c, hi);
+		c = hi;
+	}
+	if (off >= len && len > 4)
+		strcpy(buf + len - 4, "...");
+	return buf;
+}
+
+int cpus_online(bool *set, int n)
+{
+	return cpulist_read("", "/sys/devices/system/cpu/online", set, n);
+}
+
+int cpus_allowed(bool *set, int n)
+{
+	cpu_set_t mask;
+	int count = 0, err;
+
+	if (sched_getaffinity(0, sizeof(mask), &mask))
+		return -errno;
+	err = cpus_online(set, n);
+	if (err)
+		return err;
+	for (int c = 0; c < n; c++) {
+		set[c] = set[c] && c < CPU_SETSIZE && CPU_ISSET(c, &mask);
+		count += set[c];
+	}
+	return count;
+}
+
+/* An interrupt's name (its action directory under /proc/irq/N) into name; 0 or -errno. */
+static int irq_name(const char *root, int irq, char *name, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int err = -ENOENT;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/proc/irq/%d", root, irq);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while (err && (de = readdir(d))) {
+		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+			size_t l = strnlen(de->d_name, len - 1);	/* cut to fit */
+
+			memcpy(name, de->d_name, l);
+			name[l] = '\0';
+			err = 0;
+		}
+	}
+	closedir(d);
+	return err;
+}
+
+/* Whether an interrupt name is that of RX queue q: up to an '@' (mlx5_comp2@pci:...), it ends
+ * in q after a word of receiving (rx, TxRx, input, comp). */
+static bool irq_name_is_queue(const char *name, __u32 q)
+{
+	char low[64];
+	size_t end, i;
+
+	snprintf(low, sizeof(low), "%s", name);
+	low[strcspn(low, "@")] = '\0';
+	for (i = 0; low[i]; i++)
+		low[i] = (char)tolower((unsigned char)low[i]);
+	end = i;
+	while (i > 0 && low[i - 1] >= '0' && low[i - 1] <= '9')
+		i--;
+	if (i == end || end - i > 5 || strtoul(low + i, NULL, 10) != q)
+		return false;
+	low[i] = '\0';
+	return strstr(low, "rx") || strstr(low, "input") || strstr(low, "comp");
+}
+
+int queue_irq_cpus(const char *root, const char *dev, __u32 queue, bool *set, int n,
+		   struct queue_irq *qi)
+{
+	static const char *const dirs[] = { "device/msi_irqs", "device/../msi_irqs" };
+	char path[PATH_MAX], buf[64], name[64];
+	int irqs = 0, matches = 0, only = -1, err;
+	struct dirent *de;
+	DIR *d = NULL;
+
+	memset(qi, 0, sizeof(*qi));
+	qi->irq = -1;
+	memset(set, 0, (size_t)n * sizeof(*set));
+	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", dev);
+	if (!read_line(root, path, buf, sizeof(buf)) && strcmp(buf, "0")) {
+		qi->why = "NAPI is threaded: the scheduler places it";
+		return 0;
+	}
+	for (size_t i = 0; !d && i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/sys/class/net/%s/%s", root, dev, dirs[i]);
+		d = opendir(path);
+	}
+	while (d && (de = readdir(d))) {
+		int irq = atoi(de->d_name);
+
+		if (irq <= 0)
+			continue;
+		irqs++;
+		only = irq;
+		if (irq_name(root, irq, name, sizeof(name)) || !irq_name_is_queue(name, queue))
+			continue;
+		if (!matches++) {
+			qi->irq = irq;
+			snprintf(qi->name, sizeof(qi->name), "%s", name);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!irqs) {
+		/* a legacy (INTx) device: its one interrupt */
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device/irq", dev);
+		if (!read_line(root, path, buf, sizeof(buf)) && atoi(buf) > 0)
+			irqs = 1, only = atoi(buf);
+	}
+	if (!irqs) {
+		qi->why = "the device has no interrupt of its own";
+		return 0;
+	}
+	if (matches > 1) {
+		qi->irq = -1;
+		qi->why = "several interrupts are named for the queue";
+		return 0;
+	}
+	if (!matches && irqs > 1) {
+		qi->why = "no interrupt is named for the queue";
+		return 0;
+	}
+	if (!matches) {
+		qi->irq = only;
+		irq_name(root, only, qi->name, sizeof(qi->name));
+	}
+	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", qi->irq);
+	err = cpulist_read(root, path, set, n);
+	if (err == -ENOENT) {
+		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", qi->irq);
+		err = cpulist_read(root, path, set, n);
+	}
+	if (err)
+		return err;
+	matches = 0;
+	for (int c = 0; c < n; c++)
+		matches += set[c];
+	if (!matches)
+		qi->why = "the interrupt's affinity names no possible CPU";
+	return matches;
 }
 
 int percpu_read(int map_fd, const void *key, size_t rec_size, int ncpus, void *per_cpu,

@@ -326,8 +326,34 @@ int ncpus_possible(void);	/* libbpf_num_possible_cpus(), cached by the caller */
  * such a list: *bad is -1), -ERANGE (CPU *bad is n or more), -EEXIST (CPU *bad listed twice).
  */
 int cpulist_parse(const char *s, bool *set, int n, int *order, int *bad);
+/* A CPU list as the kernel prints them, of the CPUs in set[0..n-1] ("" for none; cut with
+ * "..." when longer than len); returns buf. */
+const char *cpulist_format(char *buf, size_t len, const bool *set, int n);
+/* A file holding a CPU list (root + path; root "" for this system) into set[0..n-1], CPUs
+ * beyond n left out; 0 or -errno. */
+int cpulist_read(const char *root, const char *path, bool *set, int n);
 /* The online CPUs (/sys/devices/system/cpu/online) into set[0..n-1]; 0 or -errno. */
 int cpus_online(bool *set, int n);
+/* The online CPUs this process may run on (its affinity) into set[0..n-1]; how many, or -errno. */
+int cpus_allowed(bool *set, int n);
+/* What queue_irq_cpus() found: the queue's interrupt, or why it cannot be known. */
+struct queue_irq {
+	int irq;		/* -1: unknown */
+	char name[64];		/* as in /proc/interrupts */
+	const char *why;	/* when unknown (a static string), else NULL */
+};
+/*
+ * The CPUs that take the interrupt of DEV's RX queue, where its NAPI poll, softirq and XDP
+ * program run (unless NAPI is threaded). The device's interrupts are its MSI vectors (sysfs
+ * msi_irqs of the device or of its parent, as for virtio) or its one legacy interrupt; the
+ * queue's is the one whose name, up to an '@', ends in the queue number after a word of
+ * receiving (eth0-TxRx-2, eth0-rx-2, mlx5_comp2@pci:..., virtio1-input.2), or the device's
+ * only one. set[] (n entries) gets the interrupt's effective affinity. Returns how many CPUs,
+ * 0 when it cannot be known (qi->why says why: veth has no interrupt, several names match,
+ * NAPI is threaded), or -errno. root prefixes every path: "" for this system.
+ */
+int queue_irq_cpus(const char *root, const char *dev, __u32 queue, bool *set, int n,
+		   struct queue_irq *qi);
 /*
  * Read key of a per-CPU map whose value is a record of rec_size bytes: per_cpu (may be NULL)
  * receives ncpus records, CPU by CPU, and total their sum. Returns 0 or -errno.

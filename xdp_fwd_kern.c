@@ -58,10 +58,16 @@ static __always_inline struct fwd_rec *rec_of(__u32 ifindex)
 	return bpf_map_lookup_elem(&xdp_fwd_stats_hi, &ifindex);
 }
 
-static __always_inline int to_stack(struct fwd_rec *r, __u32 reason)
+/* A packet for the stack, counted on its ingress device (rx, and why). */
+static __always_inline int to_stack(__u32 in, __u32 reason)
 {
-	if (r && reason < FWD_R_N)
-		r->pass[reason]++;
+	struct fwd_rec *r = rec_of(in);
+
+	if (r) {
+		r->rx++;
+		if (reason < FWD_R_N)
+			r->pass[reason]++;
+	}
 	return XDP_PASS;
 }
 
@@ -98,37 +104,37 @@ int xdp_fwd_prog(struct xdp_md *ctx)
 	struct ipv6hdr *ip6 = NULL;
 	struct fwd_rec *r, *out;
 	__u32 in = ctx->ingress_ifindex;
+	__be16 proto;
 	long rc;
 
-	r = rec_of(in);
-	if (r)
-		r->rx++;
 	if ((void *)(eth + 1) > data_end)
-		return to_stack(r, FWD_R_MALFORMED);
+		return to_stack(in, FWD_R_MALFORMED);
 
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+	/* struct ethhdr is packed: h_proto would be read byte by byte */
+	proto = *(__be16 *)((void *)eth + offsetof(struct ethhdr, h_proto));
+	if (proto == bpf_htons(ETH_P_IP)) {
 		ip = (void *)(eth + 1);
 		if ((void *)(ip + 1) > data_end)
-			return to_stack(r, FWD_R_MALFORMED);
+			return to_stack(in, FWD_R_MALFORMED);
 		if (ip->version != 4 || ip->ihl < 5 ||
 		    (void *)ip + ip->ihl * 4 > data_end)
-			return to_stack(r, FWD_R_MALFORMED);
+			return to_stack(in, FWD_R_MALFORMED);
 		if (ip->ttl <= 1)
-			return to_stack(r, FWD_R_TTL);
+			return to_stack(in, FWD_R_TTL);
 		p.family = AF_INET;
 		p.tos = ip->tos;
 		p.l4_protocol = ip->protocol;
 		p.tot_len = bpf_ntohs(ip->tot_len);
 		p.ipv4_src = ip->saddr;
 		p.ipv4_dst = ip->daddr;
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		ip6 = (void *)(eth + 1);
 		if ((void *)(ip6 + 1) > data_end)
-			return to_stack(r, FWD_R_MALFORMED);
+			return to_stack(in, FWD_R_MALFORMED);
 		if (ip6->version != 6)
-			return to_stack(r, FWD_R_MALFORMED);
+			return to_stack(in, FWD_R_MALFORMED);
 		if (ip6->hop_limit <= 1)
-			return to_stack(r, FWD_R_TTL);
+			return to_stack(in, FWD_R_TTL);
 		p.family = AF_INET6;
 		p.flowinfo = *(__be32 *)ip6 & IPV6_FLOWINFO_MASK;
 		p.l4_protocol = ip6->nexthdr;
@@ -136,22 +142,22 @@ int xdp_fwd_prog(struct xdp_md *ctx)
 		__builtin_memcpy(p.ipv6_src, &ip6->saddr, sizeof(p.ipv6_src));
 		__builtin_memcpy(p.ipv6_dst, &ip6->daddr, sizeof(p.ipv6_dst));
 	} else {
-		return to_stack(r, FWD_R_NOT_IP);
+		return to_stack(in, FWD_R_NOT_IP);
 	}
 	p.ifindex = in;
 
 	rc = bpf_fib_lookup(ctx, &p, sizeof(p), cfg.fib_flags);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return to_stack(r, rc > 0 && rc <= FWD_R_FIB_LAST ? (__u32)rc : FWD_R_FIB_OTHER);
+		return to_stack(in, rc > 0 && rc <= FWD_R_FIB_LAST ? (__u32)rc : FWD_R_FIB_OTHER);
 	/* Only devices we run on can take the frame. bpf_redirect_map() only records the target
 	 * (the redirect happens after we return) and gives XDP_PASS when the egress device is not
 	 * in the devmap, so the packet is still untouched when it goes to the stack. */
 	if (bpf_redirect_map(&xdp_fwd_ports, p.ifindex, XDP_PASS) != XDP_REDIRECT)
-		return to_stack(r, FWD_R_NO_PORT);
+		return to_stack(in, FWD_R_NO_PORT);
 	/* Before 6.3 xdp_do_redirect() refuses multi-buffer frames into a devmap (-EOPNOTSUPP:
 	 * the driver drops them): the stack forwards those instead. */
 	if (cfg.mb_pass && bpf_xdp_get_buff_len(ctx) > (__u64)(data_end - data))
-		return to_stack(r, FWD_R_MULTI_BUF);
+		return to_stack(in, FWD_R_MULTI_BUF);
 
 	if (ip)
 		ipv4_ttl_dec(ip);
@@ -159,8 +165,12 @@ int xdp_fwd_prog(struct xdp_md *ctx)
 		ip6->hop_limit--;
 	mac_rewrite((__u16 *)eth, (const __u16 *)p.dmac, (const __u16 *)p.smac);
 
-	if (r)
+	/* counted here, not on the way in: nothing is kept across the helper calls */
+	r = rec_of(in);
+	if (r) {
+		r->rx++;
 		r->fwd++;
+	}
 	out = rec_of(p.ifindex);
 	if (out)
 		out->tx++;

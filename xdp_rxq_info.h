@@ -20,14 +20,80 @@ struct rxq_cfg {		/* .rodata, written before load; the object's defaults pass al
 };
 
 /*
- * One record per RX queue and CPU (PERCPU_ARRAY rxq_stats, RXQ_MAX + 1 slots). Slot RXQ_MAX
- * collects every queue index >= RXQ_MAX (an issue: the table is too small or the driver reports
- * a bogus index). Per-CPU totals are sums over the slots, so each packet costs one lookup.
+ * One counter per CPU, RX queue slot and kind (PERCPU_ARRAY rxq_stats of RXQ_KINDS * RXQ_SLOTS
+ * records, key rxq_key(kind, slot)). Slot RXQ_MAX collects every queue index >= RXQ_MAX (an
+ * issue: the table is too small or the driver reports a bogus index). The kind says what else
+ * is true of the packets counted there: a bit for a wrong ingress ifindex, a bit for a frame
+ * shorter than --read/--swapmac wanted. So a packet costs one lookup and one increment whatever
+ * happens to it, and the program keeps nothing across the lookup. User space sums the kinds:
+ * processed = all four, bad_ifindex = kinds with RXQ_K_BAD_IFINDEX, short_frame = RXQ_K_SHORT.
  */
-struct rxq_rec {
-	__u64 processed;	/* every packet seen */
-	__u64 bad_ifindex;	/* issue: ctx->ingress_ifindex differs from cfg.ifindex */
-	__u64 short_frame;	/* info: frame shorter than what --read/--swapmac wanted */
+#define RXQ_SLOTS (RXQ_MAX + 1)
+
+enum rxq_kind {
+	RXQ_K_BAD_IFINDEX = 1U << 0,	/* issue: ctx->ingress_ifindex differs from cfg.ifindex */
+	RXQ_K_SHORT = 1U << 1,		/* info: frame shorter than what --read/--swapmac wanted */
+	RXQ_KINDS = 4,
 };
+
+static inline __u32 rxq_key(__u32 kind, __u32 slot)
+{
+	return kind * RXQ_SLOTS + slot;
+}
+
+struct rxq_rec {
+	__u64 packets;
+};
+
+/* The programs of the object: the general one runs any configuration; the others run the
+ * common ones with the options compiled in. */
+enum rxq_prog {
+	RXQ_PROG_GENERAL,	/* xdp_rxq_info_prog */
+	RXQ_PROG_NO_TOUCH,	/* xdp_rxq_info_no_touch */
+	RXQ_PROG_READ,		/* xdp_rxq_info_read: the first line */
+	RXQ_PROG_SWAPMAC,	/* xdp_rxq_info_swapmac */
+	RXQ_PROGS,
+};
+
+/* The program that runs cfg: the specialised one when there is one. */
+static inline enum rxq_prog rxq_prog_of(const struct rxq_cfg *cfg)
+{
+	if (cfg->ifindex)
+		return RXQ_PROG_GENERAL;
+	if (cfg->flags == 0)
+		return RXQ_PROG_NO_TOUCH;
+	if (cfg->flags == RXQ_F_READ && cfg->read_bytes <= RXQ_LINE)
+		return RXQ_PROG_READ;
+	if (cfg->flags == RXQ_F_SWAPMAC)
+		return RXQ_PROG_SWAPMAC;
+	return RXQ_PROG_GENERAL;
+}
+
+#ifndef __bpf__
+#include <bpf/libbpf.h>
+
+/* Of progs (enum rxq_prog order), load only the one that runs cfg; returns it. */
+static inline struct bpf_program *rxq_prog_autoload(struct bpf_program *const progs[RXQ_PROGS],
+						    const struct rxq_cfg *cfg)
+{
+	struct bpf_program *p = progs[rxq_prog_of(cfg)];
+
+	for (int i = 0; i < RXQ_PROGS; i++)
+		bpf_program__set_autoload(progs[i], progs[i] == p);
+	return p;
+}
+
+/* The same for an opened skeleton whose .rodata cfg is written (user space, after the
+ * skeleton's header): loads only the program for that cfg; evaluates to it. */
+#define rxq_prog_pick(skel)                                                                 \
+	({                                                                                  \
+		struct bpf_program *const _progs[RXQ_PROGS] = {                             \
+			(skel)->progs.xdp_rxq_info_prog, (skel)->progs.xdp_rxq_info_no_touch, \
+			(skel)->progs.xdp_rxq_info_read, (skel)->progs.xdp_rxq_info_swapmac,  \
+		};                                                                          \
+		struct rxq_cfg _cfg = (skel)->rodata->cfg;                                  \
+		rxq_prog_autoload(_progs, &_cfg);                                           \
+	})
+#endif
 
 #endif /* XDP_RXQ_INFO_H */

@@ -21,6 +21,7 @@ struct rxq_opts {
 	int action;
 	bool swapmac;
 	bool read;
+	bool check_ifindex;
 	__u32 read_bytes;
 	struct xdp_opts xdp;
 	struct run_opts run;
@@ -52,6 +53,8 @@ static const struct opt_def rxq_opt_defs[] = {
 	O("read-bytes", 0, OPT_U32, read_bytes, "N",
 	  "read one byte of every 64-byte line up to N bytes (implies --read)", .min = 1,
 	  .max = RXQ_READ_MAX),
+	O("check-ifindex", 0, OPT_BOOL, check_ifindex, NULL,
+	  "count packets with a wrong ingress ifindex as issues"),
 	OPT_ROW_INTERVAL(struct rxq_opts, "interval", 'i', "seconds between reports"),
 	OPT_ROW_INTERVAL(struct rxq_opts, "sec", 's', "same as --interval"),
 	OPT_ROW_DURATION(struct rxq_opts, 0),
@@ -68,7 +71,8 @@ static const struct opt_tool rxq_tool = {
 	.defs = rxq_opt_defs,
 	.defaults = &rxq_defaults,
 	.doc = "Columns: pps = packets per second over the measured period; issue = packets seen\n"
-	       "with a wrong ingress ifindex or an RX queue index >= 64 (the overflow row).\n"
+	       "with an RX queue index >= 64 (the overflow row) or, with --check-ifindex, a wrong\n"
+	       "ingress ifindex.\n"
 	       "Ctrl-\\ (SIGQUIT) toggles the RXQ table. Exit codes: see README.\n",
 };
 
@@ -80,17 +84,18 @@ struct run {
 	bool show_rxq;
 };
 
-#define SLOTS (RXQ_MAX + 1)
+#define SLOTS RXQ_SLOTS
+#define KEYS (RXQ_KINDS * RXQ_SLOTS)
 
-/* A snapshot is one reading of every slot: SLOTS x ncpus records, slot-major. */
+/* A snapshot is one reading of every record: KEYS x ncpus records, key-major. */
 static size_t snap_size(const struct run *r)
 {
-	return (size_t)SLOTS * r->ncpus * sizeof(struct rxq_rec);
+	return (size_t)KEYS * r->ncpus * sizeof(struct rxq_rec);
 }
 
-static const struct rxq_rec *at(const struct run *r, const struct rxq_rec *s, int slot, int cpu)
+static const struct rxq_rec *at(const struct run *r, const struct rxq_rec *s, __u32 key, int cpu)
 {
-	return &s[(size_t)slot * r->ncpus + cpu];
+	return &s[(size_t)key * r->ncpus + cpu];
 }
 
 static int collect(void *ctx, void *snap, __u64 *t)
@@ -100,8 +105,8 @@ static int collect(void *ctx, void *snap, __u64 *t)
 	int err;
 
 	(void)t;
-	for (__u32 slot = 0; slot < SLOTS; slot++) {
-		err = PERCPU_READ(r->map_fd, &slot, r->ncpus, &s[(size_t)slot * r->ncpus], &total);
+	for (__u32 key = 0; key < KEYS; key++) {
+		err = PERCPU_READ(r->map_fd, &key, r->ncpus, &s[(size_t)key * r->ncpus], &total);
 		if (err)
 			return err;
 	}
@@ -121,16 +126,19 @@ static struct figures sum(const struct run *r, const struct rxq_rec *s, int slot
 		if (slot >= 0 && q != slot)
 			continue;
 		for (int c = 0; c < r->ncpus; c++) {
-			const struct rxq_rec *v;
-
 			if (cpu >= 0 && c != cpu)
 				continue;
-			v = at(r, s, q, c);
-			f.processed += v->processed;
-			f.bad_ifindex += v->bad_ifindex;
-			f.short_frame += v->short_frame;
-			if (q == RXQ_MAX)
-				f.overflow += v->processed;
+			for (__u32 k = 0; k < RXQ_KINDS; k++) {
+				__u64 n = at(r, s, rxq_key(k, (__u32)q), c)->packets;
+
+				f.processed += n;
+				if (k & RXQ_K_BAD_IFINDEX)
+					f.bad_ifindex += n;
+				if (k & RXQ_K_SHORT)
+					f.short_frame += n;
+				if (q == RXQ_MAX)
+					f.overflow += n;
+			}
 		}
 	}
 	f.issue = f.bad_ifindex + f.overflow;
@@ -346,6 +354,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 		jw_str(&w, "action", opt_enum_name(rxq_actions, opt->action));
 		jw_bool(&w, "swapmac", opt->swapmac);
 		jw_u64(&w, "read_bytes", opt->read ? opt->read_bytes : 0);
+		jw_bool(&w, "check_ifindex", opt->check_ifindex);
 		jw_u64(&w, "prog_id", xa->prog_id);
 		jw_end(&w);
 		return;
@@ -355,6 +364,8 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	       opt_enum_name(rxq_actions, opt->action), what);
 	if (opt->read)
 		fprintf(r->out, " (%u bytes)", opt->read_bytes);
+	if (opt->check_ifindex)
+		fprintf(r->out, " check-ifindex");
 	fprintf(r->out, "\n");
 	fflush(r->out);
 }
@@ -379,6 +390,7 @@ int main(int argc, char **argv)
 {
 	struct rxq_opts opt = rxq_defaults;
 	struct xdp_rxq_info_kern *skel = NULL;
+	struct bpf_program *prog;
 	struct xdp_attach xa = XDP_ATTACH_INIT;
 	struct sampler smp = SAMPLER_INIT;
 	struct run run = { .opt = &opt, .show_rxq = true };
@@ -409,13 +421,16 @@ int main(int argc, char **argv)
 		ret = report(-errno, EXIT_FAIL_BPF, "open BPF object");
 		goto out;
 	}
-	skel->rodata->cfg.action = (__u32)opt.action;
-	skel->rodata->cfg.ifindex = (__u32)opt.dev.ifindex;
-	skel->rodata->cfg.flags = (opt.read ? RXQ_F_READ : 0) | (opt.swapmac ? RXQ_F_SWAPMAC : 0);
-	skel->rodata->cfg.read_bytes = opt.read_bytes;
+	skel->rodata->cfg = (struct rxq_cfg){
+		.action = (__u32)opt.action,
+		.ifindex = opt.check_ifindex ? (__u32)opt.dev.ifindex : 0,
+		.flags = (opt.read ? RXQ_F_READ : 0) | (opt.swapmac ? RXQ_F_SWAPMAC : 0),
+		.read_bytes = opt.read_bytes,
+	};
+	prog = rxq_prog_pick(skel);
 	/* it reads past the first buffer only through bpf_xdp_load_bytes: frags-capable, so it
 	 * attaches at jumbo MTUs in native mode too */
-	xdp_prog_frags_capable(skel->progs.xdp_rxq_info_prog);
+	xdp_prog_frags_capable(prog);
 	err = xdp_rxq_info_kern__load(skel);
 	if (err) {
 		ret = report(err, EXIT_FAIL_BPF, "load BPF program (details with -vv)");
@@ -423,8 +438,7 @@ int main(int argc, char **argv)
 	}
 	run.map_fd = bpf_map__fd(skel->maps.rxq_stats);
 
-	ret = xdp_attach_or_report(&xa, skel->progs.xdp_rxq_info_prog, &opt.dev, &opt.xdp,
-				   XDP_VIA_LINK);
+	ret = xdp_attach_or_report(&xa, prog, &opt.dev, &opt.xdp, XDP_VIA_LINK);
 	if (ret)
 		goto out;
 	print_banner(&run, &xa);

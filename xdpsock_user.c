@@ -8,13 +8,22 @@
  * Threads: main() runs the loop (signals, ticks, statistics); one data thread serves every
  * socket (they share the fill and completion rings, so one thread keeps them race-free). The
  * data thread writes its counters with relaxed atomic stores, main() reads them atomically.
+ *
+ * Placement: by default the data thread is pinned to a CPU chosen away from the one that takes
+ * the queue's interrupt (where its NAPI poll, the XDP program and the copy into the UMEM run),
+ * when sysfs tells which that is; and it watches, ten times a second, on which CPUs the
+ * program steers the queue's packets: when most of them run on its own CPU, it moves to the
+ * allowed CPU that runs fewest (veth runs the receiver's NAPI on the sender's CPU, which no
+ * file tells). --cpu N pins it there and keeps it; --cpu none leaves it to the scheduler.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +70,9 @@
 #define POLL_MS 100		/* -p: poll() timeout, also bounds the reaction to a stop */
 #define IRQ_MAX 64		/* -I: interrupts matched */
 #define IRQ_CPUS 1024		/* -I: CPU columns of /proc/interrupts */
+#define WATCH_NS 100000000ULL	/* placement: how often the data thread looks where XDP runs */
+#define WATCH_MIN 2000		/* ... packets in a look below which placement does not matter */
+#define MOVE_GAP_NS 1000000000ULL	/* ... at most one move per second */
 
 enum bench { BENCH_RXDROP, BENCH_TXONLY, BENCH_L2FWD };
 static const char *const bench_names[] = { "rxdrop", "txonly", "l2fwd" };
@@ -80,8 +92,14 @@ struct xsk_opts {
 	struct run_opts run;
 	bool extra, app, quiet;
 	const char *irq;
+	const char *cpu;	/* --cpu: auto, none or a CPU number */
 	int bench;		/* derived from -r/-t/-l */
+	int policy;		/* enum place_policy, derived from --cpu */
+	int pin;		/* --cpu N: N */
 };
+
+enum place_policy { PLACE_AUTO, PLACE_CPU, PLACE_NONE };
+static const char *const policy_names[] = { "auto", "cpu", "none" };
 
 static const struct xsk_opts xsk_defaults = {
 	.xdp.mode = XDP_MODE_AUTO,
@@ -96,6 +114,7 @@ static const struct xsk_opts xsk_defaults = {
 	.tx_saddr = "10.0.0.1",
 	.tx_daddr = "10.0.0.2",
 	.run.interval = 1.0,
+	.cpu = "auto",
 };
 
 #define O(...) OPTION(struct xsk_opts, __VA_ARGS__)
@@ -153,6 +172,9 @@ static const struct opt_def xsk_opt_defs[] = {
 	O("irq-string", 'I', OPT_STR, irq, "STR",
 	  "count the interrupts whose /proc/interrupts name contains STR (e.g. mlx5_comp2)"),
 	O("quiet", 'Q', OPT_BOOL, quiet, NULL, "no periodic output, only the summary"),
+	O("cpu", 0, OPT_STR, cpu, "CPU",
+	  "the data thread's CPU: a number (pinned there), none (the scheduler's choice), or auto "
+	  "(default: away from the queue's interrupt and from the CPU its XDP runs on)"),
 	OPT_ROW_FORCE(struct xsk_opts),
 	OPT_ROWS_OUTPUT(struct xsk_opts, 0, "JSON lines: start, one per interval, summary"),
 	OPT_END,
@@ -199,6 +221,32 @@ struct frames {
 	__u64 in_tx;		/* put on a TX ring, not yet back through the completion ring */
 };
 
+/*
+ * Where the data thread runs. main() chooses (place_choose) before the thread starts; the data
+ * thread then watches (place_watch) and, with --cpu auto, moves. Fields marked atomic are
+ * written by the data thread and read by main().
+ */
+struct place {
+	int ncpus;		/* possible CPUs: the length of the arrays */
+	bool *allowed;		/* the CPUs this process may run on */
+	bool *irq_cpus;		/* the CPUs of the queue's interrupt, when known */
+	int nirq_cpus;		/* how many; 0: unknown */
+	struct queue_irq qi;
+	bool moves_ok;		/* auto, a program to watch, no busy polling (which runs the
+				 * queue's NAPI in the data thread by design) */
+	int cpu;		/* atomic: the data thread's CPU, -1: not pinned */
+	__u64 moves;		/* atomic: times it moved */
+	__u64 shared;		/* atomic: packets the program steered on the thread's CPU */
+	/* data thread only */
+	int map_fd;		/* xsk_stats; -1: nothing to watch (txonly) */
+	struct xsk_prog_rec *recs;	/* one reading, ncpus records */
+	__u64 *last;		/* per CPU: packets steered up to the last look */
+	__u64 *delta;		/* per CPU: ... since the look before */
+	__u64 next_ns, moved_ns;
+	int streak;		/* consecutive looks that found it on the busiest CPU */
+	bool primed;		/* last[] holds a reading */
+};
+
 struct ctx {
 	const struct xsk_opts *opt;
 	struct xsk_umem *umem;
@@ -225,6 +273,7 @@ struct ctx {
 	int done_fd;		/* data thread -> main(): txonly -C finished (eventfd) */
 	pthread_t thr;
 	bool thr_started;
+	struct place pl;
 };
 
 static inline void bump(__u64 *p, __u64 n)
@@ -501,16 +550,101 @@ static bool tx_finished(const struct ctx *c)
 	return c->opt->bench == BENCH_TXONLY && tx_all_sent(c) && !c->fr.in_tx;
 }
 
+/* ---------------------------------------------------------------- placement */
+
+/* Packets the program steered into our sockets on each CPU, from one reading. */
+static __u64 steered(const struct ctx *c, const struct xsk_prog_rec *rec)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i < c->n; i++)
+		n += rec->redirect[i];
+	return n;
+}
+
+/* Pin the calling thread to cpu; 0 or -errno. */
+static int pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+/*
+ * The data thread, every WATCH_NS: where did the queue's packets go through XDP since the last
+ * look? Those on the thread's own CPU count as shared. With moves allowed, a thread on the CPU
+ * that ran most of them (two looks running, WATCH_MIN packets at least) moves to the allowed
+ * CPU that ran fewest, if that ran at most half as many: the thread and the queue's receive
+ * work then no longer take turns on one CPU.
+ */
+static void place_watch(struct ctx *c)
+{
+	struct place *p = &c->pl;
+	__u64 now = now_ns(), total = 0, mine, best_n = ~0ULL;
+	struct xsk_prog_rec sum;
+	int cpu, best = -1;
+	__u32 zero = 0;
+
+	if (p->map_fd < 0 || now < p->next_ns)
+		return;
+	p->next_ns = now + WATCH_NS;
+	if (PERCPU_READ(p->map_fd, &zero, p->ncpus, p->recs, &sum)) {
+		p->map_fd = -1;		/* cannot read: stop looking */
+		return;
+	}
+	cpu = __atomic_load_n(&p->cpu, __ATOMIC_RELAXED);
+	if (cpu < 0)
+		cpu = sched_getcpu();
+	for (int k = 0; k < p->ncpus; k++) {
+		__u64 n = steered(c, &p->recs[k]), d = n - p->last[k];
+
+		p->last[k] = n;
+		p->delta[k] = d;
+		total += d;
+	}
+	if (!p->primed) {
+		p->primed = true;
+		return;
+	}
+	mine = cpu >= 0 && cpu < p->ncpus ? p->delta[cpu] : 0;
+	bump(&p->shared, mine);
+	if (!p->moves_ok || total < WATCH_MIN || mine * 2 <= total) {
+		p->streak = 0;
+		return;
+	}
+	for (int k = 0; k < p->ncpus; k++) {
+		if (k != cpu && p->allowed[k] && p->delta[k] < best_n) {
+			best = k;
+			best_n = p->delta[k];
+		}
+	}
+	if (best < 0 || best_n * 2 > mine || ++p->streak < 2 || now - p->moved_ns < MOVE_GAP_NS)
+		return;
+	if (pin_self(best)) {
+		p->moves_ok = false;	/* the affinity changed under us: stay */
+		return;
+	}
+	__atomic_store_n(&p->cpu, best, __ATOMIC_RELAXED);
+	bump(&p->moves, 1);
+	p->moved_ns = now;
+	p->streak = 0;
+}
+
 static void *data_thread(void *arg)
 {
 	struct ctx *c = arg;
 	struct pollfd pfd[XSK_MAX_SOCKS];
 	short ev = c->opt->bench == BENCH_TXONLY ? POLLOUT : POLLIN;
 	__u64 one = 1;
+	__u32 loops = 0;
 
 	for (int i = 0; i < c->n; i++)
 		pfd[i] = (struct pollfd){ .fd = c->s[i].fd, .events = ev };
 	while (!stopping(c)) {
+		if ((++loops & 63) == 0 || c->opt->poll)
+			place_watch(c);
 		if (c->opt->tx_cycle && !tx_all_sent(c))
 			cycle_wait(c);
 		if (c->opt->poll) {
@@ -533,6 +667,105 @@ static void *data_thread(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * --cpu auto: a CPU this process may run on, away from the queue's interrupt when it is known.
+ * Each allowed CPU scores: not one of the interrupt's CPUs 4, not a hyperthread sibling of one
+ * 2, on the device's NUMA node 1; the best wins, the highest-numbered among equals (the low
+ * CPUs take what nothing places elsewhere: unbound interrupts, timers, an unpinned sender).
+ */
+static int place_choose(struct ctx *c, bool *scratch)
+{
+	const struct place *p = &c->pl;
+	bool *sib = scratch, *node = scratch + p->ncpus, *tmp = scratch + 2 * p->ncpus;
+	int best = -1, best_score = -1, nd = -1;
+	char path[96];
+	FILE *f;
+
+	for (int k = 0; k < p->ncpus; k++) {
+		if (!p->irq_cpus[k])
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+			 k);
+		if (cpulist_read("", path, tmp, p->ncpus))
+			continue;
+		for (int j = 0; j < p->ncpus; j++)
+			sib[j] = sib[j] || tmp[j];
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/numa_node", c->opt->dev.name);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%d", &nd) != 1)
+			nd = -1;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nd);
+	if (nd >= 0 && cpulist_read("", path, node, p->ncpus))
+		memset(node, 0, (size_t)p->ncpus);
+	for (int k = 0; k < p->ncpus; k++) {
+		int score = (p->irq_cpus[k] ? 0 : 4) + (sib[k] ? 0 : 2) + (node[k] ? 1 : 0);
+
+		if (p->allowed[k] && score >= best_score) {
+			best = k;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/* The placement before the data thread starts: the CPUs allowed, the queue's interrupt, the
+ * thread's CPU. */
+static int place_init(struct ctx *c)
+{
+	const struct xsk_opts *o = c->opt;
+	struct place *p = &c->pl;
+	int n = ncpus_possible();
+	bool *scratch;
+	int err;
+
+	p->cpu = -1;
+	p->map_fd = -1;
+	if (n <= 0)
+		return report(n, EXIT_FAIL, "count possible CPUs");
+	p->ncpus = n;
+	p->allowed = calloc((size_t)n, sizeof(bool));
+	p->irq_cpus = calloc((size_t)n, sizeof(bool));
+	p->recs = calloc((size_t)n, sizeof(*p->recs));
+	p->last = calloc((size_t)n, sizeof(__u64));
+	p->delta = calloc((size_t)n, sizeof(__u64));
+	scratch = calloc(3 * (size_t)n, sizeof(bool));
+	if (!p->allowed || !p->irq_cpus || !p->recs || !p->last || !p->delta || !scratch) {
+		free(scratch);
+		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate the placement state");
+	}
+	err = cpus_allowed(p->allowed, n);
+	if (err < 0) {
+		free(scratch);
+		return report(err, EXIT_FAIL, "read the CPUs this process may run on");
+	}
+	err = queue_irq_cpus("", o->dev.name, o->queue, p->irq_cpus, n, &p->qi);
+	if (err < 0) {
+		memset(p->irq_cpus, 0, (size_t)n);
+		p->qi.irq = -1;
+		p->qi.why = "sysfs or procfs could not be read";
+	}
+	p->nirq_cpus = err > 0 ? err : 0;
+	if (o->policy == PLACE_CPU)
+		p->cpu = o->pin;
+	else if (o->policy == PLACE_AUTO)
+		p->cpu = place_choose(c, scratch);
+	free(scratch);
+	return 0;
+}
+
+static void place_free(struct place *p)
+{
+	free(p->allowed);
+	free(p->irq_cpus);
+	free(p->recs);
+	free(p->last);
+	free(p->delta);
 }
 
 /* ---------------------------------------------------------------- sockets and UMEM */
@@ -878,6 +1111,9 @@ struct snap {
 	struct sock_snap total;
 	__u64 irq[IRQ_CPUS];	/* -I: per CPU column */
 	__u64 irq_total;
+	int cpu;		/* the data thread's CPU, -1: not pinned */
+	__u64 moves, shared;	/* struct place's */
+	__u64 xdp_cpu[];	/* per possible CPU: packets the program steered to us there */
 };
 
 /* Where every UMEM frame is at exit. */
@@ -894,6 +1130,8 @@ struct run {
 	struct xdpsock_kern *skel;
 	struct irq_sel irq;
 	struct acct acct;		/* the UMEM's books at exit */
+	size_t snap_size;		/* struct snap and its xdp_cpu[] */
+	struct xsk_prog_rec *recs;	/* collect(): one reading of the program's records */
 };
 
 static void xdp_stats(int fd, __u64 *xs)
@@ -918,7 +1156,19 @@ static int collect(void *ctx, void *snap, __u64 *t)
 	struct snap *sn = snap;
 
 	(void)t;
-	memset(sn, 0, sizeof(*sn));
+	memset(sn, 0, r->snap_size);
+	sn->cpu = __atomic_load_n(&c->pl.cpu, __ATOMIC_RELAXED);
+	sn->moves = rd(&c->pl.moves);
+	sn->shared = rd(&c->pl.shared);
+	if (c->has_prog) {
+		struct xsk_prog_rec sum;
+		__u32 zero = 0;
+
+		if (!PERCPU_READ(bpf_map__fd(r->skel->maps.xsk_stats), &zero, c->pl.ncpus, r->recs,
+				 &sum))
+			for (int k = 0; k < c->pl.ncpus; k++)
+				sn->xdp_cpu[k] = steered(c, &r->recs[k]);
+	}
 	if (c->opt->irq && !irq_read(c->opt->irq, &r->irq, sn->irq))
 		for (int k = 0; k < r->irq.ncols; k++)
 			sn->irq_total += sn->irq[k];
@@ -940,6 +1190,9 @@ static int collect(void *ctx, void *snap, __u64 *t)
 			sn->total.app[k] += p->app[k];
 		for (int k = 0; k < XS_N; k++)
 			sn->total.xs[k] += p->xs[k];
+		/* the sockets share the UMEM's one fill ring (one buffer pool): each reports
+		 * the same count of it found empty */
+		sn->total.xs[XS_FILL_EMPTY] = p->xs[XS_FILL_EMPTY];
 	}
 	return 0;
 }
@@ -985,6 +1238,37 @@ static void print_irq_rows(const struct run *r, const struct snap *now, const st
 	}
 }
 
+/* "thread   CPU 1 (moved 1 time); the queue's XDP on CPU 0 1,234,567 pkt/s": where the data
+ * thread runs, and where the program steered the queue's packets during the period. */
+static void print_placement(const struct run *r, const struct snap *now, const struct snap *then,
+			    __u64 dt, bool sep)
+{
+	const struct ctx *c = r->c;
+	bool any = false;
+	char a[32];
+
+	if (now->cpu >= 0)
+		fprintf(r->out, "%-8s CPU %d", "thread", now->cpu);
+	else
+		fprintf(r->out, "%-8s not pinned", "thread");
+	if (now->moves)
+		fprintf(r->out, " (moved %llu time%s)", (unsigned long long)now->moves,
+			now->moves == 1 ? "" : "s");
+	if (c->has_prog) {
+		fprintf(r->out, "; the queue's XDP on");
+		for (int k = 0; k < c->pl.ncpus; k++) {
+			if (now->xdp_cpu[k] <= then->xdp_cpu[k])
+				continue;
+			fprintf(r->out, "%s CPU %d %s pkt/s", any ? "," : "", k,
+				fmt_rate(a, rate_per_sec(now->xdp_cpu[k], then->xdp_cpu[k], dt), sep));
+			any = true;
+		}
+		if (!any)
+			fprintf(r->out, " no CPU");
+	}
+	fputc('\n', r->out);
+}
+
 static void print_table(const struct run *r, const struct snap *now, const struct snap *then,
 			__u64 dt)
 {
@@ -1002,6 +1286,7 @@ static void print_table(const struct run *r, const struct snap *now, const struc
 	}
 	if (r->c->n > 1)
 		print_sock_row(r->out, "total", &now->total, &then->total, dt, sep);
+	print_placement(r, now, then, dt, sep);
 	if (o->irq)
 		print_irq_rows(r, now, then, dt, sep);
 	for (int i = 0; i < r->c->n && (o->extra || o->app); i++) {
@@ -1136,6 +1421,27 @@ static void json_cycle(struct jw *w, const struct ctx *c)
 	jw_obj_end(w);
 }
 
+/* Where the data thread is, how often it moved, and on which CPUs the program steered the
+ * queue's packets (counts since the start; shared: those on the thread's own CPU). */
+static void json_placement(struct jw *w, const struct run *r, const struct snap *now)
+{
+	jw_obj(w, "placement");
+	jw_i64(w, "cpu", now->cpu);
+	jw_u64(w, "moves", now->moves);
+	jw_u64(w, "shared", now->shared);
+	jw_arr(w, "xdp_cpus");
+	for (int k = 0; k < r->c->pl.ncpus; k++) {
+		if (!now->xdp_cpu[k])
+			continue;
+		jw_obj(w, NULL);
+		jw_i64(w, "cpu", k);
+		jw_u64(w, "redirected", now->xdp_cpu[k]);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
 /* What an interval and the summary both hold: the sockets, the program, the interrupts of
  * now, their rates against then (dt before); the line stays open for the rest. */
 static void json_head(struct jw *w, const struct run *r, const char *type, const struct snap *now,
@@ -1146,6 +1452,7 @@ static void json_head(struct jw *w, const struct run *r, const char *type, const
 	jw_u64(w, !strcmp(type, "summary") ? "duration_ns" : "period_ns", dt);
 	json_socks(w, r, now, then, dt);
 	json_prog(w, r);
+	json_placement(w, r, now);
 	json_irq(w, r, now, then, dt);
 }
 
@@ -1239,6 +1546,16 @@ static __u64 kernel_drops(const struct sock_snap *t)
 	return t->xs[XS_RX_DROPPED] + t->xs[XS_RX_FULL] + t->xs[XS_RX_INVALID];
 }
 
+/* More than a tenth of the packets went through XDP on the data thread's own CPU. */
+static bool shared_much(const struct ctx *c, const struct snap *last)
+{
+	__u64 all = 0;
+
+	for (int k = 0; k < c->pl.ncpus; k++)
+		all += last->xdp_cpu[k];
+	return all && last->shared * 10 > all;
+}
+
 static void xsk_summary(void *ctx, const void *last_snap, const void *first_snap, __u64 dt,
 			int signal)
 {
@@ -1282,8 +1599,9 @@ static void xsk_summary(void *ctx, const void *last_snap, const void *first_snap
 	       fmt_rate(b4, rate_per_sec(last->total.tx, first->total.tx, dt), sep));
 	if (o->bench != BENCH_TXONLY)
 		fprintf(r->out, "Dropped in the kernel: %s packets (rx_queue_full %s: RX ring full, "
-			"the application fell behind; rx_dropped %s: no buffer on the fill ring, or "
-			"larger than a frame without --frags); fill ring found empty %s times\n",
+			"the application fell behind; rx_dropped %s: no buffer on the fill ring, every "
+			"frame waiting in an RX ring or too few --frames, or larger than a frame "
+			"without --frags); fill ring found empty %s times\n",
 			fmt_u64(b1, kernel_drops(&last->total), sep),
 			fmt_u64(b2, last->total.xs[XS_RX_FULL], sep),
 			fmt_u64(b3, last->total.xs[XS_RX_DROPPED], sep),
@@ -1316,9 +1634,88 @@ static void xsk_summary(void *ctx, const void *last_snap, const void *first_snap
 		       fmt_u64(b1, irqs, sep), fmt_rate(b2, rate_per_sec(irqs, 0, dt), sep),
 		       irq_per_pkt(r, last));
 	}
+	fprintf(r->out, "Data thread: ");
+	if (last->cpu >= 0)
+		fprintf(r->out, "CPU %d (--cpu %s), moved %s time(s)", last->cpu, o->cpu,
+			fmt_u64(b1, last->moves, sep));
+	else
+		fprintf(r->out, "not pinned (--cpu none)");
+	if (r->c->has_prog) {
+		bool any = false;
+
+		for (int k = 0; k < r->c->pl.ncpus; k++) {
+			if (!last->xdp_cpu[k])
+				continue;
+			fprintf(r->out, "%s CPU %d (%s packets)",
+				any ? "," : "; the queue's XDP ran on", k,
+				fmt_u64(b1, last->xdp_cpu[k], sep));
+			any = true;
+		}
+		if (any)
+			fprintf(r->out, "; %s of them on the data thread's CPU",
+				fmt_u64(b1, last->shared, sep));
+		else
+			fprintf(r->out, "; no packet went through the queue's XDP");
+	}
+	fputc('\n', r->out);
+	if (shared_much(r->c, last))
+		fprintf(r->out, "The data thread shared its CPU with the queue's XDP for more than a "
+			"tenth of the packets: they took turns%s\n", o->policy == PLACE_AUTO ? "" :
+			" (--cpu auto moves it off that CPU)");
 	if (r->c->has_prog && prog.other_queue + prog.no_socket)
 		fprintf(r->out, "XDP: %s packets on other queues, %s with no socket (passed)\n",
 		       fmt_u64(b1, prog.other_queue, sep), fmt_u64(b2, prog.no_socket, sep));
+}
+
+static void json_cpus(struct jw *w, const char *name, const bool *set, int n)
+{
+	jw_arr(w, name);
+	for (int k = 0; k < n; k++)
+		if (set[k])
+			jw_i64(w, NULL, k);
+	jw_arr_end(w);
+}
+
+/* The placement chosen at the start: policy, CPU, the CPUs allowed, the queue's interrupt. */
+static void banner_placement(const struct run *r, struct jw *w)
+{
+	const struct ctx *c = r->c;
+	const struct place *p = &c->pl;
+	const struct xsk_opts *o = c->opt;
+	char cpus[256];
+
+	if (w) {
+		jw_obj(w, "placement");
+		jw_str(w, "policy", policy_names[o->policy]);
+		jw_i64(w, "cpu", p->cpu);
+		json_cpus(w, "allowed", p->allowed, p->ncpus);
+		jw_i64(w, "queue_irq", p->qi.irq);
+		jw_str(w, "queue_irq_name", p->qi.name);
+		json_cpus(w, "queue_irq_cpus", p->irq_cpus, p->ncpus);
+		jw_str(w, "queue_irq_unknown", p->qi.why ? p->qi.why : "");
+		jw_bool(w, "moves", p->moves_ok);
+		jw_obj_end(w);
+		return;
+	}
+	if (o->policy == PLACE_NONE) {
+		fprintf(r->out, "data thread not pinned (--cpu none)\n");
+		return;
+	}
+	if (o->policy == PLACE_CPU) {
+		fprintf(r->out, "data thread on CPU %d (--cpu)\n", p->cpu);
+		return;
+	}
+	fprintf(r->out, "data thread on CPU %d: ", p->cpu);
+	if (p->nirq_cpus)
+		fprintf(r->out, "away from the queue's interrupt %d (%s, CPU %s)", p->qi.irq,
+			p->qi.name, cpulist_format(cpus, sizeof(cpus), p->irq_cpus, p->ncpus));
+	else
+		fprintf(r->out, "the queue's interrupt is unknown (%s)", p->qi.why);
+	if (p->moves_ok)
+		fprintf(r->out, "; it moves when the queue's XDP runs on its CPU");
+	else if (o->busy_poll)
+		fprintf(r->out, "; busy polling runs the queue's NAPI in it: it stays");
+	fputc('\n', r->out);
 }
 
 static void print_banner(const struct run *r, const struct xdp_attach *xa)
@@ -1355,6 +1752,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 		jw_u64(&w, "tx_size", o->bench == BENCH_TXONLY ? o->tx_size : 0);
 		jw_u64(&w, "tx_bufs", o->bench == BENCH_TXONLY ? c->tx_bufs : 0);
 		jw_u64(&w, "prog_id", xa->prog_id);
+		banner_placement(r, &w);
 		jw_end(&w);
 		return;
 	}
@@ -1365,6 +1763,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 	       o->frame_size, o->unaligned ? " unaligned" : "", o->read ? " read" : "");
 	if (o->frags)
 		fprintf(r->out, "multi-buffer (--frags): a packet larger than a frame spans several\n");
+	banner_placement(r, NULL);
 	fflush(r->out);
 }
 
@@ -1411,6 +1810,42 @@ static int tx_opts_check(const struct xsk_opts *o)
 				      "an IPv4 address; IPv6 is not supported");
 	}
 	return 0;
+}
+
+/* --cpu: auto, none, or a CPU this process may run on. */
+static int cpu_opt(struct xsk_opts *o)
+{
+	int n = ncpus_possible(), ret = 0;
+	char *end, list[256];
+	bool *set;
+	long v;
+
+	if (!strcmp(o->cpu, "auto") || !strcmp(o->cpu, "none")) {
+		o->policy = o->cpu[0] == 'a' ? PLACE_AUTO : PLACE_NONE;
+		return 0;
+	}
+	errno = 0;
+	v = strtol(o->cpu, &end, 10);
+	if (o->cpu[0] < '0' || o->cpu[0] > '9' || *end || errno || v > INT_MAX)
+		return report(0, EXIT_FAIL_OPTION, "bad --cpu '%s' (want a CPU number, auto or none)",
+			      o->cpu);
+	if (n <= 0)
+		return report(n, EXIT_FAIL, "count possible CPUs");
+	set = calloc((size_t)n, sizeof(bool));
+	if (!set)
+		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate a CPU set");
+	ret = cpus_allowed(set, n);
+	if (ret < 0)
+		ret = report(ret, EXIT_FAIL, "read the CPUs this process may run on");
+	else if (v >= n || !set[v])
+		ret = report(0, EXIT_FAIL_OPTION, "--cpu %ld: this process may not run on CPU %ld "
+			     "(it may run on %s)", v, v, cpulist_format(list, sizeof(list), set, n));
+	else
+		ret = 0;
+	free(set);
+	o->policy = PLACE_CPU;
+	o->pin = (int)v;
+	return ret;
 }
 
 static int opts_finish(struct xsk_opts *o)
@@ -1461,7 +1896,7 @@ static int opts_finish(struct xsk_opts *o)
 	if (nq && o->queue >= nq)
 		return report(0, EXIT_FAIL_OPTION, "queue %u beyond %s's %u queue(s)", o->queue,
 			      o->dev.name, nq);
-	return 0;
+	return cpu_opt(o);
 }
 
 /* AF_XDP multi-buffer (XDP_USE_SG, Linux 6.6): older kernels refuse the bind flag (EINVAL)
@@ -1502,17 +1937,31 @@ static int load(struct xdpsock_kern **skelp, const struct xsk_opts *o)
 	return 0;
 }
 
+/* The data thread, named xdpsock-data, started on its CPU when it has one. */
 static int thread_start(struct ctx *c)
 {
+	pthread_attr_t attr;
+	cpu_set_t set;
 	int err;
 
 	c->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->done_fd < 0)
 		return report(-errno, EXIT_FAIL, "eventfd");
-	err = pthread_create(&c->thr, NULL, data_thread, c);
+	err = pthread_attr_init(&attr);
 	if (err)
 		return report(-err, EXIT_FAIL, "start the data thread");
+	if (c->pl.cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(c->pl.cpu, &set);
+		err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	if (!err)
+		err = pthread_create(&c->thr, &attr, data_thread, c);
+	pthread_attr_destroy(&attr);
+	if (err)
+		return report(-err, EXIT_FAIL, "start the data thread on CPU %d", c->pl.cpu);
 	c->thr_started = true;
+	pthread_setname_np(c->thr, "xdpsock-data");
 	return 0;
 }
 
@@ -1535,6 +1984,7 @@ static void ctx_free(struct ctx *c)
 	if (c->done_fd >= 0)
 		close(c->done_fd);
 	free(c->fr.free);
+	place_free(&c->pl);
 	free(c);
 }
 
@@ -1567,6 +2017,9 @@ static int start(struct run *run, struct xdp_attach *xa)
 					   &c->opt->xdp, XDP_VIA_LINK);
 	if (ret)
 		return ret;
+	if (c->has_prog)
+		c->pl.map_fd = bpf_map__fd(run->skel->maps.xsk_stats);
+	c->pl.moves_ok = c->opt->policy == PLACE_AUTO && c->has_prog && !c->opt->busy_poll;
 	err = sampler_start(run->smp);
 	if (err)
 		return report(err, EXIT_FAIL, "set up timer and signals");
@@ -1610,12 +2063,20 @@ int main(int argc, char **argv)
 
 	c = calloc(1, sizeof(*c));
 	run = calloc(1, sizeof(*run));
-	if (!c || !run || sampler_init(&smp, &xsk_ops, run, sizeof(struct snap), &opt.run, 0)) {
+	if (run && ncpus_possible() > 0) {
+		run->snap_size = sizeof(struct snap) + (size_t)ncpus_possible() * sizeof(__u64);
+		run->recs = calloc((size_t)ncpus_possible(), sizeof(*run->recs));
+	}
+	if (!c || !run || !run->recs ||
+	    sampler_init(&smp, &xsk_ops, run, run->snap_size, &opt.run, 0)) {
 		ret = report(-ENOMEM, EXIT_FAIL_MEM, "allocate state");
 		goto out;
 	}
 	c->opt = &opt;
 	c->done_fd = -1;
+	ret = place_init(c);
+	if (ret)
+		goto out;
 	run->c = c;
 	run->out = smp.out.f;
 	run->smp = &smp;
@@ -1653,6 +2114,8 @@ out:
 	ctx_free(c);
 	sampler_close(&smp);
 	xdpsock_kern__destroy(skel);
+	if (run)
+		free(run->recs);
 	free(run);
 	return ret;
 }

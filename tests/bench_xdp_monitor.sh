@@ -8,31 +8,22 @@
 
 # mon_bench_xdp_pkts: frames $VETH_B ran through XDP (all queues)
 mon_bench_xdp_pkts() {
-	in_b ethtool -S "$VETH_B" | awk '/rx_queue_[0-9]+_xdp_packets:/{s+=$2} END{print s+0}'
+	xdp_rx_packets "$NS_B" "$VETH_B"
 }
 
 # mon_bench_case none|errors|stats: one measurement, prints the receiver's pps.
 mon_bench_case() {
-	local mode=$1 pid="" out secs=${BENCH_SECS:-3} warm=${BENCH_WARMUP:-1} c0 c1 t0 t1 src spid
+	local mode=$1 pid="" out res
 	if [ "$mode" != none ]; then
 		out="$(tmpdir)/mon-$mode.json"
 		bg "$out" in_a "$BINDIR/xdp_monitor" --json --interval 3600 \
 			$([ "$mode" = stats ] && echo --stats)
 		pid=$BG_PID
-		wait_until 10 has_line "$out" start || return 1
+		wait_until 10 has_line "$out" start || { stop "$pid" KILL; return 1; }
 	fi
-	src="$(tmpdir)/src-$mode.json"
-	bg "$src" send_a 0 --live --duration "$((warm + secs + 2))"
-	spid=$BG_PID
-	sleep "$warm"
-	c0=$(mon_bench_xdp_pkts)
-	t0=$(date +%s%N)
-	sleep "$secs"
-	c1=$(mon_bench_xdp_pkts)
-	t1=$(date +%s%N)
-	stop "$spid" TERM
+	res=$(with_source "$NS_B" "$VETH_B")
 	[ -n "$pid" ] && stop "$pid" INT
-	echo $(( (c1 - c0) * 1000000000 / (t1 - t0) ))
+	echo "${res%% *}"
 }
 
 # mon_bench_progtime errors|stats: BPF run time of all the monitor's programs per packet that
@@ -45,7 +36,7 @@ mon_bench_progtime() {
 	bg "$out" in_a "$BINDIR/xdp_monitor" --json --interval 3600 \
 		$([ "$mode" = stats ] && echo --stats)
 	local pid=$BG_PID
-	wait_until 10 has_line "$out" start || return 1
+	wait_until 10 has_line "$out" start || { stop "$pid" KILL; return 1; }
 	ids=$(jget "$out" start "' '.join(str(i) for i in j['prog_ids'])")
 	sysctl -qw kernel.bpf_stats_enabled=1
 	c0=$(mon_bench_xdp_pkts)
@@ -65,7 +56,7 @@ mon_bench_progtime() {
 
 bench_xdp_monitor() {
 	local reps=${BENCH_REPS:-3} cases=(none errors stats) r i c out
-	lab_up || return 1
+	lab_bench_up || return 1
 	tmpdir >/dev/null	# made in this shell, so that lab_down removes it
 	out="$(tmpdir)/rxq.json"
 	bg "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_B" --action XDP_DROP --json --interval 3600
@@ -83,9 +74,15 @@ bench_xdp_monitor() {
 	for c in "${cases[@]}"; do
 		# shellcheck disable=SC2086
 		m=$(median ${runs[$c]})
+		local set
+		set="redirect rate, xdp_monitor $([ "$c" = stats ] && echo --stats || echo errors-only)"
 		result xdp_monitor "redirect, monitor: $c" "$m" pps \
 			"median of $reps x ${BENCH_SECS:-3} s; runs:${runs[$c]}; $(awk -v a="$m" -v b="$base" \
 			'BEGIN{ if (b > 0) printf "x%.3f, cost %.1f%%", a/b, 100*(1-a/b); else print "-" }')"
+		if [ "$c" != none ]; then
+			compare_row "monitor overhead" "$set" ours xdp_monitor "$m" pps
+			compare_row "monitor overhead" "$set" base "no monitor" "$base" pps
+		fi
 	done
 	# The same cost without the noise of a shared machine: the programs' own run time per
 	# packet, against the time per packet of the unmonitored redirect path (1 / its pps).

@@ -89,6 +89,10 @@ bench_xdp_sample_pkts() {
 			'BEGIN { if (b > 0) printf "%.1f%% of baseline", 100 * a / b; else printf "no baseline" }')"
 		note="$note; $(median "${lost[@]}")% of samples lost (perf buffer full)"
 		result xdp_sample_pkts "sample-rate $r (-q)" "$pps" pps "$note"
+		compare_row "monitor overhead" "xdp_sample_pkts 1 in $r, every frame passed" ours \
+			xdp_sample_pkts "$pps" pps
+		compare_row "monitor overhead" "xdp_sample_pkts 1 in $r, every frame passed" base \
+			"xdp_rxq_info XDP_PASS" "$base" pps
 		unset -n vals lost
 	done
 	lab_down

@@ -1,124 +1,165 @@
 # SPDX-License-Identifier: GPL-2.0
-# tests/bench_xdpsock.sh: AF_XDP packet rates on the veth lab, sourced by tests/bench.sh after
-# tests/lib.sh. Defines bench_xdpsock(), which reports through result() and median().
-#
-# Source: `pktgen --live` in NS_A (BPF_PROG_RUN live frames redirected into veth, the fastest
-# sender here), BENCH_SECS seconds per run, BENCH_REPS runs, median reported. Rates are measured
-# at the receiver: frames xdpsock received (rxdrop) over the flood's measured time; l2fwd frames
-# coming back, counted by xdp_rxq_info XDP_DROP on NS_A's veth; txonly frames counted by
-# xdp_rxq_info XDP_DROP on the peer over xdpsock's run time.
-# The ceiling is xdp_rxq_info XDP_DROP on the same device and mode (no AF_XDP at all).
-# GRO is turned on for NS_B's veth so that live frames reach it in skb mode too.
+# tests/bench_xdpsock.sh: the "AF_XDP" question, sourced by tests/bench.sh after tests/lib.sh.
+# xdpsock next to the AF_XDP example of bpf-examples (when installed), each pair alternating in
+# the same lab, copy mode, counted the same way for both tools, with two placements of their
+# data threads: "default" (what a user gets: xdpsock's --cpu auto, the example left to the
+# scheduler) and "pinned" (both on XB_PIN_CPU, the first CPU the source does not use:
+# xdpsock --cpu, the example under taskset). The source runs on the first BENCH_SOURCE_CPUS
+# CPUs, where veth then runs the receiver's NAPI and its XDP program.
+#   rxdrop native  frames the XDP program put into the socket (veth1's xdp_redirect counter)
+#                  under the live-frames flood, over the measured window;
+#   rxdrop skb     frames the tool says it received over the flood's time (generic XDP has no
+#                  veth counter): xdpsock's JSON summary, the example's last cumulative "rx";
+#   l2fwd          frames that came back to NS_A (a bare XDP_DROP on veth0 counts them);
+#   txonly         frames that reached veth1 (a bare XDP_DROP counts them) while the tool sent.
 
-# _xb_get FILE TYPE EXPR: jget, 0 when missing.
-_xb_get() { jget "$@" 2>/dev/null || echo 0; }
-
-# _xb_flood SECS [pktgen options]: run the live sender; prints "frames elapsed_ns".
-_xb_flood() {
-	local res
-	res=$(send_a 0 --live --duration "$1" "${@:2}" 2>/dev/null) || return 1
-	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["sent"], j["elapsed_ns"])' "$res"
+# _xb_start WHO NS DEV OUT ARGS...: start xdpsock (ours) or the AF_XDP example (peer) on queue
+# 0 of DEV in NS, output to OUT, pinned to XB_PIN when it is set; the pid is in XB_PID.
+_xb_start() {
+	local who=$1 ns=$2 dev=$3 out=$4
+	shift 4
+	if [ "$who" = peer ]; then
+		# the example prints cumulative per-socket counters every second
+		bg "$out" ip netns exec "$ns" ${XB_PIN:+taskset -c "$XB_PIN"} "$PEER_XDPSOCK" \
+			-i "$dev" -q 0 -n 1 "$@"
+	else
+		bg "$out" ip netns exec "$ns" "$BINDIR/xdpsock" -i "$dev" -q 0 --json \
+			--cpu "${XB_PIN:-auto}" "$@"
+	fi
+	XB_PID=$BG_PID
 }
 
-# _xb_rx_case EXPR ARGS...: one run of a receiver (xdp_rxq_info or xdpsock, ARGS) in NS_B under
-# the flood; prints EXPR of its summary divided by the flood's time (pkt/s).
-_xb_rx_case() {
-	local expr=$1 size=$2 out pid flood n ns
-	shift 2
-	out="$(tmpdir)/bench.json"
-	bg "$out" in_b "$@" --json
-	pid=$BG_PID
-	wait_until 10 has_line "$out" start || { stop "$pid" KILL; return 1; }
-	flood=$(_xb_flood "$BENCH_SECS" --size "$size") || { stop "$pid" INT; return 1; }
-	stop "$pid" INT
-	read -r n ns <<<"$flood"
-	python3 -c 'import sys; print(int(float(sys.argv[1]) * 1e9 / float(sys.argv[2])))' \
-		"$(_xb_get "$out" summary "$expr")" "$ns"
+# _xb_pin_cpu: the first CPU this shell may run on after the source's BENCH_SOURCE_CPUS (pktgen
+# --cpus takes the first ones), or the last one when the source takes them all.
+_xb_pin_cpu() {
+	python3 -c 'import os, sys
+cpus = sorted(os.sched_getaffinity(0))
+n = int(sys.argv[1])
+print(cpus[n] if n < len(cpus) else cpus[-1])' "$BENCH_SOURCE_CPUS"
 }
 
-# _xb_l2fwd_case ARGS...: xdpsock -l (ARGS) in NS_B under the flood; the frames it sends back
-# are counted by xdp_rxq_info XDP_DROP on NS_A's veth (dropped in XDP, not by NS_A's stack);
-# prints that count over the flood's time.
-_xb_l2fwd_case() {
-	local out aout pid apid flood n ns
-	out="$(tmpdir)/bench-l2.json"
-	aout="$(tmpdir)/bench-back.json"
-	bg "$aout" in_a "$BINDIR/xdp_rxq_info" --dev "$VETH_A" --action XDP_DROP --mode native \
-		--json --interval 1
-	apid=$BG_PID
-	bg "$out" in_b "$BINDIR/xdpsock" -i "$VETH_B" -l "$@" --json
-	pid=$BG_PID
-	wait_until 10 has_line "$out" start && wait_until 10 has_line "$aout" start ||
-		{ stop "$pid" KILL; stop "$apid" KILL; return 1; }
-	flood=$(_xb_flood "$BENCH_SECS" --size 64) || { stop "$pid" INT; stop "$apid" INT; return 1; }
-	stop "$pid" INT
-	stop "$apid" INT
-	read -r n ns <<<"$flood"
-	python3 -c 'import sys; print(int(float(sys.argv[1]) * 1e9 / float(sys.argv[2])))' \
-		"$(_xb_get "$aout" summary "j['processed']")" "$ns"
+# _xb_rx_count WHO FILE: frames the tool received, from its own output.
+_xb_rx_count() {
+	if [ "$1" = peer ]; then
+		awk '$1 == "rx" && NF >= 3 { n = $3 } END { gsub(/[^0-9]/, "", n); print n + 0 }' "$2"
+	else
+		jget "$2" summary "j['total']['rx']" 2>/dev/null || echo 0
+	fi
 }
 
-# _xb_tx_case MODE: xdpsock -t in NS_A for BENCH_SECS, counted by xdp_rxq_info in NS_B.
-_xb_tx_case() {
-	local out tout pid
-	out="$(tmpdir)/bench-rxq.json"
-	tout="$(tmpdir)/bench-tx.json"
-	bg "$out" in_b "$BINDIR/xdp_rxq_info" --dev "$VETH_B" --action XDP_DROP --mode "$1" \
-		--json --interval 1
-	pid=$BG_PID
-	wait_until 10 has_line "$out" start || { stop "$pid" KILL; return 1; }
-	in_a "$BINDIR/xdpsock" -i "$VETH_A" -t --tx-dmac "$MAC_B" --tx-saddr "$IP_A" \
-		--tx-daddr "$IP_B" -d "$BENCH_SECS" --json -Q >"$tout" 2>/dev/null
-	# frames still in flight are counted by the receiver before it stops
-	sleep 0.2
-	stop "$pid" INT
-	python3 -c 'import sys; print(int(float(sys.argv[1]) * 1e9 / float(sys.argv[2])))' \
-		"$(_xb_get "$out" summary "j['processed']")" \
-		"$(_xb_get "$tout" summary "j['duration_ns']")"
+# _xb_case WHO BENCH MODE: one measurement of WHO (ours or peer), prints pps.
+_xb_case() {
+	local who=$1 what=$2 mode=$3 out m res="" n src
+	m=$([ "$mode" = native ] && echo -N || echo -S)
+	out="$(tmpdir)/xsk-$who.out"
+	case $what in
+	rxdrop)
+		_xb_start "$who" "$NS_B" "$VETH_B" "$out" -r "$m" -c
+		wait_until 10 xdp_attached "$NS_B" "$VETH_B" || { stop "$XB_PID" KILL; echo 0; return; }
+		if [ "$mode" = native ]; then
+			res=$(XDP_COUNTER=xdp_redirect with_source "$NS_B" "$VETH_B")
+			stop "$XB_PID" INT
+			echo "${res%% *}"
+		else
+			src="$(tmpdir)/xsk-flood.json"
+			# shellcheck disable=SC2046
+			send_a 0 --live --duration "$BENCH_SECS" $(source_args) >"$src" 2>/dev/null
+			stop "$XB_PID" INT
+			n=$(_xb_rx_count "$who" "$out")
+			python3 -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+print(int(int(sys.argv[2]) * 1e9 / j["elapsed_ns"]) if j.get("elapsed_ns") else 0)' "$src" "$n"
+		fi
+		;;
+	l2fwd)
+		# the frames come back to NS_A: a bare drop there counts them
+		ip -n "$NS_A" link set dev "$VETH_A" xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
+			program xdp_floor_drop || { echo 0; return; }
+		_xb_start "$who" "$NS_B" "$VETH_B" "$out" -l "$m" -c
+		if wait_until 10 xdp_attached "$NS_B" "$VETH_B"; then
+			res=$(with_source "$NS_A" "$VETH_A")
+			stop "$XB_PID" INT
+		else
+			stop "$XB_PID" KILL
+		fi
+		ip -n "$NS_A" link set dev "$VETH_A" xdpdrv off
+		echo "${res:-0}" | cut -d' ' -f1
+		;;
+	txonly)
+		ip -n "$NS_B" link set dev "$VETH_B" xdpdrv obj "$O/tests/xdp_floor_kern.o" sec xdp \
+			program xdp_floor_drop || { echo 0; return; }
+		if [ "$who" = peer ]; then
+			_xb_start peer "$NS_A" "$VETH_A" "$out" -t -N -c
+		else
+			_xb_start ours "$NS_A" "$VETH_A" "$out" -t -N -c --tx-dmac "$MAC_B" \
+				--tx-saddr "$IP_A" --tx-daddr "$IP_B"
+		fi
+		sleep "$BENCH_WARMUP"
+		local c0 c1 t0 t1
+		c0=$(xdp_rx_packets "$NS_B" "$VETH_B")
+		t0=$(date +%s%N)
+		sleep "$BENCH_SECS"
+		c1=$(xdp_rx_packets "$NS_B" "$VETH_B")
+		t1=$(date +%s%N)
+		stop "$XB_PID" INT
+		ip -n "$NS_B" link set dev "$VETH_B" xdpdrv off
+		echo $(((c1 - c0) * 1000000000 / (t1 - t0)))
+		;;
+	esac
 }
 
-# _xb_report GROUP CASE NOTE CMD...: BENCH_REPS runs of CMD, median through result().
+# _xb_report CASE SET: the rows of one set from runs[ours] and runs[peer]: medians, spreads
+# ((max - min) / median over the rounds, in %), the median of the per-round ratios.
 _xb_report() {
-	local case=$1 note=$2 vals=() v i
-	shift 2
-	for ((i = 0; i < BENCH_REPS; i++)); do
-		v=$("$@") && [ -n "$v" ] && vals+=("$v")
-	done
-	[ ${#vals[@]} -gt 0 ] || { result xdpsock "$case" 0 pps "FAILED: $note"; return; }
-	result xdpsock "$case" "$(median "${vals[@]}")" pps \
-		"median of ${#vals[@]} x ${BENCH_SECS} s; $note"
+	local mo mp="" so sp=""
+	# shellcheck disable=SC2086
+	mo=$(median ${runs[ours]})
+	# shellcheck disable=SC2086
+	so=$(spread ${runs[ours]})
+	if [ -n "$PEER_XDPSOCK" ]; then
+		# shellcheck disable=SC2086
+		mp=$(median ${runs[peer]})
+		# shellcheck disable=SC2086
+		sp=$(spread ${runs[peer]})
+	fi
+	# shellcheck disable=SC2086
+	RUNS=${runs[ours]} result xdpsock "xdpsock $1" "$mo" pps \
+		"median of $BENCH_REPS:${runs[ours]} (spread $so%)${mp:+; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example}" \
+		AF_XDP "$2" ours xdpsock
+	# shellcheck disable=SC2086
+	[ -n "$mp" ] && RUNS=${runs[peer]} result xdpsock "AF_XDP example $1" "$mp" pps \
+		"median of $BENCH_REPS:${runs[peer]} (spread $sp%)" \
+		AF_XDP "$2" peer "AF_XDP example"
 }
 
 bench_xdpsock() {
-	: "${BENCH_SECS:=3}" "${BENCH_REPS:=3}"
-	local XSK="$BINDIR/xdpsock" RXQ="$BINDIR/xdp_rxq_info" mode m
-	# no subshell: result() may collect into the caller's variables
-	lab_up || { lab_down; result xdpsock "lab" 0 pps "FAILED: lab_up"; return 1; }
+	lab_bench_up || return 1
+	tmpdir >/dev/null	# made in this shell, so that lab_down removes it
 	# live frames reach a veth through ndo_xdp_xmit, which needs the peer's NAPI: native XDP
 	# enables it, skb (generic) XDP does not, GRO does
 	in_b ethtool -K "$VETH_B" gro on >/dev/null 2>&1
-	{
-		for mode in native skb; do
-			m=$([ $mode = native ] && echo -N || echo -S)
-			_xb_report "ceiling: xdp_rxq_info XDP_DROP $mode" "64 B frames, no AF_XDP" \
-				_xb_rx_case "j['processed']" 64 "$RXQ" --dev "$VETH_B" \
-				--action XDP_DROP --mode $mode --interval 1
-			_xb_report "rxdrop $mode copy" "64 B frames" \
-				_xb_rx_case "j['total']['rx']" 64 "$XSK" -i "$VETH_B" -r $m -c -Q
-			_xb_report "l2fwd $mode copy" \
-				"64 B frames back, counted by xdp_rxq_info XDP_DROP on the sender" \
-				_xb_l2fwd_case $m -c -Q
-			_xb_report "txonly copy (receiver $mode)" \
-				"64 B frames counted by xdp_rxq_info XDP_DROP" _xb_tx_case $mode
+	local who=(ours) set what mode place r i w v pin
+	[ -n "$PEER_XDPSOCK" ] && who+=(peer)
+	pin=$(_xb_pin_cpu)
+	for set in "rxdrop native" "rxdrop skb" "l2fwd native" "l2fwd skb" "txonly native"; do
+		read -r what mode <<<"$set"
+		for place in default pinned; do
+			declare -A runs=()
+			for ((r = 0; r < BENCH_REPS; r++)); do
+				for ((i = 0; i < ${#who[@]}; i++)); do
+					w=${who[$(((i + r) % ${#who[@]}))]}
+					v=$(XB_PIN=$([ "$place" = pinned ] && echo "$pin") \
+						_xb_case "$w" "$what" "$mode")
+					runs[$w]+=" ${v:-0}"
+				done
+			done
+			if [ "$place" = pinned ]; then
+				_xb_report "$what $mode copy, pinned to CPU $pin" "$what $mode pinned"
+			else
+				_xb_report "$what $mode copy, default placement" "$what $mode default"
+			fi
+			unset runs
 		done
-		_xb_report "rxdrop native copy --read" "64 B frames, first cache line read" \
-			_xb_rx_case "j['total']['rx']" 64 "$XSK" -i "$VETH_B" -r -N -c -Q --read
-		_xb_report "rxdrop native copy 1500 B" "1500 B frames, nothing read" \
-			_xb_rx_case "j['total']['rx']" 1500 "$XSK" -i "$VETH_B" -r -N -c -Q
-		_xb_report "rxdrop native copy 1500 B --read-bytes 1500" \
-			"1500 B frames, every cache line read" \
-			_xb_rx_case "j['total']['rx']" 1500 "$XSK" -i "$VETH_B" -r -N -c -Q \
-			--read-bytes 1500
-	}
+	done
 	lab_down
 }

@@ -17,12 +17,6 @@ RATE=20000	# frames per second, from one CPU
 QSIZE=16384
 BURST=250
 
-# need_two_cpus: skip unless CPUs 0 and 1 are online (the lab's target CPUs).
-need_two_cpus() {
-	local online
-	online=$(getconf _NPROCESSORS_ONLN)
-	[ "$online" -ge 2 ] || skip "needs 2 online CPUs, found $online"
-}
 
 # rcpu_start ARGS...: the tool on NS_B's veth in the background, JSON to $OUT, until attached.
 rcpu_start() {

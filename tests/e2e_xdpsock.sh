@@ -431,19 +431,27 @@ test_busy_device_refused() {
 # The summary always says what the kernel dropped before the sockets and why, not only with
 # -x: xdpsock is stopped (SIGSTOP) while 1,000 frames arrive, so its 64-entry RX ring fills and
 # the rest are dropped as rx_queue_full. With --frags too.
+# xsk_burst_while_stopped RX ARGS...: xdpsock ARGS is stopped (SIGSTOP) while 1,000 frames
+# arrive, then goes on: it receives exactly RX of them, stops cleanly (xsk_stop).
+xsk_burst_while_stopped() {
+	local rx=$1
+	shift
+	xsk_start "$@"
+	kill -STOP "$XSK_PID"
+	send_a 1000 >/dev/null || { kill -CONT "$XSK_PID"; fail "pktgen failed"; }
+	kill -CONT "$XSK_PID"
+	wait_until 10 jeq "$OUT" interval "j['total']['rx']" "$rx" ||
+		fail "rx: $(tail -1 "$OUT" | cut -c1-300)"
+	xsk_stop
+}
+
 # kernel_drops_case [--frags]: (in the lab) a stopped xdpsock with a 64-slot RX ring gets
 # 1,000 frames: 64 received, 936 dropped in the kernel (rx_queue_full), said in the JSON and
 # text summaries.
 kernel_drops_case() {
 	local frags=${1:-} txt
 	# shellcheck disable=SC2086
-	xsk_start -c --ring-size 64 --frames 256 $frags
-	kill -STOP "$XSK_PID"
-	send_a 1000 >/dev/null || { kill -CONT "$XSK_PID"; fail "pktgen failed"; }
-	kill -CONT "$XSK_PID"
-	wait_until 10 jeq "$OUT" interval "j['total']['rx']" 64 ||
-		fail "rx: $(tail -1 "$OUT" | cut -c1-300)"
-	xsk_stop
+	xsk_burst_while_stopped 64 -c --ring-size 64 --frames 256 $frags
 	expect_eq "rx ${frags:-without --frags}" "$(jget "$OUT" summary "j['total']['rx']")" 64
 	expect_eq "kernel drops ${frags:-without --frags}" \
 		"$(jget "$OUT" summary "(j['kernel_drops']['total'], j['kernel_drops']['rx_queue_full'])")" \
@@ -472,6 +480,131 @@ test_kernel_drops_in_summary_frags() {
 	lab_up
 	need_frags
 	kernel_drops_case --frags
+}
+
+# A fill ring with too few frames: the kernel drops what finds no buffer, and says why.
+test_kernel_drops_fill_ring_empty() {
+	lab_up
+	local m
+	for m in 1 2; do
+		# 64 frames, all on the fill ring; RX rings of 256 with room for every one of them
+		xsk_burst_while_stopped 64 -c --ring-size 256 --frames 64 -M "$m"
+		expect_eq "-M $m: kernel drops (total, rx_dropped, rx_queue_full)" \
+			"$(jget "$OUT" summary "(j['kernel_drops']['total'], j['kernel_drops']['rx_dropped'], j['kernel_drops']['rx_queue_full'])")" \
+			"(936, 936, 0)"
+		expect_eq "-M $m: the fill ring was found empty" \
+			"$(jget "$OUT" summary "j['kernel_drops']['fill_ring_empty'] >= 1")" 1
+		# the sockets share one fill ring: counted once, not once per socket
+		expect_eq "-M $m: the fill ring's count, once" \
+			"$(jget "$OUT" summary "j['kernel_drops']['fill_ring_empty'] == j['sockets'][-1]['xdp_stats']['fill_ring_empty']")" 1
+	done
+}
+
+# data_thread_cpus PID: the CPUs xdpsock's data thread (named xdpsock-data) may run on.
+data_thread_cpus() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = xdpsock-data ] || continue
+		awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status"
+		return 0
+	done
+	return 1
+}
+
+# --cpu N pins the data thread there, says so, and never moves it.
+test_cpu_option_pins_the_data_thread() {
+	need_two_cpus
+	lab_up
+	local cpu txt
+	for cpu in 1 0; do
+		xsk_start -r -N "${DEEP[@]}" --cpu "$cpu"
+		expect_eq "start placement" \
+			"$(jget "$OUT" start "(j['placement']['policy'], j['placement']['cpu'], j['placement']['moves'])")" \
+			"('cpu', $cpu, False)"
+		expect_eq "the data thread's CPUs" "$(data_thread_cpus "$XSK_PID")" "$cpu"
+		send_a 1000 --rate $RATE >/dev/null || fail "pktgen failed"
+		xsk_expect_rx 1000
+		expect_eq "summary placement" \
+			"$(jget "$OUT" summary "(j['placement']['cpu'], j['placement']['moves'])")" "($cpu, 0)"
+		expect_eq "the queue's XDP ran on the sender's CPU (counted per CPU)" \
+			"$(jget "$OUT" summary "sum(c['redirected'] for c in j['placement']['xdp_cpus'])")" 1000
+	done
+	txt="$(tmpdir)/pin.txt"
+	bg "$txt" in_b "$XSK" -i "$VETH_B" --cpu 1 -n 0.2
+	local pid=$BG_PID
+	wait_until 10 grep -q "^data thread on CPU 1 (--cpu)$" "$txt" ||
+		fail "banner: $(cat "$txt" "$txt.err")"
+	wait_until 10 grep -q "^thread   CPU 1; the queue's XDP on no CPU$" "$txt" ||
+		fail "interval: $(tail -4 "$txt")"
+	stop "$pid" INT
+	grep -q "^Data thread: CPU 1 (--cpu 1), moved 0 time(s); no packet went through the queue's XDP$" \
+		"$txt" || fail "summary: $(grep -A6 ^Summary "$txt")"
+	# the sender on the same CPU: XDP runs there too, the thread stays, the summary says so
+	bg "$txt" in_b "$XSK" -i "$VETH_B" --cpu 1 -n 0.2
+	pid=$BG_PID
+	wait_until 10 grep -q "^data thread on CPU 1 (--cpu)$" "$txt" || fail "no banner"
+	live_on 1 1
+	wait "$LIVE_PID" 2>/dev/null
+	wait_until 5 grep -q "^thread   CPU 1; the queue's XDP on CPU 1 [0-9,]* pkt/s$" "$txt" ||
+		fail "interval: $(tail -4 "$txt")"
+	stop "$pid" INT
+	grep -q "^Data thread: CPU 1 (--cpu 1), moved 0 time(s); the queue's XDP ran on CPU 1 ([0-9,]* packets); [0-9,]* of them on the data thread's CPU$" \
+		"$txt" || fail "summary: $(grep -A6 ^Summary "$txt")"
+	grep -q "^The data thread shared its CPU with the queue's XDP for more than a tenth of the packets: they took turns (--cpu auto moves it off that CPU)$" \
+		"$txt" || fail "no hint: $(grep -A6 ^Summary "$txt")"
+}
+
+test_cpu_none_leaves_the_data_thread_to_the_scheduler() {
+	lab_up
+	xsk_start --cpu none
+	expect_eq "start placement" \
+		"$(jget "$OUT" start "(j['placement']['policy'], j['placement']['cpu'])")" "('none', -1)"
+	expect_eq "the data thread's CPUs: the process's" "$(data_thread_cpus "$XSK_PID")" \
+		"$(awk '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$XSK_PID/status")"
+	xsk_stop
+}
+
+# live_on CPU SEC: live frames from NS_A for SEC seconds, the sender pinned to CPU (where veth
+# then runs veth1's NAPI, and so xdpsock's XDP program).
+live_on() {
+	bg "$(tmpdir)/live.json" in_a taskset -c "$1" "$PKTGEN" --dev "$VETH_A" --dst-mac "$MAC_B" \
+		--count 0 --live --cpus 1 --duration "$2"
+	LIVE_PID=$BG_PID
+}
+
+# By default the data thread starts on a CPU of its choosing (veth has no interrupt to avoid)
+# and moves off a CPU that runs the queue's XDP; it stays where the XDP runs elsewhere.
+test_auto_placement_moves_off_the_queues_cpu() {
+	need_two_cpus
+	lab_up
+	local c0 other
+	xsk_start -r -N "${DEEP[@]}"
+	expect_eq "start placement" \
+		"$(jget "$OUT" start "(j['placement']['policy'], j['placement']['queue_irq'], j['placement']['moves'])")" \
+		"('auto', -1, True)"
+	expect_eq "why the queue's interrupt is unknown" \
+		"$(jget "$OUT" start "j['placement']['queue_irq_unknown']")" \
+		"the device has no interrupt of its own"
+	c0=$(jget "$OUT" start "j['placement']['cpu']")
+	other=$((1 - c0))
+	expect_eq "the data thread's CPUs" "$(data_thread_cpus "$XSK_PID")" "$c0"
+	live_on "$other" 2
+	wait "$LIVE_PID" 2>/dev/null
+	wait_until 5 jeq "$OUT" interval "j['placement']['xdp_cpus'][-1]['cpu']" "$other" ||
+		fail "XDP did not run on CPU $other: $(tail -1 "$OUT" | cut -c1-400)"
+	expect_eq "no move while XDP ran on CPU $other" \
+		"$(jget "$OUT" interval "(j['placement']['cpu'], j['placement']['moves'])")" "($c0, 0)"
+	live_on "$c0" 3
+	wait_until 5 jeq "$OUT" interval "j['placement']['moves']" 1 ||
+		fail "did not move off CPU $c0: $(tail -1 "$OUT" | cut -c1-400)"
+	expect_eq "moved to" "$(jget "$OUT" interval "j['placement']['cpu']")" "$other"
+	expect_eq "the data thread's CPUs after the move" "$(data_thread_cpus "$XSK_PID")" "$other"
+	wait "$LIVE_PID" 2>/dev/null
+	xsk_stop
+	expect_eq "summary: one move, on CPU $other" \
+		"$(jget "$OUT" summary "(j['placement']['cpu'], j['placement']['moves'])")" "($other, 1)"
+	expect_eq "every packet steered is counted per CPU" \
+		"$(jget "$OUT" summary "sum(c['redirected'] for c in j['placement']['xdp_cpus']) == sum(j['prog']['redirect'])")" 1
 }
 
 # Each txonly address is checked on its own and named when wrong.
@@ -515,6 +648,11 @@ test_bad_input_one_line_exit_2() {
 	expect_bad_input in_b "$XSK" -i "$VETH_B" --read-bytes 0
 	expect_bad_input in_b "$XSK" -i "$VETH_B" --mode turbo
 	expect_bad_input in_b "$XSK" -i "$VETH_B" --bogus
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --cpu abc
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --cpu -1
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --cpu 1x
+	expect_bad_input in_b "$XSK" -i "$VETH_B" --cpu 4096
+	expect_bad_input in_b taskset -c 0 "$XSK" -i "$VETH_B" --cpu 1
 	expect_bad_input in_b "$XSK" -i "$VETH_B" extra
 	expect_eq "device untouched" "$(xdp_on "$NS_B" "$VETH_B")" ""
 	in_b "$XSK" --help >/dev/null || fail "--help exit status"

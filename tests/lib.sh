@@ -80,19 +80,21 @@ MAC_C=02:00:00:00:00:0c
 IP_R2=10.201.0.1
 IP_C=10.201.0.2
 
-# router_lab_up [IFINDEX]: lab_up, then the namespace C and the pair R veth2 <-> C veth3 (veth2
-# with ifindex IFINDEX if given), routes between A and C through R, static neighbours (no ARP,
-# no IPv6), IPv4 forwarding on in R. No XDP anywhere yet.
+# router_lab_up [IFINDEX [QUEUES]]: lab_up QUEUES, then the namespace C and the pair R veth2 <->
+# C veth3 (veth2 with ifindex IFINDEX if given and not empty; QUEUES rx/tx queues each, default
+# 1), routes between A and C through R, static neighbours (no ARP, no IPv6), IPv4 forwarding on
+# in R. No XDP anywhere yet.
 router_lab_up() {
-	local index=()
+	local index=() q=${2:-1}
 	[ -z "${1:-}" ] || index=(index "$1")
-	lab_up || return 1
+	lab_up "$q" || return 1
 	ip netns add "$NS_C" &&
 	ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 &&
 	ip -n "$NS_C" link set lo up &&
-	ip link add "$VETH_R2" netns "$NS_B" "${index[@]}" address "$MAC_R2" type veth \
-		peer name "$VETH_C" netns "$NS_C" address "$MAC_C" &&
+	ip link add "$VETH_R2" netns "$NS_B" "${index[@]}" numtxqueues "$q" numrxqueues "$q" \
+		address "$MAC_R2" type veth peer name "$VETH_C" netns "$NS_C" numtxqueues "$q" \
+		numrxqueues "$q" address "$MAC_C" &&
 	ip -n "$NS_B" addr add "$IP_R2/24" dev "$VETH_R2" &&
 	ip -n "$NS_C" addr add "$IP_C/24" dev "$VETH_C" &&
 	ip -n "$NS_B" link set "$VETH_R2" up &&
@@ -114,6 +116,9 @@ lab_down() {
 	done
 	BG_PIDS=()
 	for ns in "$NS_A" "$NS_B" "$NS_C"; do
+		# a process started in a subshell ($(...)) is not in BG_PIDS: whatever still runs in
+		# the lab's namespaces would outlive them (and keep its programs attached)
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"
@@ -148,9 +153,18 @@ snmp() {
 		if ($i == f) c = i; h = 1; next } $1 == p && h { print $c; exit }' /proc/net/snmp
 }
 
-# xdp_rx_packets NS DEV: frames the veth ran through its XDP path (all RX queues).
+# xdp_rx_packets NS DEV: frames the veth ran through its XDP path (all RX queues); with
+# XDP_COUNTER=xdp_redirect, those its program redirected (into an AF_XDP socket, say).
 xdp_rx_packets() {
-	ip netns exec "$1" ethtool -S "$2" | awk '/rx_queue_[0-9]+_xdp_packets:/{s+=$2} END{print s+0}'
+	ip netns exec "$1" ethtool -S "$2" |
+		awk -v c="${XDP_COUNTER:-xdp_packets}" '$1 ~ "^rx_queue_[0-9]+_" c ":$" {s+=$2} END{print s+0}'
+}
+
+# need_two_cpus: skip unless two CPUs are online (tests that place work on CPUs 0 and 1).
+need_two_cpus() {
+	local online
+	online=$(getconf _NPROCESSORS_ONLN)
+	[ "$online" -ge 2 ] || skip "needs 2 online CPUs, found $online"
 }
 
 # ---------------------------------------------------------------- waiting, processes, JSON

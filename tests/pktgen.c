@@ -3,7 +3,9 @@
  * pktgen: the test suite's frame source. Sends exactly --count UDP frames (IPv4 or IPv6, valid
  * checksums, a magic and a sequence number in the payload) out of a device through an AF_PACKET
  * socket, or, with --live, injects them with BPF_PROG_RUN in live-frames mode (an XDP program
- * that redirects every frame into the device: the fastest source this machine has).
+ * that redirects every frame into the device: the fastest source this machine has), from one
+ * thread or, with --cpus N, from N threads pinned to N CPUs. A live run for a --duration makes
+ * one long BPF_PROG_RUN call per thread, so the fixed cost of a call does not slow it down.
  * With --expect-back SEC it then counts the frames that come back (XDP_TX, l2fwd) and how many
  * of them have their MAC addresses swapped. With --window N --window-rx FILE:DEV at most N frames
  * are on their way at any time: each N-th frame waits until DEV (a line of FILE, in the format
@@ -18,6 +20,10 @@
 #include <linux/udp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +53,7 @@ struct gen_opts {
 	__u32 rate;
 	__u32 window;
 	const char *window_rx;
+	__u32 cpus;
 	const char *src_mac, *dst_mac, *src_ip, *dst_ip;
 	double duration;
 	double expect_back;
@@ -87,6 +94,9 @@ static const struct opt_def gen_defs[] = {
 	  "where they arrive: DEV's line of FILE (/proc/PID/net/dev)"),
 	O("live", 'l', OPT_BOOL, live, NULL, "inject with BPF_PROG_RUN live frames (XDP redirect)"),
 	O("batch", 'b', OPT_U32, batch, "N", "live-frames batch size", .min = 1, .max = 256),
+	O("cpus", 'c', OPT_U32, cpus, "N",
+	  "live frames from N threads, one pinned to each of the first N CPUs we may use (default: "
+	  "one thread, not pinned)", .min = 1, .max = 64),
 	O("duration", 'D', OPT_SECONDS, duration, "SEC", "send for SEC seconds", .max = 3600),
 	O("expect-back", 'e', OPT_SECONDS, expect_back, "SEC",
 	  "then count frames coming back for up to SEC seconds", .max = 600),
@@ -318,22 +328,40 @@ static int send_socket(int fd, struct frame *f, const struct gen_opts *o, struct
 }
 
 #define LIVE_RESTORE 64	/* header bytes the live program rewrites on every run */
+#define LIVE_REPEAT_MAX (1u << 30)	/* frames per BPF_PROG_RUN call when sending for a time */
+#define LIVE_CPUS_MAX 64	/* --cpus at most */
+
+/* A sender's counter: one cache line each, in one array map value */
+struct live_slot {
+	__u64 sent;
+} __attribute__((aligned(64)));
 
 /*
- * XDP program for live frames: rewrite the frame's first bytes from immediates, then return
- * bpf_redirect(ifindex, 0). The kernel recycles live-frame pages without copying data_in
- * again, and whatever runs downstream (a router decrementing the TTL in place, the stack on an
- * skb that shares the page) would otherwise change the frames this source sends next.
+ * XDP program for live frames: count the run in this sender's slot of the counter map (a
+ * direct map-value access, no helper), rewrite the frame's first bytes from immediates, then
+ * return bpf_redirect(ifindex, 0). The kernel recycles live-frame pages without copying
+ * data_in again, and whatever runs downstream (a router decrementing the TTL in place, the
+ * stack on an skb that shares the page) would otherwise change the frames this source sends
+ * next. The counter makes a run stopped by a signal exact: the kernel reports nothing then.
  */
-static int live_prog(int ifindex, const __u8 *frame, __u32 len)
+static int live_prog(int ifindex, const __u8 *frame, __u32 len, int map_fd, __u32 slot)
 {
 	__u32 restore = (len < LIVE_RESTORE ? len : LIVE_RESTORE) & ~3u, n = 0;
-	struct bpf_insn insns[9 + LIVE_RESTORE / 4];	/* 5 + stores + 4 */
+	struct bpf_insn insns[14 + LIVE_RESTORE / 4];	/* 10 + stores + 4 */
+	const struct bpf_insn counter[] = {
+		BPF_LD_MAP_VALUE(BPF_REG_5, map_fd,
+				 slot * sizeof(struct live_slot) + offsetof(struct live_slot, sent)),
+	};
 	LIBBPF_OPTS(bpf_prog_load_opts, lo);
 	int fd;
 
 	insns[n++] = BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, data));
 	insns[n++] = BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_1, offsetof(struct xdp_md, data_end));
+	memcpy(insns + n, counter, sizeof(counter));
+	n += ARRAY_SIZE(counter);
+	insns[n++] = BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_5, 0);
+	insns[n++] = BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 1);
+	insns[n++] = BPF_STX_MEM(BPF_DW, BPF_REG_5, BPF_REG_0, 0);
 	insns[n++] = BPF_MOV64_REG(BPF_REG_4, BPF_REG_2);
 	insns[n++] = BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, (__s32)restore);
 	insns[n++] = BPF_JMP_REG(BPF_JGT, BPF_REG_4, BPF_REG_3, (__s16)(restore / 4));
@@ -351,35 +379,180 @@ static int live_prog(int ifindex, const __u8 *frame, __u32 len)
 	return fd < 0 ? -errno : fd;
 }
 
-static int send_live(struct frame *f, const struct gen_opts *o, struct result *res)
+/*
+ * One live-frames sender: a thread (pinned to cpu unless it is -1) that runs its program with
+ * BPF_PROG_RUN. With a quota it sends exactly that many frames, in calls as large as the kernel
+ * takes; without, it makes calls of LIVE_REPEAT_MAX frames until the main thread stops it with
+ * SIGUSR1, which the kernel notices between two batches (-EINTR). Either way one call lasts
+ * long, so the fixed cost of a call (the page pool set up and torn down, some 20 ms here) does
+ * not count, and the frames it sent are read from its counter, not from the call.
+ */
+struct sender {
+	pthread_t tid;
+	const struct frame *f;
+	const struct gen_opts *o;
+	int prog_fd;
+	int cpu;			/* -1: not pinned */
+	__u64 quota;			/* frames to send, when limited */
+	bool limited;			/* else until stopped */
+	const atomic_bool *stop;
+	atomic_bool done;
+	__u64 start_ns, end_ns;
+	int err;
+};
+
+static void *sender_run(void *arg)
 {
-	struct xdp_md ctx = { .data_end = f->len, .ingress_ifindex = (__u32)o->dev.ifindex };
-	__u64 start = now_ns();
-	int fd, err = 0;
+	struct sender *s = arg;
+	struct xdp_md ctx = { .data_end = s->f->len, .ingress_ifindex = (__u32)s->o->dev.ifindex };
+	__u64 sent = 0;
 
-	frame_seq(f, o, 0);
-	fd = live_prog(o->dev.ifindex, f->buf, f->len);
-	if (fd < 0)
-		return fd;
-	while (!done(o, res->sent, start)) {
-		__u64 left = o->count ? o->count - res->sent : 1u << 20;
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f->buf, .data_size_in = f->len,
+	if (s->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(s->cpu, &set);
+		s->err = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	s->start_ns = now_ns();
+	while (!s->err && !atomic_load(s->stop) && (!s->limited || sent < s->quota)) {
+		__u64 rep = s->limited ? s->quota - sent : LIVE_REPEAT_MAX;
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = s->f->buf, .data_size_in = s->f->len,
 			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o->batch);
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = s->o->batch);
 
-		__u64 rep = left < (1u << 20) ? left : (1u << 20);
-
-		if (o->duration > 0 && rep > 1u << 16)
-			rep = 1u << 16;	/* check the clock often enough */
-		t.repeat = (int)rep;
-		if (bpf_prog_test_run_opts(fd, &t)) {
-			err = -errno;
+		t.repeat = (int)(rep < LIVE_REPEAT_MAX ? rep : LIVE_REPEAT_MAX);
+		if (bpf_prog_test_run_opts(s->prog_fd, &t)) {
+			if (errno != EINTR)
+				s->err = -errno;
 			break;
 		}
-		res->sent += rep;
+		sent += (__u64)t.repeat;
 	}
-	res->elapsed_ns = now_ns() - start;
-	close(fd);
+	s->end_ns = now_ns();
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+static void sender_wake(int sig)
+{
+	(void)sig;	/* only there to interrupt BPF_PROG_RUN */
+}
+
+/* The first n CPUs this process may run on (the senders' CPUs); returns how many there are. */
+static int sender_cpus(int *cpus, __u32 n)
+{
+	cpu_set_t set;
+	__u32 k = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -errno;
+	for (int c = 0; c < CPU_SETSIZE && k < n; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[k++] = c;
+	return (int)k;
+}
+
+/* Wait until every sender is done, or until the deadline (0: none) and then stop them. */
+static void senders_wait(struct sender *s, __u32 n, atomic_bool *stop, __u64 deadline)
+{
+	for (;;) {
+		bool all = true;
+		__u64 now = now_ns();
+
+		for (__u32 i = 0; i < n; i++)
+			all = all && atomic_load(&s[i].done);
+		if (all)
+			return;
+		if (deadline && now >= deadline) {
+			atomic_store(stop, true);
+			/* again and again: a signal just before a call would be lost */
+			for (__u32 i = 0; i < n; i++)
+				if (!atomic_load(&s[i].done))
+					pthread_kill(s[i].tid, SIGUSR1);
+		}
+		__u64 nap = 10000000;	/* 10 ms; 1 ms once stopping */
+		if (deadline && now < deadline && deadline - now < nap)
+			nap = deadline - now;
+		if (deadline && now >= deadline)
+			nap = 1000000;
+		struct timespec ts = { .tv_nsec = (long)nap };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Read the frames every sender counted. */
+static int senders_sent(int map_fd, __u32 n, __u64 *sent)
+{
+	struct live_slot *val = calloc(n, sizeof(*val));
+	__u32 key = 0;
+	int err = 0;
+
+	if (!val)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, val))
+		err = -errno;
+	for (__u32 i = 0; !err && i < n; i++)
+		*sent += val[i].sent;
+	free(val);
+	return err;
+}
+
+static int send_live(struct frame *f, const struct gen_opts *o, struct result *res)
+{
+	struct sigaction sa = { .sa_handler = sender_wake };	/* no SA_RESTART */
+	__u32 n = o->cpus ? o->cpus : 1, started = 0;
+	int cpus[LIVE_CPUS_MAX], map_fd, err = 0;
+	atomic_bool stop = false;
+	struct sender *s;
+	__u64 start;
+
+	frame_seq(f, o, 0);
+	if (o->cpus && sender_cpus(cpus, n) != (int)n)
+		return -ERANGE;
+	s = calloc(n, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	map_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pktgen_sent", 4,
+				(__u32)(sizeof(struct live_slot) * n), 1, NULL);
+	if (map_fd < 0) {
+		free(s);
+		return -errno;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	for (__u32 i = 0; i < n; i++) {
+		s[i] = (struct sender){ .f = f, .o = o, .cpu = o->cpus ? cpus[i] : -1, .stop = &stop };
+		s[i].prog_fd = live_prog(o->dev.ifindex, f->buf, f->len, map_fd, i);
+		if (s[i].prog_fd < 0) {
+			err = s[i].prog_fd;
+			goto out;
+		}
+		/* the count shared out exactly: the first count % n senders send one more */
+		s[i].limited = o->count > 0;
+		s[i].quota = o->count / n + (i < o->count % n);
+	}
+	start = now_ns();
+	for (; started < n && !err; started++)
+		err = -pthread_create(&s[started].tid, NULL, sender_run, &s[started]);
+	if (err)
+		started--;
+	senders_wait(s, started, &stop,
+		     err ? 1 : o->duration > 0 ? start + (__u64)(o->duration * 1e9) : 0);
+	for (__u32 i = 0; i < started; i++) {
+		pthread_join(s[i].tid, NULL);
+		err = err ?: s[i].err;
+		if (s[i].end_ns - start > res->elapsed_ns)
+			res->elapsed_ns = s[i].end_ns - start;
+	}
+	err = err ?: senders_sent(map_fd, n, &res->sent);
+out:
+	for (__u32 i = 0; i < n; i++)
+		if (s[i].prog_fd > 0)
+			close(s[i].prog_fd);
+	close(map_fd);
+	free(s);
 	return err;
 }
 
@@ -441,6 +614,17 @@ int main(int argc, char **argv)
 	log_setup(o.verbose);
 	if (!o.count && !(o.duration > 0))
 		return report(0, EXIT_FAIL_OPTION, "--count 0 needs --duration");
+	if (o.cpus && !o.live)
+		return report(0, EXIT_FAIL_OPTION, "--cpus needs --live");
+	if (o.cpus) {
+		int cpus[LIVE_CPUS_MAX], k = sender_cpus(cpus, o.cpus);
+
+		if (k < 0)
+			return report(k, EXIT_FAIL, "read the CPU affinity");
+		if (k < (int)o.cpus)
+			return report(0, EXIT_FAIL_OPTION, "--cpus %u: this process may run on %d CPUs",
+				      o.cpus, k);
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return report(-ENOMEM, EXIT_FAIL_MEM, "allocate frame");
@@ -472,6 +656,7 @@ int main(int argc, char **argv)
 
 	jw_begin(&w, stdout);
 	jw_str(&w, "source", o.live ? "live_frames" : "af_packet");
+	jw_u64(&w, "threads", o.live ? (o.cpus ? o.cpus : 1) : 1);
 	jw_u64(&w, "sent", res.sent);
 	jw_u64(&w, "errors", res.errors);
 	jw_u64(&w, "received", res.received);

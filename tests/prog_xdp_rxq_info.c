@@ -29,15 +29,43 @@ static struct xdp_rxq_info_kern *load_or_end(__u32 action, __u32 flags, __u32 re
 	return s;
 }
 
-#define PROG(s) bpf_program__fd((s)->progs.xdp_rxq_info_prog)
+/* The program the tool runs for the skeleton's configuration (rxq_prog_of: a specialised one
+ * when there is one; every program of the object is loaded), and the general one. */
+static int prog_for(struct xdp_rxq_info_kern *s, enum rxq_prog which)
+{
+	struct bpf_program *progs[RXQ_PROGS] = {
+		s->progs.xdp_rxq_info_prog, s->progs.xdp_rxq_info_no_touch,
+		s->progs.xdp_rxq_info_read, s->progs.xdp_rxq_info_swapmac,
+	};
+	struct rxq_cfg cfg = s->rodata->cfg;
+
+	return bpf_program__fd(progs[which < RXQ_PROGS ? which : rxq_prog_of(&cfg)]);
+}
+
+#define PROG(s) prog_for((s), RXQ_PROGS)
+#define GENERAL(s) prog_for((s), RXQ_PROG_GENERAL)
 #define STATS(s) bpf_map__fd((s)->maps.rxq_stats)
 
-static struct rxq_rec slot(struct xdp_rxq_info_kern *s, __u32 q)
-{
-	struct rxq_rec r;
+/* The counters of queue slot q, summed over CPUs and over the kinds (xdp_rxq_info.h). */
+struct rxq_counts {
+	__u64 processed, bad_ifindex, short_frame;
+};
 
-	MAP_SUM(STATS(s), q, &r);
-	return r;
+static struct rxq_counts slot(struct xdp_rxq_info_kern *s, __u32 q)
+{
+	struct rxq_counts c = {};
+
+	for (__u32 k = 0; k < RXQ_KINDS; k++) {
+		struct rxq_rec r;
+
+		MAP_SUM(STATS(s), rxq_key(k, q), &r);
+		c.processed += r.packets;
+		if (k & RXQ_K_BAD_IFINDEX)
+			c.bad_ifindex += r.packets;
+		if (k & RXQ_K_SHORT)
+			c.short_frame += r.packets;
+	}
+	return c;
 }
 
 TEST(rxq_each_action_verdict_and_exact_count)
@@ -73,7 +101,10 @@ TEST(rxq_hand_loaded_defaults_pass)
 		return;
 	r.data = pkt;
 	pkt_udp(pkt, sizeof(pkt), false);
-	if (ASSERT_OK(xdp_run(PROG(s), &r), "run"))
+	/* `ip link ... obj xdp_rxq_info_kern.o sec xdp` loads the first program of the section */
+	ASSERT_TRUE(bpf_program__fd(bpf_object__next_program(s->obj, NULL)) == GENERAL(s),
+		    "the general program comes first");
+	if (ASSERT_OK(xdp_run(GENERAL(s), &r), "run"))
 		ASSERT_EQ(r.retval, XDP_PASS, "object defaults pass traffic");
 	xdp_rxq_info_kern__destroy(s);
 }
@@ -249,6 +280,54 @@ TEST(rxq_verifier_walks_read_bytes_linearly)
 	else if (!skip_if_eperm(err, "load xdp_rxq_info"))
 		ASSERT_OK(err, "load xdp_rxq_info_kern");
 	xdp_rxq_info_kern__destroy(s);
+}
+
+/* The specialised programs (options compiled in) against the general one on the same random and
+ * mutated frames: the same verdict, the same bytes out, the same counters. */
+TEST(rxq_specialised_programs_match_general)
+{
+	static const struct { __u32 action, flags, read_bytes; enum rxq_prog want; } cfgs[] = {
+		{ XDP_DROP, 0, 0, RXQ_PROG_NO_TOUCH },
+		{ XDP_PASS, RXQ_F_READ, RXQ_LINE, RXQ_PROG_READ },
+		{ XDP_TX, RXQ_F_SWAPMAC, 0, RXQ_PROG_SWAPMAC },
+	};
+	__u8 buf[1514], out_g[1514 + 256], out_s[1514 + 256];
+	__u64 rng = 0x5eed0002;
+
+	for (size_t c = 0; c < ARRAY_SIZE(cfgs); c++) {
+		struct xdp_rxq_info_kern *g = load_or_end(cfgs[c].action, cfgs[c].flags,
+							  cfgs[c].read_bytes, 0);
+		struct xdp_rxq_info_kern *sp = g ? load_or_end(cfgs[c].action, cfgs[c].flags,
+							       cfgs[c].read_bytes, 0) : NULL;
+		__u32 runs = 3000, bad = 0;
+		int kind = 0;
+
+		if (!sp) {
+			xdp_rxq_info_kern__destroy(g);
+			return;
+		}
+		ASSERT_TRUE(PROG(sp) == prog_for(sp, cfgs[c].want) && PROG(sp) != GENERAL(sp),
+			    "a specialised program runs this configuration");
+		for (__u32 i = 0; i < runs; i++) {
+			struct xdp_run rg = { .data = buf, .out = out_g, .out_len = sizeof(out_g),
+					      .repeat = 1 };
+			struct xdp_run rs = { .data = buf, .out = out_s, .out_len = sizeof(out_s),
+					      .repeat = 1 };
+
+			rg.len = rs.len = fuzz_frame(buf, sizeof(buf), &rng, &kind);
+			if (xdp_run(GENERAL(g), &rg) || xdp_run(PROG(sp), &rs) ||
+			    rg.retval != rs.retval || rg.out_len != rs.out_len ||
+			    memcmp(out_g, out_s, rg.out_len))
+				bad++;
+		}
+		ASSERT_EQ(bad, 0, "frames where the specialised program differs");
+		ASSERT_EQ(slot(sp, 0).processed, slot(g, 0).processed, "the same count");
+		ASSERT_EQ(slot(sp, 0).short_frame, slot(g, 0).short_frame, "the same short frames");
+		ASSERT_EQ(slot(sp, 0).bad_ifindex, 0, "no ifindex check");
+		ASSERT_EQ(slot(sp, 0).processed, runs, "every frame counted");
+		xdp_rxq_info_kern__destroy(g);
+		xdp_rxq_info_kern__destroy(sp);
+	}
 }
 
 /* 100,000 random and mutated frames per configuration: the configured verdict every time, no

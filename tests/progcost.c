@@ -6,7 +6,9 @@
  * floor object). Each case runs --reps times, alternating between cases so drift hits all
  * alike; prints one JSON line per case with the median ns/packet, its ratio to the floor's
  * median and, where there is one, the bare program and the ratio to its median.
- *   --suite rxq           xdp_rxq_info (the default)
+ *   --suite rxq           xdp_rxq_info (the default), next to bare programs doing the same frame
+ *                         work, without and with a per-CPU counter per RX queue
+ *   --prog-id ID          one more case: a program already loaded (a peer's, by its id)
  *   --suite redirect      xdp_redirect's modes (targets: lo, slot 0 / key 1 of the devmaps)
  *   --suite redirect_cpu  xdp_redirect_cpu's strategies over CPUs 0 and 1 (0 twice on one CPU)
  * A redirect under BPF_PROG_TEST_RUN is the helper's work only: the frame goes nowhere.
@@ -40,8 +42,8 @@ static const struct opt_enum cost_suites[] = {
 };
 
 struct cost_opts {
-	__u32 repeat, reps, size;
-	const char *floor_obj;
+	__u32 repeat, reps, size, prog_id;
+	const char *floor_obj, *prog_name;
 	int suite;
 };
 
@@ -53,6 +55,10 @@ static const struct opt_def cost_defs[] = {
 	O("floor", 'f', OPT_STR, floor_obj, "OBJ", "object with xdp_floor_drop", .required = true),
 	O("suite", 'S', OPT_ENUM, suite, "NAME", "programs to cost: rxq, redirect, redirect_cpu",
 	  .values = cost_suites),
+	O("prog-id", 'p', OPT_U32, prog_id, "ID",
+	  "also cost this loaded XDP program (a peer's), in the same rounds", .min = 1,
+	  .max = 4294967295.0),
+	O("prog-name", 'N', OPT_STR, prog_name, "NAME", "its name in the output"),
 	OPT_END,
 };
 #undef O
@@ -86,6 +92,7 @@ struct cost_run {
 	int n_rxq, n_redir, n_rcpu;
 	struct cost_case cases[CASES_MAX];
 	int n;
+	int extra_fd;		/* --prog-id's program, 0: none */
 };
 
 static int add_case(struct cost_run *c, const char *name, int prog_fd, int bare, __u32 len)
@@ -151,9 +158,10 @@ static int floor_open(struct cost_run *c, const char *path, const __u32 *cpus, _
 /* ---------------------------------------------------------------- suites */
 
 static int rxq_case(struct cost_run *c, const char *name, __u32 flags, __u32 read_bytes,
-		    __u32 len)
+		    __u32 len, int bare)
 {
 	struct xdp_rxq_info_kern *s = xdp_rxq_info_kern__open();
+	struct bpf_program *prog;
 
 	if (!s)
 		return -errno;
@@ -161,9 +169,10 @@ static int rxq_case(struct cost_run *c, const char *name, __u32 flags, __u32 rea
 	s->rodata->cfg.action = XDP_DROP;
 	s->rodata->cfg.flags = flags;
 	s->rodata->cfg.read_bytes = read_bytes;
+	prog = rxq_prog_pick(s);	/* the program the tool runs for this configuration */
 	if (xdp_rxq_info_kern__load(s))
 		return -errno;
-	return add_case(c, name, bpf_program__fd(s->progs.xdp_rxq_info_prog), -1, len);
+	return add_case(c, name, bpf_program__fd(prog), bare, len);
 }
 
 static int suite_rxq(struct cost_run *c)
@@ -171,15 +180,33 @@ static int suite_rxq(struct cost_run *c)
 	static const struct {
 		const char *name;
 		__u32 flags, read_bytes, len;
+		const char *bare, *bare_name;
 	} t[] = {
-		{ "xdp_rxq_info XDP_DROP no-touch", 0, 0, 0 },
-		{ "xdp_rxq_info XDP_DROP --read", RXQ_F_READ, RXQ_LINE, 0 },
-		{ "xdp_rxq_info XDP_DROP --swapmac", RXQ_F_SWAPMAC, 0, 0 },
-		{ "xdp_rxq_info XDP_DROP --read-bytes 1500", RXQ_F_READ, 1500, 1500 },
+		{ "xdp_rxq_info XDP_DROP no-touch", 0, 0, 0,
+		  "xdp_floor_drop", "floor: return XDP_DROP" },
+		{ "xdp_rxq_info XDP_DROP --read", RXQ_F_READ, RXQ_LINE, 0,
+		  "xdp_floor_read", "bare: read the first line, XDP_DROP" },
+		{ "xdp_rxq_info XDP_DROP --swapmac", RXQ_F_SWAPMAC, 0, 0,
+		  "xdp_floor_swap", "bare: swap the MACs, XDP_DROP" },
+		{ "xdp_rxq_info XDP_DROP --read-bytes 1500", RXQ_F_READ, 1500, 1500, NULL, NULL },
+	};
+
+	/* the same frame work with one per-CPU counter: what the tool should cost (printed
+	 * before the tool's case, which compares with the bare program without a counter) */
+	static const char *const counted[][2] = {
+		{ "xdp_floor_drop_count", "bare: per-queue counter, XDP_DROP" },
+		{ "xdp_floor_read_count", "bare: read the first line, counter, XDP_DROP" },
+		{ "xdp_floor_swap_count", "bare: swap the MACs, counter, XDP_DROP" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
-		int err = rxq_case(c, t[i].name, t[i].flags, t[i].read_bytes, t[i].len);
+		int b = t[i].bare ? floor_case(c, t[i].bare, t[i].bare_name) : -1;
+		int err = b < -1 ? b : 0;
+
+		if (!err && i < ARRAY_SIZE(counted))
+			err = floor_case(c, counted[i][0], counted[i][1]);
+		if (err >= 0)
+			err = rxq_case(c, t[i].name, t[i].flags, t[i].read_bytes, t[i].len, b);
 
 		if (err < 0)
 			return report(err, EXIT_FAIL_BPF, "load %s", t[i].name);
@@ -382,6 +409,8 @@ static void cost_close(struct cost_run *c)
 	for (int i = 0; i < c->n_rcpu; i++)
 		xdp_redirect_cpu_kern__destroy(c->rcpu[i]);
 	bpf_object__close(c->floor);
+	if (c->extra_fd > 0)
+		close(c->extra_fd);
 }
 
 int main(int argc, char **argv)
@@ -410,6 +439,17 @@ int main(int argc, char **argv)
 	      o.suite == SUITE_REDIRECT_CPU ? suite_redirect_cpu(&c, cpus) : suite_rxq(&c);
 	if (ret)
 		goto out;
+	if (o.prog_id) {
+		int fd = bpf_prog_get_fd_by_id(o.prog_id);
+
+		if (fd < 0 || add_case(&c, o.prog_name ? o.prog_name : "program by id", fd, -1, 0) < 0) {
+			ret = report(fd < 0 ? -errno : -EINVAL, EXIT_FAIL_BPF, "program id %u", o.prog_id);
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		c.extra_fd = fd;
+	}
 	pkt_udp(pkt, o.size < 1500 ? 1500 : o.size, false);
 	ret = measure(&c, &o, pkt);
 	if (!ret)

@@ -496,6 +496,131 @@ TEST(cpulist_accept_and_reject)
 	}
 }
 
+TEST(cpulist_format_round_trips)
+{
+	static const char *const lists[] = { "", "0", "0-3,6", "1,3,5,7", "0-7", "2-3,5-6" };
+	char buf[64], small[6], what[64];
+	bool set[8];
+	int bad;
+
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		if (lists[i][0])
+			cpulist_parse(lists[i], set, 8, NULL, &bad);
+		else
+			memset(set, 0, sizeof(set));
+		snprintf(what, sizeof(what), "'%s' formatted back", lists[i]);
+		ASSERT_TRUE(!strcmp(cpulist_format(buf, sizeof(buf), set, 8), lists[i]), what);
+	}
+	cpulist_parse("1,3,5,7", set, 8, NULL, &bad);
+	ASSERT_TRUE(!strcmp(cpulist_format(small, sizeof(small), set, 8), "1,..."),
+		    "cut with ... when too long");
+}
+
+/* A file of the fake sysfs/procfs tree under root, its directories made as needed. */
+static void tree_put(const char *root, const char *path, const char *text)
+{
+	char full[512], cmd[600];
+	FILE *f;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", full);
+	if (system(cmd))
+		return;
+	if (!text) {		/* a directory (an interrupt's action) */
+		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", full);
+		ASSERT_EQ(system(cmd), 0, "mkdir");
+		return;
+	}
+	f = fopen(full, "w");
+	if (ASSERT_TRUE(f != NULL, "create a file of the tree")) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* One interrupt of the tree: /proc/irq/N/NAME/ and its effective affinity; listed in
+ * DEV_DIR/msi_irqs unless dev_dir is NULL. */
+static void tree_irq(const char *root, const char *dev_dir, int irq, const char *name,
+		     const char *cpus)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/proc/irq/%d/%s", irq, name);
+	tree_put(root, path, NULL);
+	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", irq);
+	tree_put(root, path, cpus);
+	if (!dev_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/msi_irqs/%d", dev_dir, irq);
+	tree_put(root, path, "msix\n");
+}
+
+/* The queue's interrupt found by name among the device's (or its parent's, as for virtio), its
+ * affinity read; unknown, and why, when no single interrupt is the queue's. */
+TEST(queue_irq_from_sysfs_and_procfs)
+{
+	char root[] = "/tmp/.unit-irq.XXXXXX", cmd[64], cpus[32];
+	struct queue_irq qi;
+	bool set[8];
+	int n;
+
+	if (!ASSERT_TRUE(mkdtemp(root) != NULL, "mkdtemp"))
+		return;
+	/* a NIC: one TxRx vector per queue, a misc one */
+	tree_put(root, "/sys/class/net/eth0/threaded", "0\n");
+	tree_irq(root, "/sys/class/net/eth0/device", 40, "eth0", "0\n");
+	tree_irq(root, "/sys/class/net/eth0/device", 41, "eth0-TxRx-0", "2\n");
+	tree_irq(root, "/sys/class/net/eth0/device", 42, "eth0-TxRx-1", "3\n");
+	tree_irq(root, "/sys/class/net/eth0/device", 43, "eth0-TxRx-11", "5-6\n");
+	n = queue_irq_cpus(root, "eth0", 1, set, 8, &qi);
+	ASSERT_EQ(n, 1, "eth0 queue 1: one CPU");
+	ASSERT_EQ(qi.irq, 42, "eth0 queue 1: its interrupt");
+	ASSERT_TRUE(!strcmp(qi.name, "eth0-TxRx-1"), "eth0 queue 1: the interrupt's name");
+	ASSERT_TRUE(!strcmp(cpulist_format(cpus, sizeof(cpus), set, 8), "3"), "on CPU 3");
+	n = queue_irq_cpus(root, "eth0", 11, set, 8, &qi);
+	ASSERT_EQ(n, 2, "eth0 queue 11: two CPUs (not queue 1's)");
+	ASSERT_TRUE(!strcmp(cpulist_format(cpus, sizeof(cpus), set, 8), "5-6"), "on CPUs 5-6");
+	n = queue_irq_cpus(root, "eth0", 7, set, 8, &qi);
+	ASSERT_EQ(n, 0, "eth0 queue 7: no interrupt named for it");
+	ASSERT_EQ(qi.irq, -1, "no interrupt");
+	ASSERT_TRUE(qi.why && strstr(qi.why, "no interrupt is named"), "why");
+	/* mlx5: the name goes on after an '@'; a completion vector per channel */
+	tree_irq(root, "/sys/class/net/mlx0/device", 60, "mlx5_async0@pci:0000:3b:00.0", "0\n");
+	tree_irq(root, "/sys/class/net/mlx0/device", 61, "mlx5_comp0@pci:0000:3b:00.0", "4\n");
+	tree_irq(root, "/sys/class/net/mlx0/device", 62, "mlx5_comp1@pci:0000:3b:00.0", "7\n");
+	n = queue_irq_cpus(root, "mlx0", 0, set, 8, &qi);
+	ASSERT_EQ(qi.irq, 61, "mlx5 queue 0: comp0, not async0 (whose name also ends in 0)");
+	ASSERT_TRUE(n == 1 && set[4], "on CPU 4");
+	/* virtio: the vectors belong to the PCI parent of the virtio device */
+	tree_irq(root, "/sys/class/net/vnet0/device/..", 37, "virtio2-config", "0\n");
+	tree_irq(root, "/sys/class/net/vnet0/device/..", 38, "virtio2-input.0", "1\n");
+	tree_irq(root, "/sys/class/net/vnet0/device/..", 39, "virtio2-output.0", "0\n");
+	n = queue_irq_cpus(root, "vnet0", 0, set, 8, &qi);
+	ASSERT_EQ(qi.irq, 38, "virtio queue 0: input.0, not output.0");
+	ASSERT_TRUE(n == 1 && set[1], "on CPU 1");
+	/* separate rx and tx vectors with the same number */
+	tree_irq(root, "/sys/class/net/eth2/device", 70, "eth2-tx-0", "0\n");
+	tree_irq(root, "/sys/class/net/eth2/device", 71, "eth2-rx-0", "1\n");
+	n = queue_irq_cpus(root, "eth2", 0, set, 8, &qi);
+	ASSERT_TRUE(qi.irq == 71 && n == 1 && set[1], "eth2 queue 0: the rx vector");
+	/* a legacy device: its one interrupt, whatever its name; smp_affinity_list only */
+	tree_put(root, "/sys/class/net/old0/device/irq", "11\n");
+	tree_put(root, "/proc/irq/11/old0", NULL);
+	tree_put(root, "/proc/irq/11/smp_affinity_list", "0-1\n");
+	n = queue_irq_cpus(root, "old0", 0, set, 8, &qi);
+	ASSERT_TRUE(qi.irq == 11 && n == 2 && set[0] && set[1], "legacy: its one interrupt");
+	/* veth: nothing of its own; threaded NAPI: the scheduler decides */
+	tree_put(root, "/sys/class/net/veth1/threaded", "0\n");
+	n = queue_irq_cpus(root, "veth1", 0, set, 8, &qi);
+	ASSERT_TRUE(n == 0 && qi.irq == -1 && qi.why && strstr(qi.why, "no interrupt of its own"),
+		    "veth: unknown, no interrupt");
+	tree_put(root, "/sys/class/net/eth0/threaded", "1\n");
+	n = queue_irq_cpus(root, "eth0", 1, set, 8, &qi);
+	ASSERT_TRUE(n == 0 && qi.why && strstr(qi.why, "threaded"), "threaded NAPI: unknown");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ASSERT_EQ(system(cmd), 0, "remove the tree");
+}
+
 /* ---------------------------------------------------------------- frame.c */
 
 TEST(csum_rfc1071_example)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The floor for benchmarks: XDP programs that do nothing but return a verdict, and bare
- * programs that do only the redirect (and the frame work) of xdp_redirect and xdp_redirect_cpu,
- * without counters or options, for the cost ratio of those tools. Targets come from read-only
+ * The floor for benchmarks: XDP programs that do nothing but return a verdict, bare programs
+ * that do only the frame work of xdp_rxq_info (read a line, swap the MACs), and bare programs
+ * that do only the redirect (and the frame work) of xdp_redirect and xdp_redirect_cpu, without
+ * counters or options, for the cost ratio of those tools. Targets come from read-only
  * data, as in any real program; progcost fills the maps.
  */
 #include <linux/bpf.h>
@@ -21,6 +22,81 @@ SEC("xdp")
 int xdp_floor_pass(struct xdp_md *ctx)
 {
 	return XDP_PASS;
+}
+
+/* xdp_rxq_info's frame work alone: --read (the first line), --swapmac, and XDP_TX --swapmac. */
+static __always_inline void read_first_line(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+
+	if (data + 1 <= data_end)
+		PARSE_KEEP(*(__u8 *)data);
+}
+
+SEC("xdp")
+int xdp_floor_read(struct xdp_md *ctx)
+{
+	read_first_line(ctx);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xdp_floor_swap(struct xdp_md *ctx)
+{
+	eth_swap_macs((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xdp_floor_tx_swap(struct xdp_md *ctx)
+{
+	eth_swap_macs((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	return XDP_TX;
+}
+
+/* The same plus one per-CPU counter per RX queue: the least a tool that counts per queue (as
+ * xdp_rxq_info does) can do per packet. */
+#define FLOOR_QUEUES 65
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FLOOR_QUEUES);
+	__type(key, __u32);
+	__type(value, __u64);
+} floor_count SEC(".maps");
+
+static __always_inline int counted(struct xdp_md *ctx, int verdict)
+{
+	__u32 key = ctx->rx_queue_index;
+	__u64 *n;
+
+	if (key >= FLOOR_QUEUES - 1)
+		key = FLOOR_QUEUES - 1;
+	n = bpf_map_lookup_elem(&floor_count, &key);
+	if (n)
+		(*n)++;
+	return verdict;
+}
+
+SEC("xdp")
+int xdp_floor_drop_count(struct xdp_md *ctx)
+{
+	return counted(ctx, XDP_DROP);
+}
+
+SEC("xdp")
+int xdp_floor_read_count(struct xdp_md *ctx)
+{
+	read_first_line(ctx);
+	return counted(ctx, XDP_DROP);
+}
+
+SEC("xdp")
+int xdp_floor_swap_count(struct xdp_md *ctx)
+{
+	eth_swap_macs((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	return counted(ctx, XDP_DROP);
 }
 
 /* The same, frags-capable (BPF_F_XDP_HAS_FRAGS): attaches at jumbo MTUs. */

@@ -134,9 +134,12 @@ $(TEST_BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# xdp_monitor's redirect workload for its tests (tests/xdp_redirect_to.c)
-tests: $(O)/tests/xdp_redirect_to
+# xdp_monitor's redirect workload for its tests (tests/xdp_redirect_to.c); the bare redirect
+# programs of tests/xdp_floor_kern.c on a device, for the benchmarks (tests/xdp_floor_attach.c)
+tests: $(O)/tests/xdp_redirect_to $(O)/tests/xdp_floor_attach
 $(O)/tests/xdp_redirect_to: $(O)/tests/xdp_redirect_to.o
+$(O)/tests/xdp_floor_attach: $(O)/tests/xdp_floor_attach.o
+$(O)/tests/xdp_redirect_to $(O)/tests/xdp_floor_attach:
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -248,4 +248,20 @@ int xdp_floor_redirect_cpu_hash(struct xdp_md *ctx)
 	return bpf_redirect_map(&floor_cpu_map, floor_cfg.cpus[i], XDP_PASS);
 }
 
+/* xdp_redirect_cpu's second stage alone (--remote-action pass|drop): run on the target CPU
+ * from the cpumap entries (tests/xdp_floor_attach puts them there). Not frags-capable, as the
+ * first stages above: the kernel refuses a cpumap program that differs from the programs
+ * using the map in that. */
+SEC("xdp/cpumap")
+int xdp_floor_cpumap_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+SEC("xdp/cpumap")
+int xdp_floor_cpumap_drop(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
 char LICENSE[] SEC("license") = "GPL";

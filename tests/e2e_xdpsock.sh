@@ -428,9 +428,6 @@ test_busy_device_refused() {
 	xsk_expect_rx 100
 }
 
-# The summary always says what the kernel dropped before the sockets and why, not only with
-# -x: xdpsock is stopped (SIGSTOP) while 1,000 frames arrive, so its 64-entry RX ring fills and
-# the rest are dropped as rx_queue_full. With --frags too.
 # xsk_burst_while_stopped RX ARGS...: xdpsock ARGS is stopped (SIGSTOP) while 1,000 frames
 # arrive, then goes on: it receives exactly RX of them, stops cleanly (xsk_stop).
 xsk_burst_while_stopped() {
@@ -445,7 +442,8 @@ xsk_burst_while_stopped() {
 	xsk_stop
 }
 
-# kernel_drops_case [--frags]: (in the lab) a stopped xdpsock with a 64-slot RX ring gets
+# The summary always says what the kernel dropped before the sockets and why, not only with
+# -x. kernel_drops_case [--frags]: (in the lab) a stopped xdpsock with a 64-slot RX ring gets
 # 1,000 frames: 64 received, 936 dropped in the kernel (rx_queue_full), said in the JSON and
 # text summaries.
 kernel_drops_case() {

@@ -157,7 +157,7 @@ snmp() {
 # XDP_COUNTER=xdp_redirect, those its program redirected (into an AF_XDP socket, say).
 xdp_rx_packets() {
 	ip netns exec "$1" ethtool -S "$2" |
-		awk -v c="${XDP_COUNTER:-xdp_packets}" '$1 ~ "^rx_queue_[0-9]+_" c ":$" {s+=$2} END{print s+0}'
+		awk -v c="${XDP_COUNTER:-xdp_packets}" '$1 ~ "^rx_queue_[0-9]+_" c ":$" {s+=$2} END{printf "%.0f\n", s}'
 }
 
 # need_two_cpus: skip unless two CPUs are online (tests that place work on CPUs 0 and 1).

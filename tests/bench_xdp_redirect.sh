@@ -37,7 +37,7 @@ rb_lab_up() {
 
 # rb_attach HOW: put a redirect program on VETH_B; RB_PID is the tool's process (empty for a
 # bare program). HOW: bare:PROG TARGET... (tests/xdp_floor_attach), ours:TOOL ARGS... (the
-# tool, in native mode, with VETH_B first).
+# tool, in native mode, with VETH_B first), peer:COMMAND OUT (xdp-bench COMMAND VETH_B OUT).
 rb_attach() {
 	local how=$1 out
 	local -a w
@@ -52,6 +52,12 @@ rb_attach() {
 			--interval 3600
 		RB_PID=$BG_PID
 		wait_until 10 has_line "$out" start || { echo "  ${w[0]}: $(cat "$out.err")" >&2; return 1; } ;;
+	peer:*)
+		out="$(tmpdir)/peer.out"
+		bg "$out" in_b "$PEER_XDP_BENCH" "${w[0]}" -m native -i 60 "$VETH_B" "${w[@]:1}"
+		RB_PID=$BG_PID
+		wait_until 10 xdp_attached "$NS_B" "$VETH_B" ||
+			{ echo "  xdp-bench ${w[0]}: $(cat "$out" "$out.err")" >&2; return 1; } ;;
 	esac
 }
 
@@ -134,10 +140,15 @@ for c in cases:
 	done <"$tsv"
 }
 
+# rb_peer_entry ROLE|NAME|HOW: the entry, when xdp-bench is installed (nothing otherwise).
+rb_peer_entry() {
+	[ -n "${PEER_XDP_BENCH:-}" ] && echo "$1"
+}
+
 bench_xdp_redirect() {
 	rb_lab_up || return 1
 	tmpdir >/dev/null	# made in this shell, so that lab_down removes it
-	local p0 p1 p2
+	local p0 p1 p2 peer
 	p0=$(rb_port 0) p1=$(rb_port 1) p2=$(rb_port 2)
 	rb_set_run xdp_redirect "bpf_redirect (veth)" "$NS_C" "$(rb_peer 0)" \
 		"base|bare swap+redirect|bare:xdp_floor_redirect_swap $p0" \
@@ -145,6 +156,16 @@ bench_xdp_redirect() {
 	rb_set_run xdp_redirect "--map (veth)" "$NS_C" "$(rb_peer 0)" \
 		"base|bare swap+devmap|bare:xdp_floor_redirect_map_swap $p0" \
 		"ours|xdp_redirect|ours:xdp_redirect $p0 --map"
+	# transmits counted: our --xmit next to xdp-bench, which attaches the transmit tracepoint
+	# by default (the price of the tracepoint shows against the bare program)
+	peer=$(rb_peer_entry "peer|xdp-bench redirect|peer:redirect $p0")
+	rb_set_run xdp_redirect "bpf_redirect --xmit (veth)" "$NS_C" "$(rb_peer 0)" \
+		"base|bare swap+redirect|bare:xdp_floor_redirect_swap $p0" \
+		"ours|xdp_redirect --xmit|ours:xdp_redirect $p0 --xmit" ${peer:+"$peer"}
+	peer=$(rb_peer_entry "peer|xdp-bench redirect-map|peer:redirect-map $p0")
+	rb_set_run xdp_redirect "--map --xmit (veth)" "$NS_C" "$(rb_peer 0)" \
+		"base|bare swap+devmap|bare:xdp_floor_redirect_map_swap $p0" \
+		"ours|xdp_redirect --xmit|ours:xdp_redirect $p0 --map --xmit" ${peer:+"$peer"}
 	rb_set_run xdp_redirect "--multi, 2 ports (veth)" "$NS_C" "$(rb_peer 0)" \
 		"base|bare swap+broadcast|bare:xdp_floor_redirect_multi_swap $p0 $p1" \
 		"ours|xdp_redirect|ours:xdp_redirect $p0 $p1 --multi"

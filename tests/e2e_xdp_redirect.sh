@@ -74,7 +74,8 @@ redir_stop() {
 
 egress() { echo "[e for e in j['egress'] if e['dev'] == '$1'][0]['$2']"; }
 
-# sent_out N: every port transmitted N frames (the kernel's devmap transmits from veth1).
+# sent_out N: every port transmitted N frames (the kernel's devmap transmits from veth1: runs
+# with --xmit).
 sent_out() {
 	local p
 	for p in "${PORTS[@]}"; do
@@ -107,7 +108,8 @@ mode_case() {
 	shift
 	redir_lab "$k"
 	receivers
-	redir_start "$@"
+	redir_start --xmit "$@"
+	expect_eq "xmit in start" "$(jget "$OUT" start "j['xmit']")" 1
 	for p in "${PORTS[@]}"; do
 		xdp_attached "$NS_B" "$p" || fail "no dummy program on $p"
 		expect_eq "$p dummy in start" \
@@ -162,7 +164,7 @@ mac_case() {
 	rx="$(tmpdir)/sample.json"
 	bg_started "$rx" ip netns exec "$NS_C" "$SAMPLE" "$(peer 0)" --json --interval 0.2
 	local rx_pid=$BG_PID
-	redir_start "$@"
+	redir_start --xmit "$@"
 	send_a 50 --rate $RATE >/dev/null || fail "pktgen failed"
 	sent_out 50
 	wait_until 10 jeq "$rx" interval "j['received']" 50 || fail "peer sampled $(jget "$rx" interval "j['received']")"
@@ -198,7 +200,7 @@ test_egress_prog_drop_drops_every_copy() {
 	local p k
 	redir_lab 2
 	receivers
-	redir_start --multi --egress-prog drop
+	redir_start --multi --egress-prog drop --xmit
 	send_a $N --rate $RATE >/dev/null || fail "pktgen failed"
 	for p in "${PORTS[@]}"; do
 		wait_until 10 jeq "$OUT" interval "$(egress "$p" prog)['dropped']" $N ||
@@ -224,7 +226,12 @@ errors_are() {
 	expect_eq "redirected by the program" "$(jget "$OUT" summary "j['total']['redirected']")" $N
 	expect_eq "errors" "$(jget "$OUT" summary "j['redirect']['error']")" $N
 	expect_eq "$1 into $(port 0)" "$(jget "$OUT" summary "$(egress "$(port 0)" errors)['$1']")" $N
-	expect_eq "sent" "$(jget "$OUT" summary "$(egress "$(port 0)" sent)")" 0
+	if [ "$(jget "$OUT" start "j['xmit']")" = 1 ]; then
+		expect_eq "sent" "$(jget "$OUT" summary "$(egress "$(port 0)" sent)")" 0
+	else
+		expect_eq "transmits not counted" \
+			"$(jget "$OUT" summary "'sent' in j['egress'][0]")" 0
+	fi
 }
 
 test_down_port_is_enetdown() {
@@ -238,7 +245,7 @@ test_down_port_is_enetdown() {
 test_map_down_port_is_enetdown() {
 	redir_lab 1
 	receivers
-	redir_start --map
+	redir_start --map --xmit
 	ip -n "$NS_B" link set "$(port 0)" down
 	errors_are ENETDOWN
 }
@@ -248,7 +255,7 @@ test_map_down_port_is_enetdown() {
 # the redirect fails with EOPNOTSUPP; before, veth's driver drops every bulk (ENXIO).
 test_port_without_peer_program_named_and_dropped() {
 	redir_lab 1
-	redir_start
+	redir_start --xmit
 	grep -q "warning: the peer of veth $(port 0) ($(peer 0), in another network namespace) runs no XDP program" "$OUT.err" ||
 		fail "not named: $(cat "$OUT.err")"
 	expect_eq "takes_redirects" "$(jget "$OUT" start "j['outs'][0]['takes_redirects']")" 0
@@ -271,7 +278,7 @@ test_monitor_beside_counts_the_same() {
 	mon="$(tmpdir)/mon.json"
 	bg_started "$mon" in_b "$MON" --stats --netns own --json --interval 0.2
 	local mon_pid=$BG_PID
-	redir_start --stats
+	redir_start --stats --xmit
 	send_a $N --rate $RATE >/dev/null || fail "pktgen failed"
 	sent_out $N
 	wait_until 10 jeq "$OUT" interval "j['redirect']['success']" $N || fail "our successes"
@@ -295,7 +302,7 @@ test_port_with_a_program_keeps_it() {
 	xdp_bare "$NS_B" "$(port 1)" pass || fail "hand attach"
 	id=$(xdp_on "$NS_B" "$(port 1)")
 	receivers
-	redir_start --multi
+	redir_start --multi --xmit
 	expect_eq "no dummy on $(port 1)" "$(jget "$OUT" start "j['outs'][1]['dummy']")" 0
 	expect_eq "dummy on $(port 0)" "$(jget "$OUT" start "j['outs'][0]['dummy']")" 1
 	send_a 500 --rate $RATE >/dev/null || fail "pktgen failed"
@@ -365,7 +372,7 @@ test_table_and_summary() {
 	redir_lab 2
 	receivers
 	out="$(tmpdir)/table.txt"
-	bg "$out" in_b "$REDIR" "$VETH_B" "${PORTS[@]}" --multi -i 0.3
+	bg "$out" in_b "$REDIR" "$VETH_B" "${PORTS[@]}" --multi -i 0.3 --xmit
 	local pid=$BG_PID
 	wait_until 10 grep -q "^Redirecting $VETH_B" "$out" || fail "no banner: $(cat "$out.err")"
 	send_a $N --rate $RATE >/dev/null || fail "pktgen failed"
@@ -376,6 +383,39 @@ test_table_and_summary() {
 	grep -q "^Summary $VETH_B->$(port 0),$(port 1): .* rx 2,000 .* redirected 2,000, redirect errors 0, sent 4,000, dropped 0" "$out" ||
 		fail "summary: $(grep -A3 '^Summary' "$out")"
 	grep -q "^  $(port 1) *sent 2,000, dropped 0" "$out" || fail "port row: $(grep -A3 '^Summary' "$out")"
+}
+
+# The default run counts no transmits (their tracepoint fires per bulk and costs a few % of
+# the rate): the program's counts and the redirect errors stay exact, the transmit tracepoint
+# is not loaded, JSON has no transmit keys, the text says so; every peer still gets N.
+test_default_counts_without_transmits() {
+	local out p k
+	redir_lab 2
+	receivers
+	redir_start --multi
+	expect_eq "xmit in start" "$(jget "$OUT" start "j['xmit']")" 0
+	expect_eq "devmap_xmit loaded" \
+		"$(jget "$OUT" start "'xdp_devmap_xmit' in j['tracepoints']['loaded']")" 0
+	send_a $N --rate $RATE >/dev/null || fail "pktgen failed"
+	for ((k = 0; k < ${#PORTS[@]}; k++)); do
+		expect_rxq_counted "${RX[k]}" "${RX_PID[k]}" $N
+	done
+	redir_stop
+	expect_eq "rx" "$(jget "$OUT" summary "j['total']['rx']")" $N
+	expect_eq "redirected" "$(jget "$OUT" summary "j['total']['redirected']")" $N
+	expect_eq "redirect errors" "$(jget "$OUT" summary "j['redirect']['error']")" 0
+	for p in "${PORTS[@]}"; do
+		expect_eq "$p: no transmit keys" \
+			"$(jget "$OUT" summary "sorted(set(['sent', 'drops', 'bulk_avg']) & set([e for e in j['egress'] if e['dev'] == '$p'][0]))")" "[]"
+		expect_eq "$p redirect errors" "$(jget "$OUT" summary "$(egress "$p" redirect_errors)")" 0
+	done
+	out="$(tmpdir)/lean.txt"
+	in_b "$REDIR" "$VETH_B" "${PORTS[@]}" --multi -i 0.1 --duration 0.35 >"$out" 2>&1 ||
+		fail "text run: exit $?"
+	grep -q "^ *transmits not counted (--xmit counts them)" "$out" || fail "table: $(cat "$out")"
+	grep -q "^Summary .* redirect errors 0, transmits not counted (--xmit)" "$out" ||
+		fail "summary: $(grep -A3 '^Summary' "$out")"
+	grep -q "^egress  *device  *redir-err/s$" "$out" || fail "egress header: $(grep '^egress' "$out")"
 }
 
 test_duration_ends_run() {

@@ -53,6 +53,8 @@ rb_attach() {
 		RB_PID=$BG_PID
 		wait_until 10 has_line "$out" start || { echo "  ${w[0]}: $(cat "$out.err")" >&2; return 1; } ;;
 	peer:*)
+		# xdp-bench puts its own dummy program on OUT (and refuses a port running another)
+		ip -n "$NS_B" link set dev "${w[1]}" xdpdrv off || return 1
 		out="$(tmpdir)/peer.out"
 		bg "$out" in_b "$PEER_XDP_BENCH" "${w[0]}" -m native -i 60 "$VETH_B" "${w[@]:1}"
 		RB_PID=$BG_PID
@@ -62,9 +64,13 @@ rb_attach() {
 }
 
 rb_detach() {
+	local k
 	[ -n "$RB_PID" ] && stop "$RB_PID" INT
 	ip -n "$NS_B" link set dev "$VETH_B" xdpdrv off 2>/dev/null
 	wait_until 5 xdp_detached "$NS_B" "$VETH_B"
+	for k in 0 1 2; do	# the bare XDP_PASS back on a port a peer used
+		xdp_attached "$NS_B" "$(rb_port $k)" || xdp_bare "$NS_B" "$(rb_port $k)" pass xdpdrv
+	done
 }
 
 # rb_set_run GROUP SET NS DEV ENTRY...: BENCH_REPS rounds over the entries of one compared set
@@ -158,14 +164,14 @@ bench_xdp_redirect() {
 		"ours|xdp_redirect|ours:xdp_redirect $p0 --map"
 	# transmits counted: our --xmit next to xdp-bench, which attaches the transmit tracepoint
 	# by default (the price of the tracepoint shows against the bare program)
-	peer=$(rb_peer_entry "peer|xdp-bench redirect|peer:redirect $p0")
+	peer=$(rb_peer_entry "peer|xdp-bench|peer:redirect $p0")
 	rb_set_run xdp_redirect "bpf_redirect --xmit (veth)" "$NS_C" "$(rb_peer 0)" \
 		"base|bare swap+redirect|bare:xdp_floor_redirect_swap $p0" \
-		"ours|xdp_redirect --xmit|ours:xdp_redirect $p0 --xmit" ${peer:+"$peer"}
-	peer=$(rb_peer_entry "peer|xdp-bench redirect-map|peer:redirect-map $p0")
+		"ours|xdp_redirect|ours:xdp_redirect $p0 --xmit" ${peer:+"$peer"}
+	peer=$(rb_peer_entry "peer|xdp-bench|peer:redirect-map $p0")
 	rb_set_run xdp_redirect "--map --xmit (veth)" "$NS_C" "$(rb_peer 0)" \
 		"base|bare swap+devmap|bare:xdp_floor_redirect_map_swap $p0" \
-		"ours|xdp_redirect --xmit|ours:xdp_redirect $p0 --map --xmit" ${peer:+"$peer"}
+		"ours|xdp_redirect|ours:xdp_redirect $p0 --map --xmit" ${peer:+"$peer"}
 	rb_set_run xdp_redirect "--multi, 2 ports (veth)" "$NS_C" "$(rb_peer 0)" \
 		"base|bare swap+broadcast|bare:xdp_floor_redirect_multi_swap $p0 $p1" \
 		"ours|xdp_redirect|ours:xdp_redirect $p0 $p1 --multi"

@@ -88,4 +88,59 @@ struct redir_egress_rec {
 	__u64 dropped;		/* drop: XDP_DROP */
 };
 
+/*
+ * The ingress programs: xdp_redirect_prog runs any configuration; the specialised ones run one
+ * each, with its mode and frame work compiled in. redir_prog_of() says which one a
+ * configuration runs (the tool, its tests and progcost use the same choice).
+ */
+enum redir_prog {
+	REDIR_PROG_GENERAL,	/* xdp_redirect_prog */
+	REDIR_PROG_SWAP,	/* xdp_redirect_swap: bpf_redirect, MACs swapped (the default) */
+	REDIR_PROG_MAP_SWAP,	/* xdp_redirect_map_swap: --map */
+	REDIR_PROG_MULTI_SWAP,	/* xdp_redirect_multi_swap: --multi */
+	REDIR_PROG_READ_SWAP,	/* xdp_redirect_read_swap: --read (one line), bpf_redirect */
+	REDIR_PROGS,
+};
+
+static inline enum redir_prog redir_prog_of(const struct redir_cfg *cfg)
+{
+	if (cfg->flags == REDIR_F_SWAPMAC)
+		return cfg->mode == REDIR_M_MAP ? REDIR_PROG_MAP_SWAP :
+		       cfg->mode == REDIR_M_MULTI ? REDIR_PROG_MULTI_SWAP :
+		       cfg->mode == REDIR_M_IFINDEX ? REDIR_PROG_SWAP : REDIR_PROG_GENERAL;
+	if (cfg->flags == (REDIR_F_SWAPMAC | REDIR_F_READ) && cfg->mode == REDIR_M_IFINDEX &&
+	    cfg->read_bytes <= REDIR_LINE)
+		return REDIR_PROG_READ_SWAP;
+	return REDIR_PROG_GENERAL;
+}
+
+#ifndef __bpf__
+#include <bpf/libbpf.h>
+
+/* Of progs (enum redir_prog order), load only the one that runs cfg; returns it. */
+static inline struct bpf_program *redir_prog_autoload(struct bpf_program *const progs[REDIR_PROGS],
+						      const struct redir_cfg *cfg)
+{
+	struct bpf_program *p = progs[redir_prog_of(cfg)];
+
+	for (int i = 0; i < REDIR_PROGS; i++)
+		bpf_program__set_autoload(progs[i], progs[i] == p);
+	return p;
+}
+
+/* The same for an opened skeleton whose .rodata cfg is written: loads only the ingress program
+ * for that cfg (the egress and dummy programs as they are); evaluates to it. */
+#define redir_prog_pick(skel)                                                               \
+	({                                                                                  \
+		struct bpf_program *const _progs[REDIR_PROGS] = {                           \
+			(skel)->progs.xdp_redirect_prog, (skel)->progs.xdp_redirect_swap,     \
+			(skel)->progs.xdp_redirect_map_swap,                                  \
+			(skel)->progs.xdp_redirect_multi_swap,                                \
+			(skel)->progs.xdp_redirect_read_swap,                                 \
+		};                                                                          \
+		struct redir_cfg _cfg = (skel)->rodata->cfg;                                \
+		redir_prog_autoload(_progs, &_cfg);                                         \
+	})
+#endif
+
 #endif /* XDP_REDIRECT_H */

@@ -7,7 +7,8 @@
  *
  * The per-packet path is one inlined per-CPU array lookup, the helper call and the frame work
  * the configuration asks for: the configuration is read-only data, so the verifier removes
- * every branch this run does not take.
+ * every branch this run does not take; the common configurations have programs of their own
+ * with the mode and the frame work compiled in (redir_prog_of() in xdp_redirect.h).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -80,20 +81,34 @@ static __always_inline int frame_work(struct xdp_md *ctx)
 	return rc;
 }
 
-SEC("xdp.frags")
-int xdp_redirect_prog(struct xdp_md *ctx)
+/* --read (one line) with the MAC swap: the first byte read directly; PARSE_SHORT, nothing
+ * touched, when the first buffer lacks the addresses (frame_work() then does it all). */
+static __always_inline int read_line_swap(struct xdp_md *ctx)
 {
-	__u32 key = 0, mode, out, flags;
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+
+	if (data + 2 * ETH_ALEN > data_end)
+		return PARSE_SHORT;
+	PARSE_KEEP(*(__u8 *)data);
+	return eth_swap_macs(data, data_end);
+}
+
+/*
+ * Count the frame, redirect it by mode, then (only if redirected) do the frame work of flags.
+ * mode and flags are cfg's in the general program, constants in the specialised ones (no
+ * configuration load, no branch on it). The helpers only record the target (the kernel
+ * redirects after we return), so the frame is changed only once a target was found.
+ */
+static __always_inline int redirect(struct xdp_md *ctx, __u32 mode, __u32 flags)
+{
 	struct redir_rec *r;
+	__u32 key = 0, out;
 	long act;
 
 	r = bpf_map_lookup_elem(&redir_stats, &key);
 	if (!r)
 		return XDP_PASS;
 	r->rx++;
-	/* the helpers only record the target (the kernel redirects after we return), so the
-	 * frame is changed only once a target was found */
-	mode = cfg.mode;
 	if (mode == REDIR_M_MAP) {
 		act = bpf_redirect_map(&redir_tx_port, 0, XDP_PASS);
 	} else if (mode == REDIR_M_MULTI) {
@@ -105,10 +120,12 @@ int xdp_redirect_prog(struct xdp_md *ctx)
 
 	if (act == XDP_REDIRECT) {
 		r->redirected++;
-		flags = cfg.flags;
-		if (flags == REDIR_F_SWAPMAC) {	/* the default, on its own short path */
+		if (flags == REDIR_F_SWAPMAC) {
 			if (eth_swap_macs((void *)(long)ctx->data, (void *)(long)ctx->data_end))
 				r->short_frame++;
+		} else if (flags == (REDIR_F_SWAPMAC | REDIR_F_READ) && cfg.read_bytes <= REDIR_LINE &&
+			   !read_line_swap(ctx)) {
+			/* done */
 		} else if (flags && frame_work(ctx)) {
 			r->short_frame++;
 		}
@@ -120,6 +137,38 @@ int xdp_redirect_prog(struct xdp_md *ctx)
 	}
 	r->aborted++;
 	return XDP_DROP;
+}
+
+/* Any configuration. First in the section, so a hand-loaded object runs this one. */
+SEC("xdp.frags")
+int xdp_redirect_prog(struct xdp_md *ctx)
+{
+	return redirect(ctx, cfg.mode, cfg.flags);
+}
+
+/* The specialised programs user space picks when the configuration allows (redir_prog_of()). */
+SEC("xdp.frags")
+int xdp_redirect_swap(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_IFINDEX, REDIR_F_SWAPMAC);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_map_swap(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_MAP, REDIR_F_SWAPMAC);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_multi_swap(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_MULTI, REDIR_F_SWAPMAC);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_read_swap(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_IFINDEX, REDIR_F_SWAPMAC | REDIR_F_READ);
 }
 
 /* The egress port's record and, through *port, its redir_ports entry (NULL if unknown). */

@@ -132,6 +132,7 @@ struct run {
 	const struct redir_opts *opt;
 	FILE *out;			/* stdout, through struct out */
 	struct xdp_redirect_kern *skel;
+	struct bpf_program *prog;	/* the ingress program of this configuration */
 	int ncpus, n;			/* possible CPUs, egress ports */
 	int stats_fd, egress_fd;
 	struct port port[IFACE_MAX];
@@ -661,6 +662,7 @@ static int prog_load(struct run *r)
 	cfg->flags = (opt->no_swapmac ? 0 : REDIR_F_SWAPMAC) | (opt->read ? REDIR_F_READ : 0) |
 		     (opt->load_bytes ? REDIR_F_LOAD_BYTES : 0);
 	cfg->read_bytes = opt->read ? opt->read_bytes : 0;
+	r->prog = redir_prog_pick(r->skel);	/* a specialised program where there is one */
 	/* only the devmap program asked for: the other one need not pass this verifier */
 	bpf_program__set_autoload(r->skel->progs.xdp_redirect_forward,
 				  opt->egress == EGRESS_FORWARD);
@@ -830,7 +832,7 @@ static int redir_setup(struct run *r, struct xdp_attach *xa)
 	if (!ret && opt->xdp.mode != XDP_MODE_SKB)
 		ret = dummies_attach(r);
 	if (!ret)
-		ret = xdp_attach_or_report(xa, r->skel->progs.xdp_redirect_prog, &opt->in,
+		ret = xdp_attach_or_report(xa, r->prog, &opt->in,
 					   &opt->xdp, XDP_VIA_LINK);
 	if (!ret)
 		ports_check(r, xa);

@@ -48,7 +48,8 @@ out:
 }
 
 /* xdp_redirect_kern in each mode with its frame work on (--read-bytes 9216 with the swap,
- * --load-bytes with the swap, nothing): XDP_REDIRECT for every frame, and every frame counted
+ * --load-bytes with the swap, nothing, the swap alone), each in the program the tool picks for
+ * it: XDP_REDIRECT for every frame, and every frame counted
  * redirected (and short, when 9,216 bytes were asked of it). */
 TEST(redir_fuzz_100k_frames)
 {
@@ -57,6 +58,9 @@ TEST(redir_fuzz_100k_frames)
 		  .flags = REDIR_F_SWAPMAC | REDIR_F_READ },
 		{ .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES },
 		{ .mode = REDIR_M_MULTI },
+		/* the specialised programs: the default, --map */
+		{ .mode = REDIR_M_IFINDEX, .ifindex_out = 1, .flags = REDIR_F_SWAPMAC },
+		{ .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC },
 	};
 	__u64 rng = 0x5eed0012;
 
@@ -64,11 +68,13 @@ TEST(redir_fuzz_100k_frames)
 		struct xdp_redirect_kern *s = xdp_redirect_kern__open();
 		struct bpf_devmap_val lo = { .ifindex = 1 };
 		__u32 runs = 100000, key = 0;
+		struct bpf_program *p;
 		struct redir_rec t;
 
 		if (!ASSERT_OK_PTR(s, "open xdp_redirect_kern"))
 			return;
 		s->rodata->cfg = cfgs[c];
+		p = redir_prog_pick(s);		/* the program the tool runs: specialised or not */
 		if (!LOADED(xdp_redirect_kern__load(s), "xdp_redirect_kern")) {
 			xdp_redirect_kern__destroy(s);
 			return;
@@ -76,7 +82,7 @@ TEST(redir_fuzz_100k_frames)
 		if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(s->maps.redir_tx_port), &key, &lo,
 					       0), "devmap slot 0"))
 			goto next;
-		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdp_redirect_prog), runs, &rng,
+		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(p), runs, &rng,
 					XDP_REDIRECT), 0, "runs with another verdict");
 		if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.redir_stats), &(__u32){ 0 },
 					  ncpus_possible(), &t), "read redir_stats"))

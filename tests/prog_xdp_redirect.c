@@ -47,6 +47,7 @@ static bool lab(void)
 
 struct rd {
 	struct xdp_redirect_kern *s;
+	struct bpf_program *in_prog;	/* the ingress program of cfg (redir_prog_of()) */
 	int prog;
 	struct bpf_link *in;		/* the program on rda0, for rd_inject() */
 	__u32 ifx[NPORTS];		/* rdaN */
@@ -70,6 +71,8 @@ static void rd_close(struct rd *r)
  * or skipped for lack of privilege). */
 static bool rd_open(struct rd *r, const struct redir_cfg *cfg, int out)
 {
+	struct bpf_program *in;
+
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < NPORTS; i++)
 		r->sock[i] = -1;
@@ -87,11 +90,13 @@ static bool rd_open(struct rd *r, const struct redir_cfg *cfg, int out)
 	r->s->rodata->cfg = *cfg;
 	if (out >= 0)
 		r->s->rodata->cfg.ifindex_out = r->ifx[out];
+	in = redir_prog_pick(r->s);	/* what the tool runs for cfg: specialised or general */
 	if (!LOADED(xdp_redirect_kern__load(r->s), "xdp_redirect_kern")) {
 		rd_close(r);
 		return false;
 	}
-	r->prog = bpf_program__fd(r->s->progs.xdp_redirect_prog);
+	r->in_prog = in;
+	r->prog = bpf_program__fd(in);
 	return true;
 }
 
@@ -157,8 +162,8 @@ static bool rd_inject(struct rd *r, const __u8 *frame, __u32 len, __u32 n)
 	int fd;
 
 	if (!r->in) {
-		r->in = bpf_program__attach_xdp(r->s->progs.xdp_redirect_prog, (int)r->ifx[0]);
-		if (!ASSERT_OK_PTR(r->in, "xdp_redirect_prog on rda0"))
+		r->in = bpf_program__attach_xdp(r->in_prog, (int)r->ifx[0]);
+		if (!ASSERT_OK_PTR(r->in, "the ingress program on rda0"))
 			return false;
 	}
 	fd = psock_open("rdb0");
@@ -282,6 +287,106 @@ TEST(redir_modes_verdicts_macs_counts)
 			expect_rec(&r, 1000, 1000, 0, 0, what);
 			rd_close(&r);
 		}
+	}
+}
+
+/*
+ * The specialised programs (redir_prog_of()) do what the general program does for their
+ * configuration: the same verdict, the same frame out and the same counts for every length
+ * BPF_PROG_TEST_RUN takes up to 128 and for 3,500- and 5,000-byte (two-buffer) frames; every
+ * other configuration runs the general program.
+ */
+TEST(redir_specialised_programs_match_general)
+{
+	static const struct {
+		struct redir_cfg cfg;
+		enum redir_prog want;
+	} cases[] = {
+		{ { .mode = REDIR_M_IFINDEX, .flags = REDIR_F_SWAPMAC }, REDIR_PROG_SWAP },
+		{ { .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC }, REDIR_PROG_MAP_SWAP },
+		{ { .mode = REDIR_M_MULTI, .flags = REDIR_F_SWAPMAC }, REDIR_PROG_MULTI_SWAP },
+		{ { .flags = REDIR_F_SWAPMAC | REDIR_F_READ, .read_bytes = REDIR_LINE },
+		  REDIR_PROG_READ_SWAP },
+		{ { .flags = REDIR_F_SWAPMAC | REDIR_F_READ, .read_bytes = 1 }, REDIR_PROG_READ_SWAP },
+		{ { .flags = REDIR_F_SWAPMAC | REDIR_F_READ, .read_bytes = REDIR_LINE + 1 },
+		  REDIR_PROG_GENERAL },
+		{ { .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC | REDIR_F_READ, .read_bytes = 64 },
+		  REDIR_PROG_GENERAL },
+		{ { .flags = 0 }, REDIR_PROG_GENERAL },
+		{ { .flags = REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES }, REDIR_PROG_GENERAL },
+	};
+	static __u8 pkt[5000], out_s[5000], out_g[5000];
+
+	pkt_udp(pkt, sizeof(pkt), false);
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct redir_cfg cfg = cases[c].cfg;
+		struct redir_rec a, b;
+		char what[96];
+		struct rd r;
+		int spec;
+
+		snprintf(what, sizeof(what), "case %zu (%s, flags %u, read %u)", c,
+			 mode_name(cfg.mode), cfg.flags, cfg.read_bytes);
+		if (!ASSERT_EQ(redir_prog_of(&cfg), cases[c].want, what))
+			continue;
+		if (cases[c].want == REDIR_PROG_GENERAL)
+			continue;
+		if (!rd_open(&r, &cfg, 1))
+			return;
+		/* rd_open() loaded the specialised program only: a second object runs the general */
+		if (cfg.mode == REDIR_M_MULTI)
+			rd_port(&r, 1, true, NULL, false);
+		else if (cfg.mode == REDIR_M_MAP)
+			rd_port(&r, 1, false, NULL, false);
+		spec = r.prog;
+		{
+			struct rd g;
+			struct redir_cfg gc = cfg;
+
+			gc.ifindex_out = r.ifx[1];
+			memset(&g, 0, sizeof(g));
+			g.s = xdp_redirect_kern__open();
+			if (!ASSERT_OK_PTR(g.s, "open the general program"))
+				break;
+			g.s->rodata->cfg = gc;
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_swap, false);
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_map_swap, false);
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_multi_swap, false);
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_read_swap, false);
+			if (!LOADED(xdp_redirect_kern__load(g.s), "general program")) {
+				xdp_redirect_kern__destroy(g.s);
+				rd_close(&r);
+				return;
+			}
+			for (int i = 0; i < NPORTS; i++)
+				g.ifx[i] = r.ifx[i];
+			if (cfg.mode == REDIR_M_MULTI)
+				rd_port(&g, 1, true, NULL, false);
+			else if (cfg.mode == REDIR_M_MAP)
+				rd_port(&g, 1, false, NULL, false);
+			for (__u32 len = 14; len <= 130; len++) {
+				struct xdp_run xs = { .data = pkt, .out = out_s, .out_len = sizeof(out_s),
+						      .repeat = 1, .ifindex = r.ifx[0] };
+				struct xdp_run xg = { .data = pkt, .out = out_g, .out_len = sizeof(out_g),
+						      .repeat = 1, .ifindex = r.ifx[0] };
+
+				xs.len = xg.len = len == 129 ? 3500 : len == 130 ? 5000 : len;
+				if (!ASSERT_OK(xdp_run(spec, &xs), what) ||
+				    !ASSERT_OK(xdp_run(bpf_program__fd(g.s->progs.xdp_redirect_prog), &xg),
+					       what))
+					break;
+				if (!ASSERT_EQ(xs.retval, xg.retval, what) ||
+				    !ASSERT_EQ(xs.out_len, xg.out_len, what) ||
+				    !ASSERT_MEMEQ(out_s, out_g, xs.out_len, what))
+					break;
+			}
+			a = rd_rec(&r);
+			b = rd_rec(&g);
+			ASSERT_MEMEQ(&a, &b, sizeof(a), what);
+			ASSERT_EQ(a.rx, 117, what);	/* 14..128, 3500, 5000 */
+			xdp_redirect_kern__destroy(g.s);
+		}
+		rd_close(&r);
 	}
 }
 

@@ -220,12 +220,14 @@ static int redir_case(struct cost_run *c, const char *name, const struct redir_c
 {
 	struct xdp_redirect_kern *s = xdp_redirect_kern__open();
 	struct bpf_devmap_val lo = { .ifindex = 1 };
+	struct bpf_program *p;
 	int b;
 
 	if (!s)
 		return -errno;
 	c->redir[c->n_redir++] = s;
 	s->rodata->cfg = *cfg;
+	p = redir_prog_pick(s);		/* the program the tool runs for cfg */
 	if (xdp_redirect_kern__load(s))
 		return -errno;
 	if (map_put(s->maps.redir_tx_port, 0, &lo) || map_put(s->maps.redir_tx_ports, 1, &lo))
@@ -233,7 +235,7 @@ static int redir_case(struct cost_run *c, const char *name, const struct redir_c
 	b = floor_case(c, bare, bare_name);
 	if (b < 0)
 		return b;
-	return add_case(c, name, bpf_program__fd(s->progs.xdp_redirect_prog), b, 0);
+	return add_case(c, name, bpf_program__fd(p), b, 0);
 }
 
 static int suite_redirect(struct cost_run *c)

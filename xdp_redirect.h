@@ -99,6 +99,10 @@ enum redir_prog {
 	REDIR_PROG_MAP_SWAP,	/* xdp_redirect_map_swap: --map */
 	REDIR_PROG_MULTI_SWAP,	/* xdp_redirect_multi_swap: --multi */
 	REDIR_PROG_READ_SWAP,	/* xdp_redirect_read_swap: --read (one line), bpf_redirect */
+	REDIR_PROG_PLAIN,	/* xdp_redirect_plain: --no-swapmac */
+	REDIR_PROG_MAP_PLAIN,	/* xdp_redirect_map_plain: --map --no-swapmac */
+	REDIR_PROG_MULTI_PLAIN,	/* xdp_redirect_multi_plain: --multi --no-swapmac */
+	REDIR_PROG_LOAD_SWAP,	/* xdp_redirect_load_swap: --load-bytes, bpf_redirect */
 	REDIR_PROGS,
 };
 
@@ -108,6 +112,12 @@ static inline enum redir_prog redir_prog_of(const struct redir_cfg *cfg)
 		return cfg->mode == REDIR_M_MAP ? REDIR_PROG_MAP_SWAP :
 		       cfg->mode == REDIR_M_MULTI ? REDIR_PROG_MULTI_SWAP :
 		       cfg->mode == REDIR_M_IFINDEX ? REDIR_PROG_SWAP : REDIR_PROG_GENERAL;
+	if (cfg->flags == 0)
+		return cfg->mode == REDIR_M_MAP ? REDIR_PROG_MAP_PLAIN :
+		       cfg->mode == REDIR_M_MULTI ? REDIR_PROG_MULTI_PLAIN :
+		       cfg->mode == REDIR_M_IFINDEX ? REDIR_PROG_PLAIN : REDIR_PROG_GENERAL;
+	if (cfg->flags == (REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES) && cfg->mode == REDIR_M_IFINDEX)
+		return REDIR_PROG_LOAD_SWAP;
 	if (cfg->flags == (REDIR_F_SWAPMAC | REDIR_F_READ) && cfg->mode == REDIR_M_IFINDEX &&
 	    cfg->read_bytes <= REDIR_LINE)
 		return REDIR_PROG_READ_SWAP;
@@ -137,6 +147,9 @@ static inline struct bpf_program *redir_prog_autoload(struct bpf_program *const 
 			(skel)->progs.xdp_redirect_map_swap,                                  \
 			(skel)->progs.xdp_redirect_multi_swap,                                \
 			(skel)->progs.xdp_redirect_read_swap,                                 \
+			(skel)->progs.xdp_redirect_plain, (skel)->progs.xdp_redirect_map_plain, \
+			(skel)->progs.xdp_redirect_multi_plain,                               \
+			(skel)->progs.xdp_redirect_load_swap,                                 \
 		};                                                                          \
 		struct redir_cfg _cfg = (skel)->rodata->cfg;                                \
 		redir_prog_autoload(_progs, &_cfg);                                         \

@@ -126,6 +126,9 @@ static __always_inline int redirect(struct xdp_md *ctx, __u32 mode, __u32 flags)
 		} else if (flags == (REDIR_F_SWAPMAC | REDIR_F_READ) && cfg.read_bytes <= REDIR_LINE &&
 			   !read_line_swap(ctx)) {
 			/* done */
+		} else if (flags == (REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES)) {
+			if (eth_swap_macs_helper(ctx))
+				r->short_frame++;
 		} else if (flags && frame_work(ctx)) {
 			r->short_frame++;
 		}
@@ -169,6 +172,31 @@ SEC("xdp.frags")
 int xdp_redirect_read_swap(struct xdp_md *ctx)
 {
 	return redirect(ctx, REDIR_M_IFINDEX, REDIR_F_SWAPMAC | REDIR_F_READ);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_load_swap(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_IFINDEX, REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES);
+}
+
+/* --no-swapmac: the frame untouched */
+SEC("xdp.frags")
+int xdp_redirect_plain(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_IFINDEX, 0);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_map_plain(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_MAP, 0);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_multi_plain(struct xdp_md *ctx)
+{
+	return redirect(ctx, REDIR_M_MULTI, 0);
 }
 
 /* The egress port's record and, through *port, its redir_ports entry (NULL if unknown). */

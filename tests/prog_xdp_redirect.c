@@ -312,8 +312,13 @@ TEST(redir_specialised_programs_match_general)
 		  REDIR_PROG_GENERAL },
 		{ { .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC | REDIR_F_READ, .read_bytes = 64 },
 		  REDIR_PROG_GENERAL },
-		{ { .flags = 0 }, REDIR_PROG_GENERAL },
-		{ { .flags = REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES }, REDIR_PROG_GENERAL },
+		{ { .mode = REDIR_M_IFINDEX }, REDIR_PROG_PLAIN },
+		{ { .mode = REDIR_M_MAP }, REDIR_PROG_MAP_PLAIN },
+		{ { .mode = REDIR_M_MULTI }, REDIR_PROG_MULTI_PLAIN },
+		{ { .flags = REDIR_F_READ, .read_bytes = 64 }, REDIR_PROG_GENERAL },
+		{ { .flags = REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES }, REDIR_PROG_LOAD_SWAP },
+		{ { .mode = REDIR_M_MAP, .flags = REDIR_F_SWAPMAC | REDIR_F_LOAD_BYTES },
+		  REDIR_PROG_GENERAL },
 	};
 	static __u8 pkt[5000], out_s[5000], out_g[5000];
 
@@ -353,6 +358,10 @@ TEST(redir_specialised_programs_match_general)
 			bpf_program__set_autoload(g.s->progs.xdp_redirect_map_swap, false);
 			bpf_program__set_autoload(g.s->progs.xdp_redirect_multi_swap, false);
 			bpf_program__set_autoload(g.s->progs.xdp_redirect_read_swap, false);
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_plain, false);
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_map_plain, false);
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_multi_plain, false);
+			bpf_program__set_autoload(g.s->progs.xdp_redirect_load_swap, false);
 			if (!LOADED(xdp_redirect_kern__load(g.s), "general program")) {
 				xdp_redirect_kern__destroy(g.s);
 				rd_close(&r);

@@ -719,9 +719,8 @@ static void rcpu_summary(void *ctx, const void *last, const void *first, __u64 d
 	if (err_total(&df))
 		fprintf(r->out, "  %s redirect errors\n", fmt_u64(a, err_total(&df), sep));
 	if (!r->queue_on && opt->remote != REMOTE_NONE)
-		fprintf(r->out, "  (dropped at enqueue or still queued: chosen minus the second "
-			"stage's verdicts, exact once traffic has stopped; --queue-stats tells them "
-			"apart)\n");
+		fprintf(r->out, "  (chosen - verdicts, exact once traffic has stopped; "
+			"--queue-stats tells drops from queued)\n");
 	if (r->xmit_on)
 		fprintf(r->out, "  %s: %s sent, %s dropped\n", opt->redirect_dev.name,
 			fmt_u64(a, df.xmit.sent, sep), fmt_u64(b, df.xmit.drops, sep));

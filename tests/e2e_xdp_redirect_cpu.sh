@@ -462,7 +462,7 @@ test_default_run_counts_without_queue_tracepoints() {
 		fail "target table header: $(grep "^target CPU" "$out" | head -1)"
 	grep -q "^  CPU 1: 5,000 chosen, [0-9,]* dropped at enqueue or still queued$" "$out" ||
 		fail "summary per CPU: $(grep -A5 Summary "$out")"
-	grep -q "^  (dropped at enqueue or still queued: chosen minus the second stage's verdicts, exact once traffic has stopped; --queue-stats tells them apart)$" "$out" ||
+	grep -q "^  (chosen - verdicts, exact once traffic has stopped; --queue-stats tells drops from queued)$" "$out" ||
 		fail "summary: $(grep -A6 Summary "$out")"
 }
 

@@ -32,6 +32,7 @@ struct rcpu_opts {
 	struct iface redirect_dev;
 	bool no_swapmac;
 	bool stress;
+	bool queue_stats;	/* the cpumap and transmit tracepoints */
 	struct xdp_opts xdp;
 	struct run_opts run;
 	/* from --cpu */
@@ -84,6 +85,8 @@ static const struct opt_def rcpu_opt_defs[] = {
 	  "redirect frames with their MACs as received (default: swapped)"),
 	O("stress", 'x', OPT_BOOL, stress, NULL,
 	  "re-create the cpumap entries every interval (while traffic flows)"),
+	O("queue-stats", 'Q', OPT_BOOL, queue_stats, NULL,
+	  "also count the cpumap queues and transmits (tracepoints: a few % slower)"),
 	OPT_ROW_INTERVAL(struct rcpu_opts, "interval", 'i', "seconds between reports"),
 	OPT_ROW_DURATION(struct rcpu_opts, 0),
 	OPT_ROWS_XDP(struct rcpu_opts),
@@ -109,13 +112,18 @@ static const struct opt_tool rcpu_tool = {
 "Tables, rates per second over the measured period:\n"
 "  receive CPU   rx = redirect (into the cpumap) + no-entry (the target CPU had no cpumap\n"
 "                entry: the frame passed on the receive CPU)\n"
-"  target CPU    chosen (sent to it by the first stage) = enq (entered its queue) + enq-drop\n"
-"                (the queue was full); kthr: taken by its kthread, kthr-drop (no skb),\n"
-"                bulk-avg: frames per flush into the queue, sched: kthread sleeps. From the\n"
-"                xdp:xdp_cpumap_* tracepoints, which count the events of every cpumap.\n"
+"  target CPU    chosen: redirected to it by the first stage\n"
 "  second stage  its verdicts on the target CPU: pass, drop, redirect, no-target\n"
-"                (redirect, but no device: passed)\n"
+"                (redirect, but no device: passed). chosen - verdicts: frames dropped at\n"
+"                enqueue or still queued (exact once traffic has stopped)\n"
+"--queue-stats adds the kernel's side, from the xdp:xdp_cpumap_* tracepoints (they count\n"
+"the events of every cpumap) and xdp:xdp_devmap_xmit, hit once per bulk of frames: they\n"
+"cost a few % of the redirect rate. Without it those columns are left out.\n"
+"  target CPU    chosen = enq (entered its queue) + enq-drop (the queue was full); kthr:\n"
+"                taken by its kthread, kthr-drop (no skb), bulk-avg: frames per flush into\n"
+"                the queue, sched: kthread sleeps\n"
 "  transmit      with redirect: frames sent out of --redirect-dev, dropped, driver errors\n"
+"Redirect errors (by errno) are always counted: their tracepoint fires only on errors.\n"
 "Ctrl-\\ (SIGQUIT) toggles the receive-CPU rows. Exit codes: see README.\n",
 };
 
@@ -190,8 +198,11 @@ struct run {
 	const struct rcpu_opts *opt;
 	FILE *out;			/* stdout, through struct out */
 	struct xdp_redirect_cpu_kern *skel;
-	struct trace tr;		/* the xdp:* tracepoints: cpumap, redirect errors, xmit */
-	bool tr_on;			/* tr is counting (else those columns are left out) */
+	struct trace tr;		/* the xdp:* tracepoints: redirect errors; with
+					 * --queue-stats cpumap and xmit too */
+	bool tr_on;			/* tr is counting (else redirect errors are not known) */
+	bool queue_on;			/* it counts the cpumap tracepoints (--queue-stats) */
+	bool xmit_on;			/* it counts the transmits (--queue-stats, redirect) */
 	int ncpus;			/* possible CPUs */
 	int stats_fd, remote_fd, cpumap_fd;
 	struct bpf_cpumap_val entry;	/* what each target CPU's cpumap entry holds */
@@ -280,9 +291,9 @@ static struct rx_fig rx_fig(const struct run *r, const struct view *v, int cpu)
 
 /*
  * A target CPU, the i-th of --cpu (i < 0: all of them): what the first stage sent it, what the
- * kernel's cpumap did with it (the tracepoints: frames flushed towards its queue from any CPU,
- * enq.processed, of which enq.drops found it full; its kthread's work), what its second stage
- * did.
+ * kernel's cpumap did with it (with --queue-stats, the tracepoints: frames flushed towards its
+ * queue from any CPU, enq.processed, of which enq.drops found it full; its kthread's work),
+ * what its second stage did.
  */
 struct tgt_fig {
 	__u64 chosen, chosen_no_entry;
@@ -296,7 +307,7 @@ static void tgt_add(const struct run *r, const struct view *v, __u32 cpu, struct
 	const struct trace *t = &r->tr;
 
 	REC_ADD(&f->remote, &v->remote[cpu]);
-	if (!v->tr)
+	if (!r->queue_on)
 		return;
 	/* CPUs beyond the tracepoints' slots share the last one */
 	for (int from = 0; from < t->ncpus; from++)
@@ -322,6 +333,20 @@ static struct tgt_fig tgt_fig(const struct run *r, const struct view *v, int i)
 	return f;
 }
 
+/*
+ * Frames the first stage sent to the target CPU(s) of f that its second stage has not given a
+ * verdict on: dropped at enqueue (a full queue, an entry replaced) or still queued. Exact once
+ * traffic has stopped; while it flows, a frame may be read as judged before it is read as
+ * sent (the second stage's counters are read last), hence the floor at 0.
+ */
+static __u64 not_judged(const struct tgt_fig *f)
+{
+	const struct rcpu_remote_rec *x = &f->remote;
+	__u64 judged = x->pass + x->drop + x->redirect + x->no_target;
+
+	return f->chosen > judged ? f->chosen - judged : 0;
+}
+
 /* Frames per bulk: of an enqueue (a flush into the queue), of a kthread round. */
 static double per_event(__u64 frames, __u64 events)
 {
@@ -343,7 +368,7 @@ static struct dev_fig dev_fig(const struct run *r, const struct view *v)
 		return f;
 	for (int slot = MON_R_SUCCESS + 1; slot < MON_R_MAX; slot++)
 		f.err[slot] = trace_redir(&r->tr, v->tr, slot, -1);
-	if (r->opt->remote == RCPU_REMOTE_REDIRECT)
+	if (r->xmit_on)
 		f.xmit = trace_xmit(&r->tr, v->tr, 0, r->opt->redirect_dev.ifindex);
 	return f;
 }
@@ -382,7 +407,7 @@ static void print_tgt_row(const struct run *r, const char *label, const struct t
 	char a[32], b[32], c[32], d[32], x[32], y[32];
 
 	fprintf(r->out, "  %-14s %12s", label, rate(a, r, n->chosen, t->chosen, dt));
-	if (r->tr_on)
+	if (r->queue_on)
 		fprintf(r->out, " %12s %10s %8.2f %12s %11s %8s",
 			rate(b, r, e->processed - e->drops, eo->processed - eo->drops, dt),
 			rate(c, r, e->drops, eo->drops, dt),
@@ -442,7 +467,7 @@ static void print_dev_rows(const struct run *r, const struct view *s, const stru
 					rate(a, r, n.err[slot], t.err[slot], dt));
 		fputc('\n', r->out);
 	}
-	if (r->opt->remote != RCPU_REMOTE_REDIRECT)
+	if (!r->xmit_on)
 		return;
 	fprintf(r->out, "%-16s %14s %14s %12s %8s %s\n", "transmit", "xmit pkt/s", "drop pkt/s",
 		"drv-err/s", "bulk-avg", "last-err");
@@ -476,7 +501,7 @@ static void print_tables(const struct run *r, const struct view *s, const struct
 	print_rx_row(r, "total", &rn, &rt, dt);
 
 	fprintf(r->out, "%-16s %12s", "target CPU", "chosen pkt/s");
-	if (r->tr_on)
+	if (r->queue_on)
 		fprintf(r->out, " %12s %10s %8s %12s %11s %8s", "enq pkt/s", "enq-drop/s", "bulk-avg",
 			"kthr pkt/s", "kthr-drop/s", "sched/s");
 	fputc('\n', r->out);
@@ -512,7 +537,7 @@ static void json_tgt(const struct run *r, struct jw *w, const struct tgt_fig *n,
 {
 	jw_flow(w, "chosen", n->chosen, t->chosen, dt);
 	jw_u64(w, "chosen_no_entry", n->chosen_no_entry);
-	if (r->tr_on) {
+	if (r->queue_on) {
 		jw_flow(w, "enqueued", n->enq.processed - n->enq.drops,
 			t->enq.processed - t->enq.drops, dt);
 		jw_u64(w, "enqueue_drops", n->enq.drops);
@@ -530,6 +555,8 @@ static void json_tgt(const struct run *r, struct jw *w, const struct tgt_fig *n,
 	jw_u64(w, "redirect", n->remote.redirect);
 	jw_u64(w, "no_target", n->remote.no_target);
 	jw_u64(w, "short_frame", n->remote.short_frame);
+	if (r->opt->remote != REMOTE_NONE)
+		jw_u64(w, "dropped_or_queued", not_judged(n));
 }
 
 static void json_dev(const struct run *r, struct jw *w, const struct view *s)
@@ -542,7 +569,7 @@ static void json_dev(const struct run *r, struct jw *w, const struct view *s)
 	for (int slot = MON_R_SUCCESS + 1; slot < MON_R_MAX; slot++)
 		jw_u64(w, trace_redir_names[slot], f.err[slot]);
 	jw_obj_end(w);
-	if (r->opt->remote != RCPU_REMOTE_REDIRECT)
+	if (!r->xmit_on)
 		return;
 	jw_obj(w, "xmit");
 	jw_u64(w, "sent", f.xmit.sent);
@@ -642,10 +669,13 @@ static void summary_tgt(const struct run *r, const char *label, const struct tgt
 	char a[32], b[32], c[32], d[32];
 
 	fprintf(r->out, "  %s: %s chosen", label, fmt_u64(a, t->chosen, sep));
-	if (r->tr_on)
+	if (r->queue_on)
 		fprintf(r->out, ", %s enqueued (%s dropped: queue full), kthread %s (%s dropped)",
 			fmt_u64(a, t->enq.processed - t->enq.drops, sep), fmt_u64(b, t->enq.drops, sep),
 			fmt_u64(c, t->kthr.processed, sep), fmt_u64(d, t->kthr.drops, sep));
+	else if (r->opt->remote != REMOTE_NONE)
+		fprintf(r->out, ", %s dropped at enqueue or still queued",
+			fmt_u64(a, not_judged(t), sep));
 	if (r->opt->remote != REMOTE_NONE)
 		fprintf(r->out, "\n  %*s  second stage: pass %s, drop %s, redirect %s, no-target %s",
 			(int)strlen(label), "",
@@ -688,7 +718,10 @@ static void rcpu_summary(void *ctx, const void *last, const void *first, __u64 d
 	}
 	if (err_total(&df))
 		fprintf(r->out, "  %s redirect errors\n", fmt_u64(a, err_total(&df), sep));
-	if (opt->remote == RCPU_REMOTE_REDIRECT && r->tr_on)
+	if (!r->queue_on && opt->remote != REMOTE_NONE)
+		fprintf(r->out, "  (chosen - verdicts, exact once traffic has stopped; "
+			"--queue-stats tells drops from queued)\n");
+	if (r->xmit_on)
 		fprintf(r->out, "  %s: %s sent, %s dropped\n", opt->redirect_dev.name,
 			fmt_u64(a, df.xmit.sent, sep), fmt_u64(b, df.xmit.drops, sep));
 	if (opt->stress)
@@ -867,6 +900,11 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 			fprintf(r->out, " to %s%s", opt->redirect_dev.name,
 				opt->no_swapmac ? "" : " (MACs swapped)");
 		fprintf(r->out, "%s\n", opt->stress ? ", --stress" : "");
+		if (!opt->queue_stats)
+			fprintf(r->out, "Not counted: the cpumap queues (enqueued, enqueue drops, "
+				"kthread, sched, bulk size)%s; --queue-stats adds them (tracepoints: a "
+				"few %% of the redirect rate)\n", opt->remote == RCPU_REMOTE_REDIRECT ?
+				" and the transmits" : "");
 		fflush(r->out);
 		return;
 	}
@@ -889,6 +927,7 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 		jw_bool(&w, "swapmac", !opt->no_swapmac);
 	}
 	jw_bool(&w, "stress", opt->stress);
+	jw_bool(&w, "queue_stats", r->queue_on);
 	jw_u64(&w, "prog_id", xa->prog_id);
 	jw_u64(&w, "cpumap_id", r->cpumap_id);
 	if (r->tr_on)
@@ -897,15 +936,18 @@ static void print_banner(const struct run *r, const struct xdp_attach *xa)
 }
 
 /*
- * The tracepoints for the cpumap columns, redirect errors of our devices and the transmits out
- * of --redirect-dev. Without them (a kernel that lacks them, a verifier that refuses their
- * programs) the run goes on with our own counters, saying so once.
+ * The tracepoints: redirect errors of our devices (free: they fire only on errors); with
+ * --queue-stats the cpumap columns and the transmits out of --redirect-dev too (hit once per
+ * bulk of frames: a few % of the redirect rate, even for a program that does nothing). Without
+ * them (a kernel that lacks them, a verifier that refuses their programs) the run goes on with
+ * our own counters, saying so once.
  */
 static void trace_start(struct run *r)
 {
 	const struct rcpu_opts *opt = r->opt;
 	struct trace_opts to = {
-		.groups = TRACE_CPUMAP | TRACE_REDIRECT | TRACE_XMIT,
+		.groups = TRACE_REDIRECT | (opt->queue_stats ? TRACE_CPUMAP : 0) |
+			  (opt->queue_stats && opt->remote == RCPU_REMOTE_REDIRECT ? TRACE_XMIT : 0),
 		.no_sep = opt->run.no_sep,
 		.n_dev = 1,
 		.dev = { opt->dev.ifindex, opt->redirect_dev.ifindex },
@@ -917,12 +959,17 @@ static void trace_start(struct run *r)
 	if (opt->remote == RCPU_REMOTE_REDIRECT && opt->redirect_dev.ifindex != opt->dev.ifindex)
 		to.n_dev = 2;
 	err = trace_open(&r->tr, &to);
-	r->tr_on = !err && trace_on(&r->tr, "xdp_cpumap_enqueue") &&
-		   trace_on(&r->tr, "xdp_cpumap_kthread");
+	r->tr_on = !err;
+	r->queue_on = r->tr_on && trace_on(&r->tr, "xdp_cpumap_enqueue") &&
+		      trace_on(&r->tr, "xdp_cpumap_kthread");
+	r->xmit_on = r->tr_on && opt->remote == RCPU_REMOTE_REDIRECT &&
+		     trace_on(&r->tr, "xdp_devmap_xmit");
 	if (err)
-		fprintf(stderr, "%s: the cpumap columns are off: %s\n", rcpu_tool.name,
+		fprintf(stderr, "%s: %s: %s\n", rcpu_tool.name, opt->queue_stats ?
+			"redirect errors and the cpumap columns are off" :
+			"redirect errors are not counted",
 			trace_failure(&r->tr, err, why, sizeof(why)));
-	else if (!r->tr_on)
+	else if (opt->queue_stats && !r->queue_on)
 		fprintf(stderr, "%s: the cpumap columns are off: this kernel lacks the "
 			"xdp:xdp_cpumap_enqueue and xdp_cpumap_kthread tracepoints\n",
 			rcpu_tool.name);

@@ -71,7 +71,7 @@ test_valgrind_cpustat() {
 test_valgrind_xdp_redirect_cpu() {
 	vg_setup
 	vg_run rcpu "$BINDIR/xdp_redirect_cpu" "$VETH_B" --cpu all --lb round-robin -r redirect \
-		-D "$VETH_B" --stress -i 0.5 --duration 4
+		-D "$VETH_B" --stress --queue-stats -i 0.5 --duration 4
 }
 
 test_valgrind_xdp_fwd() {

@@ -17,7 +17,7 @@ SMOKE=(
 	"e2e_xdp_sample_pkts json_n_samples_match"
 	"e2e_cpustat json_one_row_per_cpu"
 	"e2e_xdp_redirect redirect_counts_exactly multi_three_ports_counts_exactly port_without_peer_program_named_and_dropped monitor_beside_counts_the_same"
-	"e2e_xdp_redirect_cpu strategies_spread_exactly pass_builds_skbs_on_the_target_cpu stress_keeps"
+	"e2e_xdp_redirect_cpu strategies_spread_exactly pass_builds_skbs_on_the_target_cpu stress_keeps default_run_counts_without_queue_tracepoints"
 )
 
 "$O/tests/prog_run"

@@ -97,4 +97,43 @@ struct rcpu_remote_rec {
 	__u64 short_frame;	/* info, among redirect: too short to swap the MACs, sent as is */
 };
 
+/*
+ * The first-stage programs: xdp_redirect_cpu_prog runs any strategy; the specialised ones run
+ * one each, compiled in. rcpu_prog_of() says which one a configuration runs (the tool, its
+ * tests and progcost use the same choice).
+ */
+enum rcpu_prog {
+	RCPU_PROG_GENERAL,	/* xdp_redirect_cpu_prog */
+	RCPU_PROG_RR,		/* xdp_redirect_cpu_rr: --lb round-robin */
+	RCPU_PROG_HASH,		/* xdp_redirect_cpu_hash: --lb hash */
+	RCPU_PROG_NO_TOUCH,	/* xdp_redirect_cpu_no_touch: --lb no-touch */
+	RCPU_PROGS,
+};
+
+static inline enum rcpu_prog rcpu_prog_of(const struct rcpu_cfg *cfg)
+{
+	return cfg->lb == RCPU_LB_ROUND_ROBIN ? RCPU_PROG_RR :
+	       cfg->lb == RCPU_LB_HASH ? RCPU_PROG_HASH :
+	       cfg->lb == RCPU_LB_NO_TOUCH ? RCPU_PROG_NO_TOUCH : RCPU_PROG_GENERAL;
+}
+
+#ifndef __bpf__
+#include <bpf/libbpf.h>
+
+/* Of the first-stage programs of an opened skeleton whose .rodata cfg is written, load only
+ * the one that runs it (the second stage as it is); evaluates to it. */
+#define rcpu_prog_pick(skel)                                                                \
+	({                                                                                  \
+		struct bpf_program *const _progs[RCPU_PROGS] = {                            \
+			(skel)->progs.xdp_redirect_cpu_prog, (skel)->progs.xdp_redirect_cpu_rr, \
+			(skel)->progs.xdp_redirect_cpu_hash,                                  \
+			(skel)->progs.xdp_redirect_cpu_no_touch,                              \
+		};                                                                          \
+		struct bpf_program *_p = _progs[rcpu_prog_of(&(skel)->rodata->cfg)];        \
+		for (int _i = 0; _i < RCPU_PROGS; _i++)                                     \
+			bpf_program__set_autoload(_progs[_i], _progs[_i] == _p);            \
+		_p;                                                                         \
+	})
+#endif
+
 #endif /* XDP_REDIRECT_CPU_H */

@@ -100,10 +100,11 @@ static __always_inline __u32 pick(struct xdp_md *ctx, struct rcpu_rec *r, __u32 
 	}
 }
 
-SEC("xdp.frags")
-int xdp_redirect_cpu_prog(struct xdp_md *ctx)
+/* Count the frame and send it to the target that strategy lb picks: cfg.lb in the general
+ * program, a constant in the specialised ones (the strategy compiled in). */
+static __always_inline int spread(struct xdp_md *ctx, __u32 lb)
 {
-	__u32 ncpus = cfg.ncpus, lb = cfg.lb, key = 0, i;
+	__u32 ncpus = cfg.ncpus, key = 0, i;
 	struct rcpu_rec *r;
 	long act;
 
@@ -131,6 +132,32 @@ int xdp_redirect_cpu_prog(struct xdp_md *ctx)
 	r->no_entry++;
 	r->target[i].no_entry++;
 	return XDP_PASS;
+}
+
+/* Any strategy. First in the section, so a hand-loaded object runs this one. */
+SEC("xdp.frags")
+int xdp_redirect_cpu_prog(struct xdp_md *ctx)
+{
+	return spread(ctx, cfg.lb);
+}
+
+/* The specialised programs user space picks for their strategy (rcpu_prog_of()). */
+SEC("xdp.frags")
+int xdp_redirect_cpu_rr(struct xdp_md *ctx)
+{
+	return spread(ctx, RCPU_LB_ROUND_ROBIN);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_cpu_hash(struct xdp_md *ctx)
+{
+	return spread(ctx, RCPU_LB_HASH);
+}
+
+SEC("xdp.frags")
+int xdp_redirect_cpu_no_touch(struct xdp_md *ctx)
+{
+	return spread(ctx, RCPU_LB_NO_TOUCH);
 }
 
 SEC("xdp.frags/cpumap")

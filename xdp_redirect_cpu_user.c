@@ -198,6 +198,7 @@ struct run {
 	const struct rcpu_opts *opt;
 	FILE *out;			/* stdout, through struct out */
 	struct xdp_redirect_cpu_kern *skel;
+	struct bpf_program *prog;	/* the first stage of this strategy */
 	struct trace tr;		/* the xdp:* tracepoints: redirect errors; with
 					 * --queue-stats cpumap and xmit too */
 	bool tr_on;			/* tr is counting (else redirect errors are not known) */
@@ -784,6 +785,7 @@ static int load(struct run *r)
 	cfg->remote_action = opt->remote == REMOTE_NONE ? RCPU_REMOTE_PASS : (__u32)opt->remote;
 	cfg->flags = opt->remote == RCPU_REMOTE_REDIRECT && !opt->no_swapmac ? RCPU_F_SWAPMAC : 0;
 	memcpy(cfg->cpus, opt->cpus, sizeof(cfg->cpus));
+	r->prog = rcpu_prog_pick(skel);	/* a specialised program where there is one */
 	/* keys are CPU numbers: one entry per possible CPU */
 	err = bpf_map__set_max_entries(skel->maps.rcpu_cpu_map, (__u32)r->ncpus);
 	if (!err && opt->remote == REMOTE_NONE)
@@ -1015,7 +1017,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	run.out = smp.out.f;
-	ret = xdp_attach_or_report(&xa, run.skel->progs.xdp_redirect_cpu_prog, &opt.dev, &opt.xdp,
+	ret = xdp_attach_or_report(&xa, run.prog, &opt.dev, &opt.xdp,
 				   XDP_VIA_LINK);
 	if (ret)
 		goto out;

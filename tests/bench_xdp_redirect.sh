@@ -68,7 +68,8 @@ rb_detach() {
 	[ -n "$RB_PID" ] && stop "$RB_PID" INT
 	ip -n "$NS_B" link set dev "$VETH_B" xdpdrv off 2>/dev/null
 	wait_until 5 xdp_detached "$NS_B" "$VETH_B"
-	for k in 0 1 2; do	# the bare XDP_PASS back on a port a peer used
+	for k in 0 1 2; do	# the bare XDP_PASS back on a port a peer used (redirect lab only)
+		ip -n "$NS_B" link show dev "$(rb_port $k)" >/dev/null 2>&1 || continue
 		xdp_attached "$NS_B" "$(rb_port $k)" || xdp_bare "$NS_B" "$(rb_port $k)" pass xdpdrv
 	done
 }

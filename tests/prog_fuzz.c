@@ -107,6 +107,7 @@ TEST(rcpu_fuzz_100k_frames)
 		struct xdp_redirect_cpu_kern *s = xdp_redirect_cpu_kern__open();
 		struct bpf_cpumap_val v = { .qsize = 64 };
 		static struct rcpu_rec t;	/* 4 KiB */
+		struct bpf_program *p;
 		__u32 runs = 100000, cpu0 = 0;
 		__u64 targets = 0;
 
@@ -114,6 +115,7 @@ TEST(rcpu_fuzz_100k_frames)
 			return;
 		s->rodata->cfg.lb = lb;
 		s->rodata->cfg.ncpus = 3;	/* CPU 0 three times: every target has an entry */
+		p = rcpu_prog_pick(s);		/* the program the tool runs: specialised or not */
 		if (!LOADED(xdp_redirect_cpu_kern__load(s), "xdp_redirect_cpu_kern")) {
 			xdp_redirect_cpu_kern__destroy(s);
 			return;
@@ -121,7 +123,7 @@ TEST(rcpu_fuzz_100k_frames)
 		if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(s->maps.rcpu_cpu_map), &cpu0, &v, 0),
 			       "cpumap entry"))
 			goto next;
-		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(s->progs.xdp_redirect_cpu_prog), runs, &rng,
+		ASSERT_EQ(FUZZ_VERDICTS(bpf_program__fd(p), runs, &rng,
 					XDP_REDIRECT), 0, "runs with another verdict");
 		if (!ASSERT_OK(PERCPU_SUM(bpf_map__fd(s->maps.rcpu_stats), &(__u32){ 0 },
 					  ncpus_possible(), &t), "read rcpu_stats"))

@@ -41,17 +41,19 @@ static void rc_close(struct rc *r)
 static bool rc_open(struct rc *r, const struct rcpu_cfg *cfg, bool stage2)
 {
 	struct bpf_cpumap_val v = { .qsize = 256 };
+	struct bpf_program *in;
 
 	memset(r, 0, sizeof(*r));
 	r->s = xdp_redirect_cpu_kern__open();
 	if (!ASSERT_OK_PTR(r->s, "open xdp_redirect_cpu_kern"))
 		return false;
 	r->s->rodata->cfg = *cfg;
+	in = rcpu_prog_pick(r->s);	/* what the tool runs for cfg: specialised or general */
 	if (!LOADED(xdp_redirect_cpu_kern__load(r->s), "xdp_redirect_cpu_kern")) {
 		rc_close(r);
 		return false;
 	}
-	r->prog = bpf_program__fd(r->s->progs.xdp_redirect_cpu_prog);
+	r->prog = bpf_program__fd(in);
 	if (stage2)
 		v.bpf_prog.fd = bpf_program__fd(r->s->progs.xdp_redirect_cpu_remote);
 	for (__u32 i = 0; i < cfg->ncpus; i++) {
@@ -375,6 +377,83 @@ TEST(rcpu_round_robin_exact_for_1_to_5)
  * tags, with IPv4 options or behind IPv6 extension headers goes to the same target; fragments
  * of a flow, to the target of its addresses without ports. Every target gets some flows.
  */
+/*
+ * The specialised first stages (rcpu_prog_of()) choose as the general program does: the same
+ * verdict for every frame of 300 flows (IPv4 and IPv6, UDP and TCP), and the same count per
+ * target; every other strategy runs the general program.
+ */
+TEST(rcpu_specialised_programs_match_general)
+{
+	static const struct {
+		__u32 lb;
+		enum rcpu_prog want;
+	} cases[] = {
+		{ RCPU_LB_ROUND_ROBIN, RCPU_PROG_RR }, { RCPU_LB_HASH, RCPU_PROG_HASH },
+		{ RCPU_LB_NO_TOUCH, RCPU_PROG_NO_TOUCH }, { RCPU_LB_TOUCH, RCPU_PROG_GENERAL },
+		{ RCPU_LB_L4_PROTO, RCPU_PROG_GENERAL }, { RCPU_LB_L4_DPORT, RCPU_PROG_GENERAL },
+	};
+	static struct rcpu_rec a, b;	/* 4 KiB each */
+	struct cpu_mask saved;
+	__u8 f[256];
+
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct rcpu_cfg cfg = rc_cfg(cases[c].lb, 3);
+		struct rc spec, gen = {};
+		char what[64];
+
+		snprintf(what, sizeof(what), "strategy %u", cases[c].lb);
+		if (!ASSERT_EQ(rcpu_prog_of(&cfg), cases[c].want, what) ||
+		    cases[c].want == RCPU_PROG_GENERAL)
+			continue;
+		if (!rc_open(&spec, &cfg, false))
+			return;
+		/* the general program of the same configuration, in an object of its own */
+		gen.s = xdp_redirect_cpu_kern__open();
+		if (!ASSERT_OK_PTR(gen.s, "open the general program")) {
+			rc_close(&spec);
+			return;
+		}
+		gen.s->rodata->cfg = cfg;
+		bpf_program__set_autoload(gen.s->progs.xdp_redirect_cpu_rr, false);
+		bpf_program__set_autoload(gen.s->progs.xdp_redirect_cpu_hash, false);
+		bpf_program__set_autoload(gen.s->progs.xdp_redirect_cpu_no_touch, false);
+		if (!LOADED(xdp_redirect_cpu_kern__load(gen.s), "general program")) {
+			rc_close(&gen);
+			rc_close(&spec);
+			return;
+		}
+		gen.prog = bpf_program__fd(gen.s->progs.xdp_redirect_cpu_prog);
+		for (__u32 i = 0; i < cfg.ncpus; i++) {
+			struct bpf_cpumap_val v = { .qsize = 256 };
+
+			bpf_map_update_elem(bpf_map__fd(gen.s->maps.rcpu_cpu_map), &cfg.cpus[i], &v,
+					    0);
+		}
+		cpu_pin(&saved);	/* round-robin: both cursors on one CPU */
+		for (int k = 0; k < 300; k++) {
+			int v6 = k & 1;
+			__u32 len = flow_frame(f, 128, v6, k % 3 ? IPPROTO_UDP : IPPROTO_TCP,
+					       (__u8)k, (__u8)(k * 7), (__u16)(1000 + k * 13),
+					       (__u16)(80 + k));
+			struct xdp_run xs = { .data = f, .len = len, .repeat = 1 };
+			struct xdp_run xg = { .data = f, .len = len, .repeat = 1 };
+
+			if (!ASSERT_OK(xdp_run(spec.prog, &xs), what) ||
+			    !ASSERT_OK(xdp_run(gen.prog, &xg), what) ||
+			    !ASSERT_EQ(xs.retval, xg.retval, what))
+				break;
+		}
+		cpu_unpin(&saved);
+		a = *rc_rec(&spec);
+		b = *rc_rec(&gen);
+		a.cursor = b.cursor = 0;	/* where each CPU's cursor stands: not a count */
+		ASSERT_MEMEQ(&a, &b, sizeof(a), what);
+		ASSERT_EQ(a.rx, 300, what);
+		rc_close(&gen);
+		rc_close(&spec);
+	}
+}
+
 TEST(rcpu_hash_one_target_per_flow_v4_v6)
 {
 	static const __u8 protos[] = { IPPROTO_UDP, IPPROTO_TCP, IPPROTO_SCTP, IPPROTO_ICMP };

@@ -281,6 +281,7 @@ static int rcpu_case(struct cost_run *c, const char *name, __u32 lb, const __u32
 {
 	struct xdp_redirect_cpu_kern *s = xdp_redirect_cpu_kern__open();
 	struct bpf_cpumap_val cv = { .qsize = 64 };
+	struct bpf_program *p;
 	int b;
 
 	if (!s)
@@ -289,6 +290,7 @@ static int rcpu_case(struct cost_run *c, const char *name, __u32 lb, const __u32
 	s->rodata->cfg.lb = lb;
 	s->rodata->cfg.ncpus = n;
 	memcpy(s->rodata->cfg.cpus, cpus, n * sizeof(*cpus));
+	p = rcpu_prog_pick(s);		/* the program the tool runs for lb */
 	if (xdp_redirect_cpu_kern__load(s))
 		return -errno;
 	for (__u32 i = 0; i < n; i++)
@@ -297,7 +299,7 @@ static int rcpu_case(struct cost_run *c, const char *name, __u32 lb, const __u32
 	b = floor_case(c, bare, bare_name);
 	if (b < 0)
 		return b;
-	return add_case(c, name, bpf_program__fd(s->progs.xdp_redirect_cpu_prog), b, 0);
+	return add_case(c, name, bpf_program__fd(p), b, 0);
 }
 
 static int suite_redirect_cpu(struct cost_run *c, const __u32 *cpus)

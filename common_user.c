@@ -1065,6 +1065,13 @@ int xdp_attach_or_report(struct xdp_attach *xa, const struct bpf_program *prog,
 	return 0;
 }
 
+struct bpf_program *progs_load_one(struct bpf_program *const *progs, int n, int which)
+{
+	for (int i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], i == which);
+	return progs[which];
+}
+
 void xdp_prog_frags_capable(struct bpf_program *prog)
 {
 	bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_HAS_FRAGS);

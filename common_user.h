@@ -301,6 +301,10 @@ __u32 prog_id_of_fd(int prog_fd);	/* a loaded program's id; 0 when unknown */
 /* Before load: mark a program that never reads past its first buffer (or reads the rest with
  * bpf_xdp_load_bytes) as frags-capable, so it attaches at jumbo MTUs (BPF_F_XDP_HAS_FRAGS). */
 void xdp_prog_frags_capable(struct bpf_program *prog);
+
+/* Of n programs of one opened object, only progs[which] is loaded (the specialised program a
+ * configuration runs, <tool>_prog_of()); returns it. */
+struct bpf_program *progs_load_one(struct bpf_program *const *progs, int n, int which);
 /* Whether XDP_REDIRECT into a devmap takes multi-buffer frames: since 6.3 the target device's
  * XDP features decide (NETDEV_XDP_ACT_NDO_XMIT_SG, in the kernel's BTF since that change);
  * before, xdp_do_redirect() refuses every one with -EOPNOTSUPP and the driver drops it. */

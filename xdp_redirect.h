@@ -124,36 +124,20 @@ static inline enum redir_prog redir_prog_of(const struct redir_cfg *cfg)
 	return REDIR_PROG_GENERAL;
 }
 
-#ifndef __bpf__
-#include <bpf/libbpf.h>
-
-/* Of progs (enum redir_prog order), load only the one that runs cfg; returns it. */
-static inline struct bpf_program *redir_prog_autoload(struct bpf_program *const progs[REDIR_PROGS],
-						      const struct redir_cfg *cfg)
-{
-	struct bpf_program *p = progs[redir_prog_of(cfg)];
-
-	for (int i = 0; i < REDIR_PROGS; i++)
-		bpf_program__set_autoload(progs[i], progs[i] == p);
-	return p;
-}
-
-/* The same for an opened skeleton whose .rodata cfg is written: loads only the ingress program
- * for that cfg (the egress and dummy programs as they are); evaluates to it. */
+/* For an opened skeleton whose .rodata cfg is written (user space, after the skeleton's header
+ * and common_user.h): loads only the ingress program for that cfg (the egress and dummy
+ * programs as they are); evaluates to it. */
 #define redir_prog_pick(skel)                                                               \
-	({                                                                                  \
-		struct bpf_program *const _progs[REDIR_PROGS] = {                           \
-			(skel)->progs.xdp_redirect_prog, (skel)->progs.xdp_redirect_swap,     \
-			(skel)->progs.xdp_redirect_map_swap,                                  \
-			(skel)->progs.xdp_redirect_multi_swap,                                \
-			(skel)->progs.xdp_redirect_read_swap,                                 \
-			(skel)->progs.xdp_redirect_plain, (skel)->progs.xdp_redirect_map_plain, \
-			(skel)->progs.xdp_redirect_multi_plain,                               \
-			(skel)->progs.xdp_redirect_load_swap,                                 \
-		};                                                                          \
-		struct redir_cfg _cfg = (skel)->rodata->cfg;                                \
-		redir_prog_autoload(_progs, &_cfg);                                         \
-	})
-#endif
+	progs_load_one((struct bpf_program *const[REDIR_PROGS]){                            \
+			       (skel)->progs.xdp_redirect_prog,                             \
+			       (skel)->progs.xdp_redirect_swap,                             \
+			       (skel)->progs.xdp_redirect_map_swap,                         \
+			       (skel)->progs.xdp_redirect_multi_swap,                       \
+			       (skel)->progs.xdp_redirect_read_swap,                        \
+			       (skel)->progs.xdp_redirect_plain,                            \
+			       (skel)->progs.xdp_redirect_map_plain,                        \
+			       (skel)->progs.xdp_redirect_multi_plain,                      \
+			       (skel)->progs.xdp_redirect_load_swap },                      \
+		       REDIR_PROGS, redir_prog_of(&(skel)->rodata->cfg))
 
 #endif /* XDP_REDIRECT_H */

@@ -117,23 +117,15 @@ static inline enum rcpu_prog rcpu_prog_of(const struct rcpu_cfg *cfg)
 	       cfg->lb == RCPU_LB_NO_TOUCH ? RCPU_PROG_NO_TOUCH : RCPU_PROG_GENERAL;
 }
 
-#ifndef __bpf__
-#include <bpf/libbpf.h>
-
-/* Of the first-stage programs of an opened skeleton whose .rodata cfg is written, load only
- * the one that runs it (the second stage as it is); evaluates to it. */
+/* For an opened skeleton whose .rodata cfg is written (user space, after the skeleton's header
+ * and common_user.h): loads only the first stage for that cfg (the second stage as it is);
+ * evaluates to it. */
 #define rcpu_prog_pick(skel)                                                                \
-	({                                                                                  \
-		struct bpf_program *const _progs[RCPU_PROGS] = {                            \
-			(skel)->progs.xdp_redirect_cpu_prog, (skel)->progs.xdp_redirect_cpu_rr, \
-			(skel)->progs.xdp_redirect_cpu_hash,                                  \
-			(skel)->progs.xdp_redirect_cpu_no_touch,                              \
-		};                                                                          \
-		struct bpf_program *_p = _progs[rcpu_prog_of(&(skel)->rodata->cfg)];        \
-		for (int _i = 0; _i < RCPU_PROGS; _i++)                                     \
-			bpf_program__set_autoload(_progs[_i], _progs[_i] == _p);            \
-		_p;                                                                         \
-	})
-#endif
+	progs_load_one((struct bpf_program *const[RCPU_PROGS]){                             \
+			       (skel)->progs.xdp_redirect_cpu_prog,                         \
+			       (skel)->progs.xdp_redirect_cpu_rr,                           \
+			       (skel)->progs.xdp_redirect_cpu_hash,                         \
+			       (skel)->progs.xdp_redirect_cpu_no_touch },                   \
+		       RCPU_PROGS, rcpu_prog_of(&(skel)->rodata->cfg))
 
 #endif /* XDP_REDIRECT_CPU_H */

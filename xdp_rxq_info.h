@@ -69,31 +69,14 @@ static inline enum rxq_prog rxq_prog_of(const struct rxq_cfg *cfg)
 	return RXQ_PROG_GENERAL;
 }
 
-#ifndef __bpf__
-#include <bpf/libbpf.h>
-
-/* Of progs (enum rxq_prog order), load only the one that runs cfg; returns it. */
-static inline struct bpf_program *rxq_prog_autoload(struct bpf_program *const progs[RXQ_PROGS],
-						    const struct rxq_cfg *cfg)
-{
-	struct bpf_program *p = progs[rxq_prog_of(cfg)];
-
-	for (int i = 0; i < RXQ_PROGS; i++)
-		bpf_program__set_autoload(progs[i], progs[i] == p);
-	return p;
-}
-
-/* The same for an opened skeleton whose .rodata cfg is written (user space, after the
- * skeleton's header): loads only the program for that cfg; evaluates to it. */
+/* For an opened skeleton whose .rodata cfg is written (user space, after the skeleton's header
+ * and common_user.h): loads only the program for that cfg; evaluates to it. */
 #define rxq_prog_pick(skel)                                                                 \
-	({                                                                                  \
-		struct bpf_program *const _progs[RXQ_PROGS] = {                             \
-			(skel)->progs.xdp_rxq_info_prog, (skel)->progs.xdp_rxq_info_no_touch, \
-			(skel)->progs.xdp_rxq_info_read, (skel)->progs.xdp_rxq_info_swapmac,  \
-		};                                                                          \
-		struct rxq_cfg _cfg = (skel)->rodata->cfg;                                  \
-		rxq_prog_autoload(_progs, &_cfg);                                           \
-	})
-#endif
+	progs_load_one((struct bpf_program *const[RXQ_PROGS]){                              \
+			       (skel)->progs.xdp_rxq_info_prog,                             \
+			       (skel)->progs.xdp_rxq_info_no_touch,                         \
+			       (skel)->progs.xdp_rxq_info_read,                             \
+			       (skel)->progs.xdp_rxq_info_swapmac },                        \
+		       RXQ_PROGS, rxq_prog_of(&(skel)->rodata->cfg))
 
 #endif /* XDP_RXQ_INFO_H */

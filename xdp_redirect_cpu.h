@@ -75,7 +75,9 @@ struct rcpu_target_rec {
 /*
  * First stage, one record per receive CPU (rcpu_stats[0]): 4 KiB, one lookup per frame. Every
  * frame is counted in rx and in exactly one of redirected and no_entry, the same in target[i]
- * of the index chosen (except when ncpus is 0); malformed is an info counter among them.
+ * of the index chosen (except when ncpus is 0); malformed is an info counter among them. With
+ * one target, target[0].redirected is not counted (it is redirected): user space fills it in
+ * with rcpu_rec_fill().
  */
 struct rcpu_rec {
 	__u64 cursor;		/* round-robin: the next index this CPU uses (not a counter) */
@@ -96,6 +98,14 @@ struct rcpu_remote_rec {
 	__u64 no_target;	/* redirect, but rcpu_tx_port slot 0 is empty: XDP_PASS */
 	__u64 short_frame;	/* info, among redirect: too short to swap the MACs, sent as is */
 };
+
+/* A first-stage record as read (one CPU's or a sum), completed: with one target, that target's
+ * redirected count is the record's (the first stage does not count it twice). */
+static inline void rcpu_rec_fill(struct rcpu_rec *r, __u32 ncpus)
+{
+	if (ncpus == 1)
+		r->target[0].redirected = r->redirected;
+}
 
 /*
  * The first-stage programs: xdp_redirect_cpu_prog runs any strategy; the specialised ones run

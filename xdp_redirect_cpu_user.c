@@ -260,6 +260,8 @@ static int collect(void *ctx, void *snap, __u64 *t)
 		return -ENOMEM;
 	v.h->stress_rounds = r->stress_rounds;
 	err = PERCPU_READ(r->stats_fd, &zero, r->ncpus, v.rx, rx);
+	for (int c = 0; !err && c < r->ncpus; c++)
+		rcpu_rec_fill(&v.rx[c], r->opt->ncpus);
 	if (!err)
 		err = PERCPU_READ(r->remote_fd, &zero, r->ncpus, v.remote, &remote);
 	if (!err && v.tr)

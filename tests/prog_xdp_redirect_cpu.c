@@ -94,6 +94,7 @@ static const struct rcpu_rec *rc_rec(const struct rc *r)
 	static struct rcpu_rec t;
 
 	MAP_SUM(bpf_map__fd(r->s->maps.rcpu_stats), 0, &t);
+	rcpu_rec_fill(&t, r->s->rodata->cfg.ncpus);
 	return &t;
 }
 

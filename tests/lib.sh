@@ -424,9 +424,12 @@ expect_busy_refused() {
 # ---------------------------------------------------------------- valgrind
 
 # memcheck as the suite runs it: every error and every leak fails the run (exit 9); libbpf's
-# known false positives are suppressed in tests/valgrind.supp, one entry per field.
+# known false positives are suppressed in tests/valgrind.supp, one entry per field. Fair
+# scheduling: valgrind runs one thread at a time, and with its default lock a busy-polling
+# thread (xdpsock's) can keep the others off it: `xdpsock -d 4` took 5.9 and 19.6 s that way
+# (60 s and more once in CI), 4.5 s every time with --fair-sched=yes.
 VALGRIND=(valgrind --leak-check=full --errors-for-leak-kinds=all --error-exitcode=9
-	--suppressions="$(dirname "${BASH_SOURCE[0]}")/valgrind.supp")
+	--fair-sched=yes --suppressions="$(dirname "${BASH_SOURCE[0]}")/valgrind.supp")
 
 # need_valgrind BIN: skip unless valgrind can run BIN (installed; BIN not built with
 # AddressSanitizer, whose shadow memory valgrind cannot run).

@@ -343,7 +343,7 @@ static void kick_tx(struct ctx *c, struct sock *s)
  * another CPU, that line moves between the CPUs on every frame, and the kernel's side (the
  * copy into the ring) pays for it. In the bench lab (veth, rxdrop, data thread on the other
  * CPU) spinning flat out gave 3.0-3.3 Mpps in copy mode, or 7 in some runs: the rate fed back
- * on itself; with this wait 5.8 Mpps in every round. The wait reads the clock (the vDSO: no
+ * on itself; with this wait 5.0-5.3 Mpps in every round. The wait reads the clock (the vDSO: no
  * shared line), looks at the ring once a microsecond and ends when a batch is waiting, or
  * after 5 ns per ring slot (10 us for the default ring, which holds what arrives meanwhile).
  * Not the pause instruction: hypervisors take a loop of them for a spinning lock and switch

@@ -47,8 +47,26 @@ _xb_rx_count() {
 	fi
 }
 
+# _xb_failed WHO OUT PPS: a run that counted nothing leaves the tool's first error line (or
+# its last line; stderr in OUT.err, then stdout) in $(tmpdir)/xsk-WHO.fail, for the report: a
+# peer that cannot run here (a limit, a missing feature) is named with its reason, and is no
+# bar of the comparison, instead of a silent 0.
+_xb_failed() {
+	[ "${3:-0}" = 0 ] || return 0
+	{ grep -h -m1 -i -E 'error|fail|denied|not permitted' "$2.err" "$2" ||
+		tail -q -n1 "$2.err" "$2"; } 2>/dev/null | head -n1 |
+		cut -c1-160 >"$(tmpdir)/xsk-$1.fail"
+}
+
 # _xb_case WHO BENCH MODE: one measurement of WHO (ours or peer), prints pps.
 _xb_case() {
+	local v
+	v=$(_xb_measure "$@")
+	_xb_failed "$1" "$(tmpdir)/xsk-$1.out" "$v"
+	echo "${v:-0}"
+}
+
+_xb_measure() {
 	local who=$1 what=$2 mode=$3 out m res="" n src
 	m=$([ "$mode" = native ] && echo -N || echo -S)
 	out="$(tmpdir)/xsk-$who.out"
@@ -122,14 +140,27 @@ _xb_report() {
 		# shellcheck disable=SC2086
 		sp=$(spread ${runs[peer]})
 	fi
+	local w
+	declare -A why=()
+	for w in ours peer; do
+		# shellcheck disable=SC2086
+		[ -s "$(tmpdir)/xsk-$w.fail" ] && [ "$(median ${runs[$w]:-0} | awk '{print $1 == 0}')" = 1 ] &&
+			why[$w]="; counted nothing in any round, its output: $(cat "$(tmpdir)/xsk-$w.fail")"
+	done
 	# shellcheck disable=SC2086
 	RUNS=${runs[ours]} result xdpsock "xdpsock $1" "$mo" pps \
-		"median of $BENCH_REPS:${runs[ours]} (spread $so%)${mp:+; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example}" \
+		"median of $BENCH_REPS:${runs[ours]} (spread $so%)${mp:+; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example}${why[ours]:-}" \
 		AF_XDP "$2" ours xdpsock
-	# shellcheck disable=SC2086
-	[ -n "$mp" ] && RUNS=${runs[peer]} result xdpsock "AF_XDP example $1" "$mp" pps \
-		"median of $BENCH_REPS:${runs[peer]} (spread $sp%)" \
-		AF_XDP "$2" peer "AF_XDP example"
+	[ -z "$mp" ] && return 0
+	if [ -n "${why[peer]:-}" ]; then
+		RUNS=${runs[peer]} result xdpsock "AF_XDP example $1" "$mp" pps \
+			"median of $BENCH_REPS:${runs[peer]}${why[peer]}"
+	else
+		# shellcheck disable=SC2086
+		RUNS=${runs[peer]} result xdpsock "AF_XDP example $1" "$mp" pps \
+			"median of $BENCH_REPS:${runs[peer]} (spread $sp%)" \
+			AF_XDP "$2" peer "AF_XDP example"
+	fi
 }
 
 bench_xdpsock() {
@@ -145,6 +176,7 @@ bench_xdpsock() {
 		read -r what mode <<<"$set"
 		for place in default pinned; do
 			declare -A runs=()
+			rm -f "$(tmpdir)"/xsk-*.fail
 			for ((r = 0; r < BENCH_REPS; r++)); do
 				for ((i = 0; i < ${#who[@]}; i++)); do
 					w=${who[$(((i + r) % ${#who[@]}))]}

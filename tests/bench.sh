@@ -235,6 +235,15 @@ def rt(a, b):
         return f"x{(rs[n // 2] if n % 2 else (rs[n // 2 - 1] + rs[n // 2]) / 2):.3f}"
     return f"x{a['value'] / b['value']:.3f}"
 
+def rt_range(a, b):
+    """rt() and, with per-round ratios, the lowest and highest of them in brackets."""
+    r = rt(a, b)
+    ra, rb = (a or {}).get("runs", []), (b or {}).get("runs", [])
+    if r != "-" and len(ra) > 1 and len(ra) == len(rb) and all(rb):
+        rs = [x / y for x, y in zip(ra, rb)]
+        r += f" [{min(rs):.3f}, {max(rs):.3f}]"
+    return r
+
 cmp = comparisons()
 json.dump({"meta": meta, "results": rows}, open(os.path.join(d, "results.json"), "w"), indent=1)
 with open(os.path.join(d, "results.md"), "w") as f:
@@ -244,7 +253,9 @@ with open(os.path.join(d, "results.md"), "w") as f:
             f"{' '.join(meta['load_end'])} at the end.\n\n{meta['peers']}\n\n")
     f.write("## Comparisons\n\nRates: higher is better; costs (ns): lower is better. A ratio is ours "
             "over the other bar, measured alternately in the same lab: the median of the "
-            "per-round ratios where both have every round.\n\n")
+            "per-round ratios where both have every round, and in brackets the lowest and "
+            "highest of them: a range that takes in x1.000 is a difference this run cannot "
+            "show (the machine's noise is larger).\n\n")
     for q in QUESTIONS + sorted(set(cmp) - set(QUESTIONS)):
         if q not in cmp:
             continue
@@ -254,8 +265,8 @@ with open(os.path.join(d, "results.md"), "w") as f:
             o, b, p = roles.get("ours"), roles.get("base"), roles.get("peer")
             unit = (o or b or p)["unit"]
             f.write(f"| {s} | {fmt(o['value']) if o else '-'} | "
-                    f"{(b['name'] + ' ' + fmt(b['value'])) if b else '-'} | {rt(o, b)} | "
-                    f"{(p['name'] + ' ' + fmt(p['value'])) if p else '-'} | {rt(o, p)} | {unit} |\n")
+                    f"{(b['name'] + ' ' + fmt(b['value'])) if b else '-'} | {rt_range(o, b)} | "
+                    f"{(p['name'] + ' ' + fmt(p['value'])) if p else '-'} | {rt_range(o, p)} | {unit} |\n")
         f.write("\n")
     f.write("## All rows\n\n| group | case | value | unit | note |\n|---|---|---:|---|---|\n")
     for r in rows:

@@ -122,7 +122,7 @@ bench_xdp_fwd() {
 	local n k x p
 	col() { echo "$rows" | awk -v c="$1" '{print $c}' | tr '\n' ' '; }
 	# inv NS...: 1e9 / each (a stage's time per frame as a rate)
-	inv() { awk '{ for (i = 1; i <= NF; i++) printf "%.0f ", $i > 0 ? 1e9 / $i : 0 }' <<<"$*"; }
+	inv() { awk '{ for (i = 1; i <= NF; i++) printf "%.0f ", ($i > 0 ? 1e9 / $i : 0) }' <<<"$*"; }
 	n=$(echo "$rows" | wc -l)
 	# shellcheck disable=SC2046
 	RUNS=$(col 1) result xdp_fwd "no router: dropped at R's veth1 (baseline)" "$(median $(col 1))" pps \

@@ -224,13 +224,19 @@ def fmt(v):
     if v is None: return "-"
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
+def round_ratios(a, b):
+    """ours / other per round, sorted, when both have the same rounds; else []."""
+    ra, rb = a.get("runs", []), b.get("runs", [])
+    if len(ra) > 1 and len(ra) == len(rb) and all(rb):
+        return sorted(x / y for x, y in zip(ra, rb))
+    return []
+
 def rt(a, b):
     """ours / other: the median of the per-round ratios when both have the same rounds."""
     if not (a and b and b["value"]):
         return "-"
-    ra, rb = a.get("runs", []), b.get("runs", [])
-    if len(ra) > 1 and len(ra) == len(rb) and all(rb):
-        rs = sorted(x / y for x, y in zip(ra, rb))
+    rs = round_ratios(a, b)
+    if rs:
         n = len(rs)
         return f"x{(rs[n // 2] if n % 2 else (rs[n // 2 - 1] + rs[n // 2]) / 2):.3f}"
     return f"x{a['value'] / b['value']:.3f}"
@@ -238,11 +244,8 @@ def rt(a, b):
 def rt_range(a, b):
     """rt() and, with per-round ratios, the lowest and highest of them in brackets."""
     r = rt(a, b)
-    ra, rb = (a or {}).get("runs", []), (b or {}).get("runs", [])
-    if r != "-" and len(ra) > 1 and len(ra) == len(rb) and all(rb):
-        rs = [x / y for x, y in zip(ra, rb)]
-        r += f" [{min(rs):.3f}, {max(rs):.3f}]"
-    return r
+    rs = round_ratios(a, b) if r != "-" else []
+    return r + (f" [{rs[0]:.3f}, {rs[-1]:.3f}]" if rs else "")
 
 cmp = comparisons()
 json.dump({"meta": meta, "results": rows}, open(os.path.join(d, "results.json"), "w"), indent=1)

@@ -134,10 +134,14 @@ first_two() { echo "$1" | awk '{ print $1, $2 }'; }
 test_strategies_spread_exactly() {
 	need_two_cpus
 	local c lb cpus flows want
-	for c in "round-robin 0,1 1 5000:5000" "round-robin 1,0 1 5000:5000" \
-		"l4-sport 0,1 2 5000:5000" "l4-dport 0,1 1 0:10000" "l4-proto 0,1 1 0:10000" \
-		"no-touch 0,1 1 10000:0" "touch 0,1 1 10000:0" "no-touch 1,0 1 10000:0" \
-		"l4-dport 1,0 1 0:10000"; do
+	local cases=("round-robin 0,1 1 5000:5000" "round-robin 1,0 1 5000:5000"
+		"l4-sport 0,1 2 5000:5000" "l4-dport 0,1 1 0:10000" "l4-proto 0,1 1 0:10000"
+		"no-touch 0,1 1 10000:0" "touch 0,1 1 10000:0" "no-touch 1,0 1 10000:0"
+		"l4-dport 1,0 1 0:10000")
+	# the smoke layer (each case is a lab and a start, 15 s under TCG): both CPU orders, a
+	# spreading and a pinning L4 strategy, the touching one
+	[ -z "${SMOKE_LAYER:-}" ] || cases=("${cases[1]}" "${cases[2]}" "${cases[6]}" "${cases[8]}")
+	for c in "${cases[@]}"; do
 		read -r lb cpus flows want <<<"$c"
 		lab_up
 		rcpu_start --cpu "$cpus" --lb "$lb" -r drop --queue-stats
@@ -189,32 +193,32 @@ print(" ".join(str(int(y) - int(x)) for x, y in zip(a, b)))' "$before" "$after")
 test_pass_builds_skbs_on_the_target_cpu() {
 	need_two_cpus
 	local ra cpus want noports
-	for ra in pass none; do
-		for cpus in "1 0:10000" "0,1 5000:5000"; do
-			want=${cpus#* }
-			cpus=${cpus% *}
-			lab_up
-			tc_count_on "$NS_B" "$VETH_B" || fail "tc program on $VETH_B"
-			noports=$(snmp "$NS_B" Udp NoPorts)
-			rcpu_start --cpu "$cpus" --lb round-robin -r "$ra" --queue-stats
-			send_cpu0 $N
-			rcpu_stop_at $N
-			wait_until 5 snmp_is "$NS_B" Udp NoPorts $((noports + N)) ||
-				fail "-r $ra --cpu $cpus: Udp NoPorts went from $noports to" \
-					"$(snmp "$NS_B" Udp NoPorts); $(jget "$OUT" summary "j['targets']")"
-			expect_eq "-r $ra --cpu $cpus: skbs per CPU (tc)" \
-				"$(first_two "$(tc_counts "$NS_B" "$VETH_B")")" "${want/:/ }"
-			expect_cpumap_exact
-			if [ "$ra" = pass ]; then
-				expect_eq "-r pass --cpu $cpus: second stage passed" \
-					"$(per_target "t['pass']")" \
-					"$(per_target "t['chosen']")"
-				expect_eq "-r pass: the kernel's count of XDP_PASS in the kthreads" \
-					"$(per_target "t['kthread_xdp_pass']")" \
-					"$(per_target "t['chosen']")"
-			fi
-			lab_down
-		done
+	local cases=("pass 1 0:10000" "pass 0,1 5000:5000" "none 1 0:10000" "none 0,1 5000:5000") c
+	# the smoke layer: each verdict once, each placement once
+	[ -z "${SMOKE_LAYER:-}" ] || cases=("${cases[1]}" "${cases[2]}")
+	for c in "${cases[@]}"; do
+		read -r ra cpus want <<<"$c"
+		lab_up
+		tc_count_on "$NS_B" "$VETH_B" || fail "tc program on $VETH_B"
+		noports=$(snmp "$NS_B" Udp NoPorts)
+		rcpu_start --cpu "$cpus" --lb round-robin -r "$ra" --queue-stats
+		send_cpu0 $N
+		rcpu_stop_at $N
+		wait_until 5 snmp_is "$NS_B" Udp NoPorts $((noports + N)) ||
+			fail "-r $ra --cpu $cpus: Udp NoPorts went from $noports to" \
+				"$(snmp "$NS_B" Udp NoPorts); $(jget "$OUT" summary "j['targets']")"
+		expect_eq "-r $ra --cpu $cpus: skbs per CPU (tc)" \
+			"$(first_two "$(tc_counts "$NS_B" "$VETH_B")")" "${want/:/ }"
+		expect_cpumap_exact
+		if [ "$ra" = pass ]; then
+			expect_eq "-r pass --cpu $cpus: second stage passed" \
+				"$(per_target "t['pass']")" \
+				"$(per_target "t['chosen']")"
+			expect_eq "-r pass: the kernel's count of XDP_PASS in the kthreads" \
+				"$(per_target "t['kthread_xdp_pass']")" \
+				"$(per_target "t['chosen']")"
+		fi
+		lab_down
 	done
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fuzz of the XDP programs whose own test files do not fuzz them (xdp_rxq_info, xdp_fwd and
- * xdp_sample_pkts fuzz in theirs): 100,000 random and mutated frames each, verdicts only from
+ * xdp_sample_pkts fuzz in theirs): fuzz_runs() random and mutated frames each, verdicts only from
  * the documented set, counters adding up to the number of runs.
  */
 #include <errno.h>
@@ -20,12 +20,12 @@
 
 /* xdpsock_kern with three (empty) socket slots: frames of queue 0 find no socket and get the
  * bpf_redirect_map() fallback, XDP_PASS; the record accounts for every frame. */
-TEST(xsk_fuzz_100k_frames)
+TEST(xsk_fuzz_random_frames)
 {
 	struct xdpsock_kern *s = xdpsock_kern__open();
 	__u64 rng = 0x5eed0004, sum = 0;
 	struct xsk_prog_rec total;
-	__u32 runs = 100000;
+	__u32 runs = fuzz_runs();
 
 	if (!ASSERT_OK_PTR(s, "open xdpsock_kern"))
 		return;
@@ -51,7 +51,7 @@ out:
  * --load-bytes with the swap, nothing, the swap alone), each in the program the tool picks for
  * it: XDP_REDIRECT for every frame, and every frame counted
  * redirected (and short, when 9,216 bytes were asked of it). */
-TEST(redir_fuzz_100k_frames)
+TEST(redir_fuzz_random_frames)
 {
 	static const struct redir_cfg cfgs[] = {
 		{ .mode = REDIR_M_IFINDEX, .ifindex_out = 1, .read_bytes = REDIR_READ_MAX,
@@ -67,7 +67,7 @@ TEST(redir_fuzz_100k_frames)
 	for (size_t c = 0; c < ARRAY_SIZE(cfgs); c++) {
 		struct xdp_redirect_kern *s = xdp_redirect_kern__open();
 		struct bpf_devmap_val lo = { .ifindex = 1 };
-		__u32 runs = 100000, key = 0;
+		__u32 runs = fuzz_runs(), key = 0;
 		struct bpf_program *p;
 		struct redir_rec t;
 
@@ -99,7 +99,7 @@ next:
 /* xdp_redirect_cpu_kern with each strategy over three targets that all have a cpumap entry:
  * XDP_REDIRECT for every frame, the per-target counts add up to the runs, and only strategies
  * that read headers count malformed frames. */
-TEST(rcpu_fuzz_100k_frames)
+TEST(rcpu_fuzz_random_frames)
 {
 	__u64 rng = 0x5eed0013;
 
@@ -108,7 +108,7 @@ TEST(rcpu_fuzz_100k_frames)
 		struct bpf_cpumap_val v = { .qsize = 64 };
 		static struct rcpu_rec t;	/* 4 KiB */
 		struct bpf_program *p;
-		__u32 runs = 100000, cpu0 = 0;
+		__u32 runs = fuzz_runs(), cpu0 = 0;
 		__u64 targets = 0;
 
 		if (!ASSERT_OK_PTR(s, "open xdp_redirect_cpu_kern"))

@@ -293,6 +293,13 @@ static __u32 fuzz_ipv6(__u8 *buf, __u32 off, __u32 max, __u64 *rng)
 	return len;
 }
 
+__u32 fuzz_runs(void)
+{
+	const char *smoke = getenv("SMOKE_LAYER");
+
+	return smoke && *smoke ? FUZZ_RUNS / 10 : FUZZ_RUNS;
+}
+
 __u32 fuzz_verdicts(int prog_fd, __u32 runs, __u64 *rng, __u32 want, const char *file, int line)
 {
 	static __u8 buf[1514], out[1514 + 256];	/* room for programs that grow the frame */

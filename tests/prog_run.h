@@ -88,6 +88,13 @@ __u64 fuzz_rand(__u64 *rng);
 	fuzz_verdicts((prog_fd), (runs), (rng), (want), __FILE__, __LINE__)
 __u32 fuzz_verdicts(int prog_fd, __u32 runs, __u64 *rng, __u32 want, const char *file, int line);
 /*
+ * Frames per fuzz: 100,000; 10,000 in the smoke layer (SMOKE_LAYER set: tests/smoke.sh, which
+ * `make check` runs inside the 6.1 and 6.12 kernels under qemu's TCG, 20-50x slower at BPF: there
+ * it shows the programs hold on that kernel's verifier and JIT; the host's run fuzzes in full).
+ */
+#define FUZZ_RUNS 100000U
+__u32 fuzz_runs(void);
+/*
  * Key of a per-CPU map of counter records, summed over CPUs into *rec, a record of its own type
  * (common_user.h); when it cannot be read every field is ~0, so the assertions on it fail.
  */

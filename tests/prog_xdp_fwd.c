@@ -679,17 +679,17 @@ static bool fwd_may_forward(const __u8 *p, __u32 len)
 	return false;
 }
 
-/* 100,000 random and mutated frames, half of the IP ones aimed at a routable destination:
+/* fuzz_runs() random and mutated frames, half of the IP ones aimed at a routable destination:
  * verdicts only XDP_PASS or XDP_REDIRECT, never a redirect of a frame that may not be
  * forwarded, and the counters add up: rx == runs == fwd + passes, tx(fo0) == fwd. */
-TEST(fwd_fuzz_100k_frames)
+TEST(fwd_fuzz_random_frames)
 {
 	static const __u8 dst4[4] = { 10, 2, 0, 2 };
 	__u8 buf[1514], out[1514 + 256];
 	__u64 rng = 0x5eed00f3, redirects = 0, passes = 0, bad = 0;
 	struct in6_addr dst6;
 	struct fwd f;
-	__u32 runs = 100000;
+	__u32 runs = fuzz_runs();
 	int kind = 0;
 
 	if (!fwd_open(&f, 0, true))

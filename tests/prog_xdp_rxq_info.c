@@ -330,9 +330,9 @@ TEST(rxq_specialised_programs_match_general)
 	}
 }
 
-/* 100,000 random and mutated frames per configuration: the configured verdict every time, no
+/* fuzz_runs() random and mutated frames per configuration: the configured verdict every time, no
  * unintended ABORTED, and the counters add up to the number of runs. */
-TEST(rxq_fuzz_100k_frames)
+TEST(rxq_fuzz_random_frames)
 {
 	static const struct { __u32 action, flags, read_bytes; } cfgs[] = {
 		{ XDP_DROP, RXQ_F_READ | RXQ_F_SWAPMAC, RXQ_READ_MAX },
@@ -344,7 +344,7 @@ TEST(rxq_fuzz_100k_frames)
 	for (size_t c = 0; c < ARRAY_SIZE(cfgs); c++) {
 		struct xdp_rxq_info_kern *s =
 			load_or_end(cfgs[c].action, cfgs[c].flags, cfgs[c].read_bytes, 0);
-		__u32 runs = 100000;
+		__u32 runs = fuzz_runs();
 
 		if (!s)
 			return;

@@ -313,16 +313,16 @@ static void fuzz_on_lost(void *ctx, int cpu, __u64 cnt)
 	((struct fuzz_sink *)ctx)->lost += cnt;
 }
 
-/* 100,000 random and mutated frames, every one sampled with the largest snaplen: always
+/* fuzz_runs() random and mutated frames, every one sampled with the largest snaplen: always
  * XDP_PASS, every record's lengths and bytes match its frame, counters add up. */
-TEST(sample_fuzz_100k_frames)
+TEST(sample_fuzz_random_frames)
 {
 	struct fixture f;
 	struct fuzz_sink s = {};
 	struct perf_buffer *pb = NULL;
 	__u8 buf[1514];
 	__u64 rng = 0x5eed0005, bad = 0;
-	__u32 runs = 100000;
+	__u32 runs = fuzz_runs();
 	int kind = 0;
 
 	if (!fx_load(&f, SAMPLE_SNAPLEN_MAX, 1, false))

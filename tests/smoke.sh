@@ -20,6 +20,10 @@ SMOKE=(
 	"e2e_xdp_redirect_cpu strategies_spread_exactly pass_builds_skbs_on_the_target_cpu stress_keeps default_run_counts_without_queue_tracepoints"
 )
 
+# Under SMOKE_LAYER the prog layer fuzzes 10,000 frames per program (100,000 on the host's run)
+# and tests that loop over many cases run a few of them (each case is a lab and a tool start,
+# 15 s under TCG); the host's run has them all.
+export SMOKE_LAYER=1
 "$O/tests/prog_run"
 for s in "${SMOKE[@]}"; do
 	# shellcheck disable=SC2086 # the suite, then the test names

@@ -100,8 +100,11 @@ bench_xdp_fwd() {
 			echo "round $i ${v[base]} ${v[kernel]} ${v[xdp]} ${v[peer]:-0}"
 		done
 		# the router programs' own cost, the way a router runs them
+		local costed=(xdp)
+		[ -n "$PEER_XDP_FORWARD" ] && costed+=(peer)
 		for ((i = 0; i < reps; i++)); do
-			for c in xdp $([ -n "$PEER_XDP_FORWARD" ] && echo peer); do
+			for ((j = 0; j < ${#costed[@]}; j++)); do	# rotated as above
+				c=${costed[$(((i + j) % ${#costed[@]}))]}
 				echo "cost $c $(COST=1 _fwdb_case "$c")"
 			done
 		done

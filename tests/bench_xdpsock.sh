@@ -147,9 +147,15 @@ _xb_report() {
 			awk '{ for (i = 1; i <= NF; i++) if ($i != 0) exit 1 }' <<<"${runs[$w]:-0}" &&
 			why[$w]="; counted nothing in any round, its output: $(cat "$(tmpdir)/xsk-$w.fail")"
 	done
+	local vs=""
+	if [ -n "${why[peer]:-}" ]; then
+		vs="; no ratio: the AF_XDP example counted nothing"
+	elif [ -n "$mp" ]; then
+		vs="; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example"
+	fi
 	# shellcheck disable=SC2086
 	RUNS=${runs[ours]} result xdpsock "xdpsock $1" "$mo" pps \
-		"median of $BENCH_REPS:${runs[ours]} (spread $so%)${mp:+; x$(ratio "${runs[ours]}" "${runs[peer]}") of the AF_XDP example}${why[ours]:-}" \
+		"median of $BENCH_REPS:${runs[ours]} (spread $so%)$vs${why[ours]:-}" \
 		AF_XDP "$2" ours xdpsock
 	[ -z "$mp" ] && return 0
 	if [ -n "${why[peer]:-}" ]; then
